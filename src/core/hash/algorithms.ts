@@ -1,0 +1,50 @@
+/** The digest algorithms restorable reads and writes. */
+export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512', 'blake3'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export const HEX_LENGTH: Record<Algorithm, number> = {
+  md5: 32,
+  sha1: 40,
+  sha256: 64,
+  sha512: 128,
+  blake3: 64,
+};
+
+/**
+ * Relative CPU cost per byte, measured on the reference 2-core machine
+ * (DESIGN section 5). Used to spread algorithms over worker threads.
+ */
+export const RELATIVE_COST: Record<Algorithm, number> = {
+  md5: 1.5,
+  sha1: 0.7,
+  sha256: 0.75,
+  sha512: 1.5,
+  blake3: 0.35,
+};
+
+export function isAlgorithm(name: string): name is Algorithm {
+  return (ALGORITHMS as readonly string[]).includes(name);
+}
+
+const HEX_RE = /^[0-9a-f]+$/;
+
+export function isHexDigest(value: string, algorithm: Algorithm): boolean {
+  return value.length === HEX_LENGTH[algorithm] && HEX_RE.test(value);
+}
+
+/** Parses "sha256,md5" (any case, spaces allowed); throws on unknown names. */
+export function parseAlgorithmList(text: string): Algorithm[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase().replace(/^sha-/, 'sha').replace(/^b3$/, 'blake3'))
+    .filter(Boolean);
+  const out: Algorithm[] = [];
+  for (const name of names) {
+    if (!isAlgorithm(name)) {
+      throw new Error(`unknown algorithm "${name}" (known: ${ALGORITHMS.join(', ')})`);
+    }
+    if (!out.includes(name)) out.push(name);
+  }
+  if (out.length === 0) throw new Error('no algorithm given');
+  return out;
+}

@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+/**
+ * The compiled worker script. Under the test runner this module runs from
+ * src/*.ts, but worker threads need JavaScript, so use the built copy in dist/.
+ */
+function workerScript(): URL {
+  const here = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = fileURLToPath(here).replace(/([\\/])src([\\/]core[\\/]hash[\\/])worker\.js$/, '$1dist$2worker.js');
+  if (!existsSync(built)) throw new Error(`hash worker not built: ${built} is missing (run npm run build)`);
+  return pathToFileURL(built);
+}
+
+type Listener = (msg: FromWorker) => void;
+
+/** One worker thread, routing its messages to the job that is using it. */
+export class HashWorker {
+  private readonly listeners = new Map<number, Listener>();
+  private failure: Error | undefined;
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (msg: FromWorker) => this.listeners.get(msg.job)?.(msg));
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const [job, listener] of this.listeners) listener({ type: 'error', job, message: err.message });
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`hash worker exited unexpectedly (code ${code})`)));
+  }
+
+  /** Marks this worker unusable; the pool terminates it on release. */
+  discard(): void {
+    this.failure ??= new Error('hash worker discarded');
+  }
+
+  get broken(): boolean {
+    return this.failure !== undefined;
+  }
+
+  listen(job: number, listener: Listener): void {
+    if (this.failure) queueMicrotask(() => listener({ type: 'error', job, message: this.failure!.message }));
+    this.listeners.set(job, listener);
+  }
+
+  unlisten(job: number): void {
+    this.listeners.delete(job);
+  }
+
+  send(msg: ToWorker): void {
+    this.worker.postMessage(msg);
+  }
+
+  terminate(): Promise<number> {
+    this.worker.removeAllListeners('exit');
+    return this.worker.terminate();
+  }
+}
+
+let nextJob = 1;
+export function newJobId(): number {
+  return nextJob++;
+}
+
+/**
+ * Worker threads, started on first use and reused across files so that a
+ * folder of thousands of small backups does not pay a thread start per file.
+ */
+export class WorkerPool {
+  private readonly idle: HashWorker[] = [];
+  private readonly all = new Set<HashWorker>();
+  private readonly waiting: (() => void)[] = [];
+  private closed = false;
+
+  /** threads: how many may hash at once (default: every core). */
+  constructor(readonly threads: number = availableParallelism()) {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+  }
+
+  /** Starts `count` workers ahead of need, so thread start overlaps other work. */
+  warm(count = this.threads): void {
+    while (this.all.size < count && !this.closed) this.idle.push(this.spawn());
+  }
+
+  private spawn(): HashWorker {
+    const w = new HashWorker(new Worker(workerScript()));
+    this.all.add(w);
+    return w;
+  }
+
+  /**
+   * Leases up to `count` workers (at least one), waiting while all are busy.
+   * `limit` lets a job use more threads than cores when that helps
+   * (several algorithms of different speeds sharing two cores).
+   */
+  async lease(count: number, limit = this.threads): Promise<HashWorker[]> {
+    const want = Math.max(1, Math.min(count, limit));
+    for (;;) {
+      if (this.closed) throw new Error('worker pool is closed');
+      this.idle.splice(0, this.idle.length, ...this.idle.filter((w) => !w.broken));
+      const busy = this.all.size - this.idle.length;
+      if (busy === 0 || busy + want <= Math.max(limit, this.threads)) {
+        const out = this.idle.splice(0, want);
+        while (out.length < want) out.push(this.spawn());
+        return out;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  release(workers: HashWorker[]): void {
+    for (const w of workers) {
+      if (w.broken) {
+        this.all.delete(w);
+        void w.terminate();
+      } else this.idle.push(w);
+    }
+    this.waiting.shift()?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+}

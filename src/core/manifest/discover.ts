@@ -1,0 +1,143 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { RestorableError, fsError } from '../errors.js';
+import { loadManifest } from './load.js';
+import type { Expectation } from './model.js';
+import { isBackupName, isChecksumList, manifestFileKind, sidecarNames } from './names.js';
+
+/** One backup to check and everything the manifests say about it. */
+export interface Target {
+  file: string;
+  expectations: Expectation[];
+  /** block maps used only to locate damage when the listed manifest fails */
+  locators: Expectation[];
+}
+
+/** A path or manifest that could not be read; reported as an `error` result. */
+export interface DiscoveryProblem {
+  file: string;
+  message: string;
+}
+
+export interface Discovery {
+  targets: Target[];
+  problems: DiscoveryProblem[];
+}
+
+/**
+ * Turns command-line paths into targets:
+ *  - a folder: every backup in it, with every manifest found there;
+ *  - a manifest (SHA256SUMS, x.sha256, x.manifest.json, x.blocks.json): every
+ *    entry it lists, like `sha256sum -c`;
+ *  - any other file: that backup, with its sidecars and the folder's lists.
+ */
+export async function discover(paths: string[]): Promise<Discovery> {
+  const byFile = new Map<string, Target>();
+  const problems: DiscoveryProblem[] = [];
+  const target = (file: string) => {
+    let t = byFile.get(file);
+    if (!t) byFile.set(file, (t = { file, expectations: [], locators: [] }));
+    return t;
+  };
+  const load = async (manifest: string, names?: readonly string[]) => {
+    try {
+      const entries = await loadManifest(manifest, names);
+      for (const e of entries) {
+        if (e.refused) problems.push({ file: manifest, message: `${manifest}: ${e.line ? `line ${e.line}: ` : ''}${e.refused}` });
+      }
+      return entries.filter((e) => e.file);
+    } catch (err) {
+      if (!(err instanceof RestorableError)) throw err;
+      problems.push({ file: manifest, message: err.message });
+      return [];
+    }
+  };
+
+  for (const input of paths) {
+    const path = resolve(input);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      problems.push({ file: path, message: fsError(err, path).message });
+      continue;
+    }
+    if (info.isDirectory()) {
+      await discoverFolder(path, target, load, problems);
+    } else if (manifestFileKind(basename(path))) {
+      for (const e of await load(path)) {
+        const t = target(e.file!);
+        t.expectations.push(e);
+        if (e.kind !== 'block-map') await addLocators(t, load);
+      }
+    } else {
+      const names = await listFolder(dirname(path), problems);
+      const t = target(path);
+      for (const manifest of candidateManifests(basename(path), names)) {
+        for (const e of await load(join(dirname(path), manifest), names)) if (e.file === path) t.expectations.push(e);
+      }
+    }
+  }
+  for (const t of byFile.values()) dedupeExpectations(t);
+  const targets = [...byFile.values()].sort((a, b) => a.file.localeCompare(b.file));
+  return { targets, problems };
+}
+
+type Loader = (manifest: string, names?: readonly string[]) => Promise<Expectation[]>;
+
+async function listFolder(folder: string, problems: DiscoveryProblem[]): Promise<string[]> {
+  try {
+    return (await readdir(folder)).sort();
+  } catch (err) {
+    problems.push({ file: folder, message: fsError(err, folder).message });
+    return [];
+  }
+}
+
+/** Sidecars of `name` that exist, then the folder-wide lists. */
+function candidateManifests(name: string, names: readonly string[]): string[] {
+  const present = new Set(names);
+  return [...sidecarNames(name).filter((n) => present.has(n)), ...names.filter(isChecksumList)];
+}
+
+async function discoverFolder(folder: string, target: (file: string) => Target, load: Loader, problems: DiscoveryProblem[]): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (err) {
+    problems.push({ file: folder, message: fsError(err, folder).message });
+    return;
+  }
+  const names = entries.map((e) => e.name).sort();
+  for (const e of entries) {
+    if (e.isFile() && isBackupName(e.name)) target(join(folder, e.name));
+  }
+  for (const name of names) {
+    if (name.startsWith('.') || !manifestFileKind(name)) continue;
+    for (const e of await load(join(folder, name), names)) {
+      target(e.file!).expectations.push(e);
+    }
+  }
+}
+
+async function addLocators(t: Target, load: Loader): Promise<void> {
+  if (t.locators.length > 0) return;
+  const mapPath = `${t.file}.blocks.json`;
+  try {
+    await stat(mapPath);
+  } catch {
+    return;
+  }
+  t.locators.push(...(await load(mapPath)).filter((e) => e.file === t.file));
+}
+
+/** The same manifest reached twice (a file given along with its folder) counts once. */
+function dedupeExpectations(t: Target): void {
+  const seen = new Set<string>();
+  t.expectations = t.expectations.filter((e) => {
+    const key = `${e.manifest}:${e.line ?? 0}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * File naming conventions: which files are backups, which are manifests, and
+ * which sidecar names belong to which backup (DESIGN section 3).
+ */
+
+/** Longest first, so ".tar.gz" wins over ".gz". */
+export const BACKUP_EXTENSIONS = [
+  '.tar.gz', '.tar.zst', '.tar.xz', '.tar.bz2', '.tar.lz4', '.tar.lzma',
+  '.sql.gz', '.sql.zst', '.sql.xz', '.sql.bz2',
+  '.tgz', '.tbz2', '.txz', '.tar', '.sql', '.dump',
+  '.zip', '.7z', '.gz', '.zst', '.xz', '.bz2', '.lz4',
+  '.bak', '.img', '.qcow2', '.vmdk', '.pgdump', '.archive',
+];
+
+export const CHECKSUM_EXTENSIONS = ['.sha256', '.sha512', '.sha1', '.md5', '.b3'] as const;
+export const JSON_MANIFEST_SUFFIX = '.manifest.json';
+export const BLOCK_MAP_SUFFIX = '.blocks.json';
+
+/** Folder-wide checksum lists. */
+const LIST_NAME = /^(sha1|sha256|sha512|md5|b3|blake3)?sums(\.txt)?$|^checksums(\.txt)?$/i;
+
+export type ManifestFileKind = 'checksums' | 'json' | 'block-map';
+
+export function manifestFileKind(name: string): ManifestFileKind | undefined {
+  const lower = name.toLowerCase();
+  if (lower.endsWith(BLOCK_MAP_SUFFIX)) return 'block-map';
+  if (lower.endsWith(JSON_MANIFEST_SUFFIX)) return 'json';
+  if (LIST_NAME.test(name)) return 'checksums';
+  if (CHECKSUM_EXTENSIONS.some((ext) => lower.endsWith(ext) || lower.endsWith(`${ext}sum`) || lower.endsWith(`${ext}sums`))) return 'checksums';
+  return undefined;
+}
+
+/** Folder-wide lists such as SHA256SUMS, as opposed to one backup's sidecar. */
+export function isChecksumList(name: string): boolean {
+  return LIST_NAME.test(name);
+}
+
+/** Our own temp files and dotfiles are never backups. */
+function isHiddenOrTemp(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('.tmp') || name.endsWith('.part');
+}
+
+export function isBackupName(name: string): boolean {
+  if (isHiddenOrTemp(name) || manifestFileKind(name)) return false;
+  const lower = name.toLowerCase();
+  return BACKUP_EXTENSIONS.some((ext) => lower.endsWith(ext) && lower.length > ext.length);
+}
+
+/** "backup-20260130.tar.gz" → "backup-20260130" (the whole archive extension). */
+export function archiveStem(name: string): string {
+  const lower = name.toLowerCase();
+  const ext = BACKUP_EXTENSIONS.find((e) => lower.endsWith(e) && lower.length > e.length);
+  if (ext) return name.slice(0, -ext.length);
+  return lastExtensionStem(name);
+}
+
+/** "backup.tar.gz" → "backup.tar" (the last extension only). */
+export function lastExtensionStem(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** Sidecar names that may describe the backup `name`, in the order they are tried. */
+export function sidecarNames(name: string): string[] {
+  const stem = archiveStem(name);
+  const names = [
+    `${name}${JSON_MANIFEST_SUFFIX}`,
+    `${lastExtensionStem(name)}${JSON_MANIFEST_SUFFIX}`,
+    `${name}${BLOCK_MAP_SUFFIX}`,
+    ...CHECKSUM_EXTENSIONS.map((ext) => `${name}${ext}`),
+    ...CHECKSUM_EXTENSIONS.map((ext) => `${stem}${ext}`),
+  ];
+  return [...new Set(names)];
+}
+
+/**
+ * The backup a sidecar belongs to when its content does not say
+ * ("NAME.sha256" listing "-", a legacy NAME.manifest.json): candidates are
+ * NAME itself, then backups whose whole archive extension was replaced.
+ */
+export function sidecarOwnerCandidates(sidecar: string, folderNames: readonly string[]): string[] {
+  const lower = sidecar.toLowerCase();
+  const suffix = [JSON_MANIFEST_SUFFIX, BLOCK_MAP_SUFFIX, ...CHECKSUM_EXTENSIONS].find((s) => lower.endsWith(s));
+  if (!suffix) return [];
+  const base = sidecar.slice(0, -suffix.length);
+  if (folderNames.includes(base)) return [base];
+  const byStem = folderNames.filter((n) => isBackupName(n) && (archiveStem(n) === base || lastExtensionStem(n) === base));
+  return byStem;
+}

@@ -1,0 +1,63 @@
+import { ManifestError } from '../errors.js';
+
+/** Keys that could reach an object prototype if a careless reader copied them. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Position in `text` as "line L, column C" for parse errors. */
+function lineColumn(text: string, position: number): string {
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+/**
+ * JSON.parse with errors that name the file and place, and that refuses
+ * prototype-polluting keys anywhere in the document.
+ */
+export function parseJsonFile(file: string, text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /position (\d+)/.exec(message);
+    const where = at ? ` at ${lineColumn(text, Number(at[1]))}` : '';
+    throw new ManifestError(file, undefined, `not valid JSON${where} (${message.replace(/ in JSON at position \d+.*$/, '')})`);
+  }
+  const forbidden = findForbiddenKey(value, '');
+  if (forbidden) throw new ManifestError(file, forbidden, 'forbidden key (could alter object prototypes)');
+  return value;
+}
+
+function findForbiddenKey(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    // Block maps hold large arrays of flat objects: scan without recursion per element where possible.
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (v !== null && typeof v === 'object') {
+        const found = findForbiddenKey(v, `${path}[${i}]`);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) return here;
+    const found = findForbiddenKey((value as Record<string, unknown>)[key], here);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** zod issue path → "blocks[3].offset" */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(document)';
+}
