@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { EXIT, RestorableError } from './core/errors.js';
+import { registerBlocks } from './commands/blocks.js';
+import { registerDemo } from './commands/demo.js';
+import { registerManifest } from './commands/manifest.js';
+import { registerVerify } from './commands/verify.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const wantsJson = process.argv.includes('--json');
+
+/** Prints an error the way every command does: one line, or one JSON object with --json. */
+function reportError(message: string, code: number): void {
+  if (wantsJson) process.stdout.write(`${JSON.stringify({ ok: false, error: message, results: [] }, null, 2)}\n`);
+  process.stderr.write(`restorable: ${message}\n`);
+  process.exitCode = code;
+}
+
+const program = new Command('restorable')
+  .description('Would this backup restore? Verify backups against their manifests and block maps, and find exactly where they are broken.')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => (wantsJson ? undefined : write(text)) });
+
+registerVerify(program);
+registerManifest(program);
+registerBlocks(program);
+registerDemo(program);
+program.addHelpText(
+  'after',
+  `
+Exit codes: 0 intact, 1 integrity problem found, 2 could not check, 130 interrupted.`,
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exitCode = EXIT.ok;
+    else {
+      if (wantsJson) reportError(err.message.replace(/^error: /, ''), EXIT.cannotCheck);
+      process.exitCode = EXIT.cannotCheck;
+    }
+  } else if (err instanceof RestorableError) {
+    reportError(err.message, err.exitCode);
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    reportError(`unexpected failure: ${message} (please report this; run with RESTORABLE_DEBUG=1 for details)`, EXIT.cannotCheck);
+    if (process.env.RESTORABLE_DEBUG) console.error(err);
+  }
+}

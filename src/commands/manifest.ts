@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { DEFAULT_BLOCK_SIZE, createManifests } from '../core/checks/create.js';
+import type { Algorithm } from '../core/hash/algorithms.js';
+import { algorithmsArg, jsonOption, sizeArg, threadsOption } from './options.js';
+import { runJobs } from './runner.js';
+import { openSession } from './session.js';
+
+interface ManifestFlags {
+  algo: Algorithm[];
+  blocks?: boolean;
+  blockSize?: number;
+  sha256sum?: boolean;
+  force?: boolean;
+  json?: boolean;
+  threads?: number;
+}
+
+export function registerManifest(program: Command): void {
+  program
+    .command('manifest')
+    .description('write sidecar manifests (NAME.manifest.json, and on request NAME.blocks.json and NAME.sha256) from one read of each backup')
+    .argument('<file...>', 'backup files')
+    .option('--algo <list>', 'digests to record; sha256 is always included', algorithmsArg, ['sha256'] as Algorithm[])
+    .option('--blocks', 'also write a block map NAME.blocks.json')
+    .option('--block-size <size>', 'block size of the block map (implies --blocks)', sizeArg)
+    .option('--sha256sum', 'also write NAME.sha256, which `sha256sum -c` accepts')
+    .option('--force', 'replace manifests that already exist')
+    .addOption(jsonOption())
+    .addOption(threadsOption())
+    .action(async (files: string[], flags: ManifestFlags) => {
+      const session = openSession({ threads: flags.threads });
+      try {
+        const blockSize = flags.blockSize ?? (flags.blocks ? DEFAULT_BLOCK_SIZE : undefined);
+        const ctx = { pool: session.pool, signal: session.signal };
+        const jobs = files.map((f) => resolve(f)).map((file) => ({
+          file,
+          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force }),
+        }));
+        process.exitCode = await runJobs(jobs, flags);
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,74 @@
+import { AbortError, RestorableError } from '../core/errors.js';
+import type { CheckEvent, CheckResult } from '../core/events/types.js';
+import type { DiscoveryProblem } from '../core/manifest/discover.js';
+import { ProgressBar } from '../output/progress-bar.js';
+import { exitCodeFor, jsonReport, renderResult, renderSummary } from '../output/report.js';
+import { colorEnabled, paint } from '../output/style.js';
+
+export interface OutputOptions {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export type Job = { file: string; run: () => AsyncGenerator<CheckEvent, CheckResult> };
+
+/** A manifest or path that could not be read, as a result line of its own. */
+export function problemResult(problem: DiscoveryProblem): CheckResult {
+  return {
+    file: problem.file,
+    status: 'error',
+    findings: [{ severity: 'error', message: problem.message }],
+    manifests: [],
+    checks: [],
+    checkedAt: new Date().toISOString(),
+    durationMs: 0,
+  };
+}
+
+/**
+ * Runs jobs one after another, drawing progress on stderr (when it is a
+ * terminal) and printing each result as it completes. A job that fails to
+ * run becomes an `error` result; the run goes on. Returns the exit code.
+ */
+export async function runJobs(
+  jobs: Job[],
+  out: OutputOptions,
+  leading: CheckResult[] = [],
+  extra?: (results: CheckResult[]) => Record<string, unknown>,
+): Promise<number> {
+  const p = paint(colorEnabled(process.stdout));
+  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+  const results: CheckResult[] = [];
+  const print = (r: CheckResult) => {
+    bar?.clear();
+    if (!out.json) process.stdout.write(renderResult(r, p, out));
+  };
+  for (const r of leading) {
+    results.push(r);
+    print(r);
+  }
+  for (const job of jobs) {
+    let result: CheckResult | undefined;
+    try {
+      for await (const event of job.run()) {
+        if (event.type === 'result') result = event.result;
+        else bar?.onEvent(event);
+      }
+    } catch (err) {
+      bar?.clear();
+      if (err instanceof AbortError) throw err;
+      if (!(err instanceof RestorableError)) throw err;
+      result = problemResult({ file: job.file, message: err.message });
+    }
+    if (result) {
+      results.push(result);
+      print(result);
+    }
+  }
+  bar?.clear();
+  if (out.json) process.stdout.write(jsonReport(results, extra?.(results)));
+  else if (results.length > 1 || results.some((r) => r.status !== 'verified' && r.status !== 'manifest_created')) {
+    process.stdout.write(renderSummary(results, p));
+  }
+  return exitCodeFor(results);
+}

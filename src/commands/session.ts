@@ -1,0 +1,34 @@
+import { WorkerPool } from '../core/hash/pool.js';
+import { EXIT } from '../core/errors.js';
+
+/**
+ * What one command invocation owns: the worker threads and the abort signal
+ * that Ctrl-C and SIGTERM trip. A second Ctrl-C exits at once.
+ */
+export interface Session {
+  pool: WorkerPool;
+  signal: AbortSignal;
+  close(): Promise<void>;
+}
+
+export function openSession(opts: { threads?: number } = {}): Session {
+  const controller = new AbortController();
+  const pool = new WorkerPool(opts.threads);
+  pool.warm();
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts > 1) process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    pool,
+    signal: controller.signal,
+    async close() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { eventChannel } from '../events/channel.js';
+import type { BadBlock, BlockState, CheckEvent, Region } from '../events/types.js';
+import { fsError } from '../errors.js';
+import { parallelBlockDigests, type BlockChunk } from '../hash/block-digests.js';
+import { openBackup } from '../hash/file-identity.js';
+import { sha256Hex } from '../hash/hasher.js';
+import { ProgressMeter } from '../hash/progress.js';
+import type { BlockMap } from '../manifest/block-map.js';
+import type { CheckContext } from './context.js';
+
+export interface BlocksOutcome {
+  actualSize: number;
+  regions: Region[];
+  badBlocks: BadBlock[];
+  /** how many bad blocks there are in all (badBlocks is capped) */
+  badBlockCount: number;
+  changed?: string;
+}
+
+/** At most this many bad blocks are re-read and listed one by one. */
+export const MAX_LISTED_BAD_BLOCKS = 4096;
+
+const OK = 1, CORRUPT = 2, MISSING = 3, UNREADABLE = 4, TRANSIENT = 5;
+const STATE_NAMES: Record<number, BlockState> = { [OK]: 'ok', [CORRUPT]: 'corrupt', [MISSING]: 'missing', [UNREADABLE]: 'unreadable', [TRANSIENT]: 'transient' };
+
+/**
+ * The `blocks` check: every block of `file` against the block map, hashed in
+ * parallel; bad blocks re-read once (confirmed or transient) and grouped
+ * into regions with exact byte ranges.
+ */
+export async function* blocksCheck(file: string, map: BlockMap, ctx: CheckContext): AsyncGenerator<CheckEvent, BlocksOutcome> {
+  const states = new Uint8Array(map.total_blocks);
+  const firstRead = new Map<number, string>();
+
+  const run = yield* eventChannel<CheckEvent, Awaited<ReturnType<typeof parallelBlockDigests>>>((emit) =>
+    parallelBlockDigests(ctx.pool, file, {
+      blockSize: map.block_size,
+      limit: map.file_size,
+      signal: ctx.signal,
+      progressIntervalMs: ctx.progressIntervalMs,
+      onProgress: (p) => void emit({ type: 'progress', file, phase: 'blocks', ...p }),
+      onChunk: (chunk) => {
+        classifyChunk(map, chunk, states, firstRead);
+        for (const ev of runsOf(states, chunk.firstBlock, chunk.firstBlock + chunk.blockCount)) void emit({ type: 'block', file, ...ev });
+      },
+    }),
+  );
+
+  // The map's blocks the file no longer reaches (a truncated file, or a file gone empty).
+  for (let i = 0; i < states.length; i++) if (states[i] === 0) states[i] = MISSING;
+
+  const corrupt = [...firstRead.keys()].filter((i) => states[i] === CORRUPT).sort((a, b) => a - b);
+  if (corrupt.length > 0) {
+    const title = `re-reading ${corrupt.length} bad block${corrupt.length === 1 ? '' : 's'}`;
+    // Waits until the consumer has seen this step: the second read happens after it.
+    yield { type: 'step', file, id: 'reread', title, state: 'running' };
+    const transient = yield* reread(file, map, corrupt.slice(0, MAX_LISTED_BAD_BLOCKS), firstRead, ctx);
+    for (const i of transient) {
+      states[i] = TRANSIENT;
+      yield { type: 'block', file, index: i, count: 1, state: 'transient' };
+    }
+    yield { type: 'step', file, id: 'reread', title, state: 'ok', detail: `${corrupt.length - transient.length} confirmed, ${transient.length} transient` };
+  }
+
+  const regions = regionsOf(map, states, run.actualSize);
+  const badBlocks: BadBlock[] = [];
+  let badBlockCount = 0;
+  states.forEach((s, i) => {
+    if (s === OK) return;
+    badBlockCount++;
+    if (badBlocks.length >= MAX_LISTED_BAD_BLOCKS) return;
+    const b = map.blocks[i]!;
+    badBlocks.push({ index: i, offset: b.offset, size: b.size, state: STATE_NAMES[s]!, expected: b.hash, actual: firstRead.get(i) });
+  });
+  return { actualSize: run.actualSize, regions, badBlocks, badBlockCount, changed: run.changed };
+}
+
+function classifyChunk(map: BlockMap, chunk: BlockChunk, states: Uint8Array, firstRead: Map<number, string>): void {
+  for (let k = 0; k < chunk.blockCount; k++) {
+    const i = chunk.firstBlock + k;
+    const block = map.blocks[i]!;
+    if (chunk.readError) {
+      states[i] = UNREADABLE;
+      continue;
+    }
+    const digest = chunk.digests[k];
+    if (digest === undefined) {
+      states[i] = MISSING;
+      continue;
+    }
+    const short = k === chunk.digests.length - 1 && chunk.lastBlockBytes < block.size;
+    if (short) states[i] = MISSING;
+    else if (digest === block.hash) states[i] = OK;
+    else {
+      states[i] = CORRUPT;
+      firstRead.set(i, digest);
+    }
+  }
+}
+
+/** Runs of equal state in [from, to), as block events. */
+function runsOf(states: Uint8Array, from: number, to: number): { index: number; count: number; state: BlockState }[] {
+  const out: { index: number; count: number; state: BlockState }[] = [];
+  for (let i = from; i < to; ) {
+    let j = i + 1;
+    while (j < to && states[j] === states[i]) j++;
+    out.push({ index: i, count: j - i, state: STATE_NAMES[states[i]!] ?? 'missing' });
+    i = j;
+  }
+  return out;
+}
+
+async function* reread(file: string, map: BlockMap, blocks: number[], firstRead: Map<number, string>, ctx: CheckContext): AsyncGenerator<CheckEvent, number[]> {
+  const transient: number[] = [];
+  let handle;
+  try {
+    handle = await openBackup(file);
+  } catch (err) {
+    throw fsError(err, file);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(map.block_size);
+    const total = blocks.reduce((sum, i) => sum + map.blocks[i]!.size, 0);
+    const meter = new ProgressMeter(total, undefined);
+    let done = 0;
+    let lastYield = 0;
+    for (const i of blocks) {
+      ctx.signal?.throwIfAborted();
+      const b = map.blocks[i]!;
+      let got = 0;
+      try {
+        while (got < b.size) {
+          const { bytesRead } = await handle.read(buf, got, b.size - got, b.offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+      } catch {
+        transient.push(i); // readable before, unreadable now: the device is not stable
+        continue;
+      }
+      if (sha256Hex(buf.subarray(0, got)) !== firstRead.get(i)) transient.push(i);
+      done += b.size;
+      if (performance.now() - lastYield > (ctx.progressIntervalMs ?? 100)) {
+        lastYield = performance.now();
+        yield { type: 'progress', file, phase: 'reread', ...meter.snapshot(done) };
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return transient;
+}
+
+function regionsOf(map: BlockMap, states: Uint8Array, actualSize: number): Region[] {
+  const regions: Region[] = [];
+  for (let i = 0; i < states.length; ) {
+    const s = states[i]!;
+    let j = i + 1;
+    while (j < states.length && states[j] === s) j++;
+    if (s !== OK) {
+      const first = map.blocks[i]!;
+      const last = map.blocks[j - 1]!;
+      const end = last.offset + last.size;
+      if (s === MISSING) {
+        const offset = Math.max(first.offset, Math.min(actualSize, end));
+        regions.push({ kind: 'missing', firstBlock: i, lastBlock: j - 1, offset, length: end - offset });
+      } else if (s === UNREADABLE) {
+        regions.push({ kind: 'unreadable', firstBlock: i, lastBlock: j - 1, offset: first.offset, length: end - first.offset });
+      } else {
+        regions.push({ kind: 'corrupt', firstBlock: i, lastBlock: j - 1, offset: first.offset, length: end - first.offset, state: s === TRANSIENT ? 'transient' : 'confirmed' });
+      }
+    }
+    i = j;
+  }
+  if (actualSize > map.file_size) {
+    const firstExtra = map.total_blocks;
+    regions.push({
+      kind: 'extra',
+      firstBlock: firstExtra,
+      lastBlock: firstExtra + Math.ceil((actualSize - map.file_size) / map.block_size) - 1,
+      offset: map.file_size,
+      length: actualSize - map.file_size,
+    });
+  }
+  return regions;
+}

@@ -1,0 +1,164 @@
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RestorableError, describeFsError, isFsError } from '../errors.js';
+import type { CheckEvent, CheckKind, CheckResult, Finding, Status } from '../events/types.js';
+import type { Algorithm } from '../hash/algorithms.js';
+import type { Target } from '../manifest/discover.js';
+import type { BlockMap } from '../manifest/block-map.js';
+import { escapesFolder } from '../manifest/resolve.js';
+import { sidecarNames } from '../manifest/names.js';
+import { basename } from 'node:path';
+import { blocksCheck } from './blocks.js';
+import { compareDigests, expectedDigests } from './compare.js';
+import type { CheckContext } from './context.js';
+import { hashCheck } from './hash.js';
+
+export interface VerifyOptions {
+  /** size only (the `quick` check) */
+  quick?: boolean;
+  /** verify against the block map (parallel, locates damage) instead of whole-file digests */
+  blocks?: boolean;
+  /** only these algorithms from the manifests */
+  algorithms?: Algorithm[];
+}
+
+/**
+ * Verifies one backup against everything its manifests say: size first
+ * (cheap), then every digest in one read, then the block map to locate the
+ * damage when something did not match. Yields events, ends with `result`.
+ */
+export async function* verifyTarget(target: Target, ctx: CheckContext, opts: VerifyOptions = {}): AsyncGenerator<CheckEvent, CheckResult> {
+  const started = performance.now();
+  const { file, expectations } = target;
+  const findings: Finding[] = [];
+  const checks: CheckKind[] = [];
+  const result = (status: Status, extra: Partial<CheckResult> = {}): CheckResult => ({
+    file,
+    status,
+    findings,
+    manifests: expectations.map((e) => ({ path: e.manifest, kind: e.kind })),
+    checks,
+    checkedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    ...extra,
+  });
+  const finish = function* (r: CheckResult): Generator<CheckEvent, CheckResult> {
+    yield { type: 'result', result: r };
+    return r;
+  };
+
+  if (expectations.length === 0) {
+    findings.push({ severity: 'error', message: `no manifest found; looked for ${sidecarNames(basename(file)).slice(0, 4).join(', ')}, … and checksum lists such as SHA256SUMS` });
+    return yield* finish(result('no_manifest', await sizeOf(file)));
+  }
+  for (const e of expectations) {
+    const escape = await escapesFolder(file, dirname(e.manifest));
+    if (escape) {
+      findings.push({ severity: 'error', message: escape });
+      return yield* finish(result('error'));
+    }
+  }
+
+  const blockMap = [...expectations, ...target.locators].find((e) => e.blockMap)?.blockMap;
+  const sizes = expectations.filter((e) => e.size !== undefined);
+  const expectedSize = sizes[0]?.size;
+  checks.push('quick');
+  yield { type: 'start', file, checks: opts.quick ? ['quick'] : opts.blocks && blockMap ? ['quick', 'blocks'] : ['quick', 'hash'] };
+
+  let size: number;
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new RestorableError(`${file}: is not a regular file`);
+    size = s.size;
+  } catch (err) {
+    if (isFsError(err, 'ENOENT')) {
+      findings.push({ severity: 'error', message: `${file}: missing (listed in ${[...new Set(expectations.map((e) => e.manifest))].join(', ')})` });
+      return yield* finish(result('missing', { expectedSize }));
+    }
+    findings.push({ severity: 'error', message: err instanceof RestorableError ? err.message : describeFsError(err, file) });
+    return yield* finish(result('error', { expectedSize }));
+  }
+
+  const wrongSize = sizes.filter((e) => e.size !== size);
+  for (const expected of new Set(wrongSize.map((e) => e.size!))) {
+    const who = wrongSize.filter((e) => e.size === expected).map((e) => basename(e.manifest));
+    const diff = size < expected ? `${expected - size} bytes missing: truncated` : `${size - expected} bytes extra`;
+    findings.push({ severity: 'error', message: `size is ${size} bytes, expected ${expected} (${diff}) by ${who.join(', ')}`, offset: Math.min(size, expected) });
+  }
+  yield { type: 'step', file, id: 'size', title: 'size', state: wrongSize.length ? 'failed' : sizes.length ? 'ok' : 'skipped', detail: `${size} bytes` };
+
+  if (opts.quick) {
+    if (sizes.length === 0) findings.push({ severity: 'warning', message: 'no manifest states a size: nothing to compare quickly' });
+    return yield* finish(result(wrongSize.length ? 'size_mismatch' : sizes.length ? 'verified' : 'error', { size, expectedSize }));
+  }
+
+  // Whole-file digests, unless the block map alone is asked for (or the size already failed).
+  let status: Status = wrongSize.length ? 'size_mismatch' : 'verified';
+  let extra: Partial<CheckResult> = { size, expectedSize };
+  const useBlocksOnly = opts.blocks && blockMap;
+  if (!wrongSize.length && !useBlocksOnly) {
+    const wanted = expectedDigests(expectations);
+    if (opts.algorithms) for (const algo of [...wanted.keys()]) if (!opts.algorithms.includes(algo)) wanted.delete(algo);
+    if (wanted.size === 0) {
+      const available = [...expectedDigests(expectations).keys()].join(', ');
+      findings.push({ severity: 'error', message: `no manifest has a digest for the requested algorithms (manifests have: ${available})` });
+      return yield* finish(result('error', extra));
+    }
+    checks.push('hash');
+    yield { type: 'step', file, id: 'hash', title: `hash (${[...wanted.keys()].join(', ')})`, state: 'running' };
+    const digest = yield* hashCheck(file, [...wanted.keys()], ctx);
+    if (digest.changed) {
+      findings.push({ severity: 'error', message: `${file}: changed while it was read (${digest.changed}); check again when it is complete` });
+      return yield* finish(result('changed', extra));
+    }
+    const compared = compareDigests(wanted, digest.digests);
+    findings.push(...compared.findings);
+    extra = { ...extra, digests: compared.digests };
+    yield { type: 'step', file, id: 'hash', title: 'hash', state: compared.allOk ? 'ok' : 'failed' };
+    if (!compared.allOk) status = 'hash_mismatch';
+  }
+
+  if (blockMap && (status !== 'verified' || useBlocksOnly)) {
+    checks.push('blocks');
+    const located = yield* locate(file, blockMap, ctx, findings);
+    if (located === 'changed') return yield* finish(result('changed', extra));
+    extra = { ...extra, ...located.extra };
+    if (located.damaged && status !== 'size_mismatch') status = 'corrupt_blocks';
+    if (!located.damaged && status === 'hash_mismatch') {
+      findings.push({ severity: 'warning', message: 'every block matches the block map: the file is as it was when the block map was written, which disagrees with the other manifest' });
+    }
+  } else if (status !== 'verified') {
+    findings.push({ severity: 'info', message: 'no block map: create one with `restorable manifest --blocks` to locate damage next time' });
+  }
+  return yield* finish(result(status, extra));
+}
+
+async function* locate(
+  file: string,
+  map: BlockMap,
+  ctx: CheckContext,
+  findings: Finding[],
+): AsyncGenerator<CheckEvent, 'changed' | { damaged: boolean; extra: Partial<CheckResult> }> {
+  yield { type: 'step', file, id: 'blocks', title: `blocks (${map.total_blocks} of ${map.block_size} bytes)`, state: 'running' };
+  const outcome = yield* blocksCheck(file, map, ctx);
+  if (outcome.changed) {
+    findings.push({ severity: 'error', message: `${file}: changed while it was read (${outcome.changed}); check again when it is complete` });
+    return 'changed';
+  }
+  for (const r of outcome.regions) {
+    const blocks = r.firstBlock === r.lastBlock ? `block ${r.firstBlock}` : `blocks ${r.firstBlock}-${r.lastBlock}`;
+    const what = r.kind === 'corrupt' ? `corrupt (${r.state})` : r.kind;
+    findings.push({ severity: 'error', message: `${what} region: ${blocks}, bytes ${r.offset}-${r.offset + r.length - 1} (${r.length} bytes)`, offset: r.offset });
+  }
+  const damaged = outcome.regions.length > 0;
+  yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${outcome.badBlockCount} bad blocks in ${outcome.regions.length} regions` : undefined };
+  return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks } };
+}
+
+async function sizeOf(file: string): Promise<{ size?: number }> {
+  try {
+    return { size: (await stat(file)).size };
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,106 @@
+import type { Algorithm } from '../hash/algorithms.js';
+import type { ManifestKind } from '../manifest/model.js';
+
+/**
+ * The typed events every check yields. The CLI prints them as lines or one
+ * JSON document; the inspector renders them. Neither knows about the other.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Outcome of checking one backup. */
+export type Status =
+  | 'verified'
+  | 'manifest_created'
+  | 'size_mismatch'
+  | 'hash_mismatch'
+  | 'corrupt_blocks'
+  | 'missing'
+  | 'no_manifest'
+  | 'changed'
+  | 'error';
+
+/** Statuses that mean the backup itself is damaged or gone (exit code 1). */
+export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing'];
+/** Statuses that mean it could not be checked (exit code 2). */
+export const CHECK_FAILURES: readonly Status[] = ['no_manifest', 'changed', 'error'];
+
+export type CheckKind = 'quick' | 'hash' | 'blocks';
+export type Phase = 'hash' | 'blocks' | 'reread';
+
+export interface Finding {
+  severity: Severity;
+  message: string;
+  offset?: number;
+  member?: string;
+}
+
+export interface DigestComparison {
+  expected: string;
+  actual?: string;
+  ok: boolean;
+  /** manifests that state this digest */
+  sources: string[];
+}
+
+export type RegionKind = 'corrupt' | 'missing' | 'extra' | 'unreadable';
+
+/** Consecutive blocks with the same problem. `offset`/`length` are exact bytes. */
+export interface Region {
+  kind: RegionKind;
+  firstBlock: number;
+  lastBlock: number;
+  offset: number;
+  length: number;
+  /** for corrupt blocks: the same wrong bytes on a second read (confirmed) or not (transient) */
+  state?: 'confirmed' | 'transient';
+}
+
+export type BlockState = 'ok' | 'corrupt' | 'transient' | 'missing' | 'extra' | 'unreadable';
+
+export interface BadBlock {
+  index: number;
+  offset: number;
+  size: number;
+  state: BlockState;
+  expected: string;
+  actual?: string;
+}
+
+export interface ManifestRef {
+  path: string;
+  kind: ManifestKind;
+}
+
+export interface CheckResult {
+  file: string;
+  status: Status;
+  /** bytes on disk (absent when missing) */
+  size?: number;
+  expectedSize?: number;
+  digests?: Partial<Record<Algorithm, DigestComparison>>;
+  blockSize?: number;
+  regions?: Region[];
+  badBlocks?: BadBlock[];
+  findings: Finding[];
+  manifests: ManifestRef[];
+  checks: CheckKind[];
+  checkedAt: string;
+  durationMs: number;
+}
+
+export type CheckEvent =
+  | { type: 'start'; file: string; checks: CheckKind[] }
+  | { type: 'progress'; file: string; phase: Phase; done: number; total: number; bytesPerSec: number; etaSeconds?: number }
+  | { type: 'step'; file: string; id: string; title: string; state: 'running' | 'ok' | 'failed' | 'skipped'; detail?: string }
+  | { type: 'block'; file: string; index: number; count: number; state: BlockState }
+  | { type: 'finding'; file: string; finding: Finding }
+  | { type: 'result'; result: CheckResult };
+
+export function isIntegrityFailure(status: Status): boolean {
+  return INTEGRITY_FAILURES.includes(status);
+}
+
+export function isCheckFailure(status: Status): boolean {
+  return CHECK_FAILURES.includes(status);
+}

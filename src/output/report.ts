@@ -1,0 +1,91 @@
+import type { CheckResult, Region, Status } from '../core/events/types.js';
+import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
+import { EXIT } from '../core/errors.js';
+import { displayPath, formatBytes } from './format.js';
+import { STATUS_WORD, colorFor, statusGlyph, type Paint } from './style.js';
+
+/** Exit code for a run: 1 if anything is damaged, else 2 if anything could not be checked, else 0. */
+export function exitCodeFor(results: CheckResult[]): number {
+  if (results.some((r) => isIntegrityFailure(r.status))) return EXIT.integrity;
+  if (results.some((r) => isCheckFailure(r.status))) return EXIT.cannotCheck;
+  return EXIT.ok;
+}
+
+export function regionLine(r: Region): string {
+  const blocks = r.firstBlock === r.lastBlock ? `block ${r.firstBlock}` : `blocks ${r.firstBlock}-${r.lastBlock}`;
+  const kind = r.kind === 'corrupt' ? `corrupt (${r.state ?? 'unconfirmed'})` : r.kind;
+  return `${kind.padEnd(20)} ${blocks.padEnd(16)} bytes ${r.offset}-${r.offset + r.length - 1} (${formatBytes(r.length)})`;
+}
+
+function headline(r: CheckResult): string {
+  switch (r.status) {
+    case 'verified':
+    case 'manifest_created': {
+      const algos = Object.keys(r.digests ?? {}).join(', ');
+      const how = r.checks.includes('blocks') && !algos ? 'blocks' : algos || 'size';
+      return `${formatBytes(r.size ?? 0)}  ${how}`;
+    }
+    case 'size_mismatch':
+      return `${formatBytes(r.size ?? 0)} of ${formatBytes(r.expectedSize ?? 0)} expected`;
+    case 'hash_mismatch':
+    case 'corrupt_blocks': {
+      const bad = Object.entries(r.digests ?? {}).filter(([, d]) => !d.ok).map(([a]) => a);
+      const parts = [bad.length ? `${bad.join(', ')} mismatch` : ''];
+      if (r.regions?.length) parts.push(`${r.regions.length} damaged region${r.regions.length === 1 ? '' : 's'}`);
+      return parts.filter(Boolean).join(' · ');
+    }
+    default:
+      return r.findings.find((f) => f.severity === 'error')?.message ?? '';
+  }
+}
+
+/** One result as a few lines of text: status line, then regions and findings indented. */
+export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean } = {}): string {
+  const color = colorFor(r.status, p);
+  const word = STATUS_WORD[r.status].padEnd(13);
+  const lines = [`${color(`${statusGlyph(r.status)} ${word}`)} ${displayPath(r.file)}  ${p.dim(headline(r))}`];
+  const indent = '    ';
+  for (const region of r.regions ?? []) lines.push(`${indent}${regionLine(region)}`);
+  const shown = new Set<string>();
+  for (const f of r.findings) {
+    if (f.message.includes(' region: ') && r.regions?.length) continue; // already drawn above
+    if (r.status === 'no_manifest' || r.status === 'error' || r.status === 'missing') {
+      if (f.message === headline(r)) continue;
+    }
+    if (f.severity === 'info' && !opts.verbose) continue;
+    if (shown.has(f.message)) continue;
+    shown.add(f.message);
+    const mark = f.severity === 'error' ? '✗' : f.severity === 'warning' ? '!' : '·';
+    // Full digests are in --json and -v; text shows enough to compare by eye.
+    const message = opts.verbose ? f.message : f.message.replace(/\b([0-9a-f]{16})[0-9a-f]{16,}\b/g, '$1…');
+    lines.push(`${indent}${mark} ${message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Counts and the list of failures, printed at the end of every multi-file run. */
+export function renderSummary(results: CheckResult[], p: Paint): string {
+  const counts = new Map<Status, number>();
+  for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const failed = results.filter((r) => isIntegrityFailure(r.status) || isCheckFailure(r.status));
+  const parts = [...counts].map(([status, n]) => `${n} ${STATUS_WORD[status]}`);
+  const noun = results.length === 1 ? 'file' : 'files';
+  let out = `\n${p.bold(`${results.length} ${noun} checked`)}: ${parts.join(', ')}\n`;
+  if (failed.length > 0) {
+    out += `${p.bold(`${failed.length} failed:`)}\n`;
+    for (const r of failed) {
+      const detail = r.regions?.length ? ` (${r.regions.length} region${r.regions.length === 1 ? '' : 's'})` : '';
+      out += `  ${colorFor(r.status, p)(`${statusGlyph(r.status)} ${STATUS_WORD[r.status].padEnd(13)}`)} ${displayPath(r.file)}${detail}\n`;
+    }
+  } else {
+    out += `${p.green('✓ all intact')}\n`;
+  }
+  return out;
+}
+
+/** The single JSON document of --json. */
+export function jsonReport(results: CheckResult[], extra: Record<string, unknown> = {}): string {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return `${JSON.stringify({ ok: exitCodeFor(results) === EXIT.ok, ...extra, summary: { total: results.length, ...counts }, results }, null, 2)}\n`;
+}

@@ -1,0 +1,51 @@
+import type { Status } from '../core/events/types.js';
+import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
+
+/**
+ * Colour is only ever added to text that already carries its meaning in a
+ * glyph and a word, so output reads the same with NO_COLOR or in a pipe.
+ */
+export function colorEnabled(stream: NodeJS.WriteStream): boolean {
+  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY) && process.env.TERM !== 'dumb';
+}
+
+export interface Paint {
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+const wrap = (on: boolean, open: number, close: number) => (s: string) => (on ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+
+export function paint(on: boolean): Paint {
+  return { red: wrap(on, 31, 39), green: wrap(on, 32, 39), yellow: wrap(on, 33, 39), dim: wrap(on, 2, 22), bold: wrap(on, 1, 22) };
+}
+
+export const STATUS_WORD: Record<Status, string> = {
+  verified: 'verified',
+  manifest_created: 'created',
+  size_mismatch: 'size mismatch',
+  hash_mismatch: 'hash mismatch',
+  corrupt_blocks: 'corrupt',
+  missing: 'missing',
+  no_manifest: 'no manifest',
+  changed: 'changed',
+  error: 'error',
+};
+
+/** ✓ intact, ✗ damaged, ! could not check. */
+export function statusGlyph(status: Status): string {
+  if (isIntegrityFailure(status)) return '✗';
+  if (isCheckFailure(status)) return '!';
+  return '✓';
+}
+
+export function colorFor(status: Status, p: Paint): (s: string) => string {
+  if (isIntegrityFailure(status)) return p.red;
+  if (isCheckFailure(status)) return p.yellow;
+  return p.green;
+}
