@@ -34,8 +34,10 @@ function headline(r: CheckResult): string {
       if (r.regions?.length) parts.push(`${r.regions.length} damaged region${r.regions.length === 1 ? '' : 's'}`);
       return parts.filter(Boolean).join(' · ');
     }
-    default:
-      return r.findings.find((f) => f.severity === 'error')?.message ?? '';
+    default: {
+      const message = r.findings.find((f) => f.severity === 'error')?.message ?? '';
+      return message.startsWith(`${r.file}: `) ? message.slice(r.file.length + 2) : message;
+    }
   }
 }
 
@@ -43,15 +45,16 @@ function headline(r: CheckResult): string {
 export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean } = {}): string {
   const color = colorFor(r.status, p);
   const word = STATUS_WORD[r.status].padEnd(13);
-  const lines = [`${color(`${statusGlyph(r.status)} ${word}`)} ${displayPath(r.file)}  ${p.dim(headline(r))}`];
+  const head = headline(r);
+  // "file: problem" reads as one sentence when the problem is about the file itself.
+  const joined = r.status === 'error' && r.findings[0]?.message.startsWith(`${r.file}: `);
+  const lines = [`${color(`${statusGlyph(r.status)} ${word}`)} ${displayPath(r.file)}${joined ? `: ${head}` : `  ${p.dim(head)}`}`];
   const indent = '    ';
   for (const region of r.regions ?? []) lines.push(`${indent}${regionLine(region)}`);
   const shown = new Set<string>();
   for (const f of r.findings) {
     if (f.message.includes(' region: ') && r.regions?.length) continue; // already drawn above
-    if (r.status === 'no_manifest' || r.status === 'error' || r.status === 'missing') {
-      if (f.message === headline(r)) continue;
-    }
+    if ((r.status === 'no_manifest' || r.status === 'error' || r.status === 'missing') && f === r.findings.find((x) => x.severity === 'error')) continue;
     if (f.severity === 'info' && !opts.verbose) continue;
     if (shown.has(f.message)) continue;
     shown.add(f.message);

@@ -6,8 +6,8 @@ import { ProgressMeter, type Progress } from './progress.js';
 import type { FromWorker, StreamTask } from './protocol.js';
 
 /** Read size and ring depth: large reads, a few in flight, memory flat (24 MiB). */
-export const SLOT_SIZE = 4 * 1024 * 1024;
-export const SLOT_COUNT = 6;
+export const SLOT_SIZE = Number(process.env.XSLOT ?? 4 * 1024 * 1024);
+export const SLOT_COUNT = Number(process.env.XCOUNT ?? 6);
 
 export interface StreamDigestOptions {
   algorithms: Algorithm[];

@@ -22,7 +22,7 @@ export function parseJsonFile(file: string, text: string): unknown {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const at = /position (\d+)/.exec(message);
-    const where = at ? ` at ${lineColumn(text, Number(at[1]))}` : '';
+    const where = at ? ` at ${lineColumn(text, Number(at[1]))}` : /end of JSON/.test(message) ? ` at line ${text.split('\n').length} (it ends too early)` : '';
     throw new ManifestError(file, undefined, `not valid JSON${where} (${message.replace(/ in JSON at position \d+.*$/, '')})`);
   }
   const forbidden = findForbiddenKey(value, '');
