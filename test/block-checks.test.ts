@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { blocksCheck, type BlocksOutcome } from '../src/core/checks/blocks.js';
 import type { CheckEvent } from '../src/core/events/types.js';
 import { WorkerPool } from '../src/core/hash/pool.js';
-import { buildBlockMap, type BlockMap } from '../src/core/manifest/block-map.js';
+import type { BlockMap } from '../src/core/manifest/model.js';
+import { buildBlockMap } from '../src/core/manifest/writers.js';
 import { bytes, digest, tempDir, writeFixture } from './helpers/fixtures.js';
 
 const pool = new WorkerPool(2);

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManifestError, RestorableError } from '../src/core/errors.js';
 import { atomicWrite } from '../src/core/manifest/atomic-write.js';
-import { buildBlockMap, parseBlockMap, type BlockMap } from '../src/core/manifest/block-map.js';
+import { parseBlockMap } from '../src/core/manifest/block-map.js';
 import { algorithmHint, checksumLine, parseChecksumFile } from '../src/core/manifest/checksum-file.js';
 import { discover } from '../src/core/manifest/discover.js';
-import { parseJsonManifest, renderJsonManifest } from '../src/core/manifest/json-manifest.js';
+import { parseJsonManifest } from '../src/core/manifest/json-manifest.js';
 import { loadManifest } from '../src/core/manifest/load.js';
+import type { BlockMap } from '../src/core/manifest/model.js';
 import { escapesFolder, resolveListedName } from '../src/core/manifest/resolve.js';
 import { RESULTS_FILE_NAME, parseResultsFile, readResultsFile, updateResultsFile } from '../src/core/manifest/results-file.js';
 import { parseJsonFile } from '../src/core/manifest/safe-json.js';
+import { buildBlockMap, renderBlockMap, renderJsonManifest } from '../src/core/manifest/writers.js';
 import { listAll, useTmpDirs, writeFiles } from './helpers/tmp.js';
 
 const tmp = useTmpDirs();
@@ -283,6 +285,14 @@ describe('block maps', () => {
     expect(parseBlockMap(F, empty).total_blocks).toBe(0);
   });
 
+  it('renderBlockMap writes the documented layout, one block per line, and parses back', () => {
+    const text = renderBlockMap(base());
+    expect(Object.keys(JSON.parse(text))).toEqual(['file', 'file_size', 'block_size', 'total_blocks', 'file_hash', 'blocks']);
+    expect(Object.keys(JSON.parse(text).blocks[0])).toEqual(['block', 'offset', 'size', 'hash']);
+    expect(text.split('\n').filter((l) => l.includes('"hash":'))).toHaveLength(4);
+    expect(parseBlockMap(F, parseJsonFile(F, text))).toEqual(base());
+  });
+
   it.each<[string, (m: any) => void, string]>([
     ['file_size as a string', (m) => (m.file_size = '14'), 'file_size'],
     ['a missing file', (m) => delete m.file, 'file'],
@@ -360,6 +370,15 @@ describe('.integrity_results.json', () => {
     expect(read!.last_check).toBe('2026-01-31T00:00:00.000Z');
     expect(read!.results.map((r) => [r.file, r.status])).toEqual([['a.tar.gz', 'verified'], ['b.tar.gz', 'hash_mismatch'], ['c.tar.gz', 'manifest_created']]);
     expect(await listAll(dir)).toEqual([RESULTS_FILE_NAME]);
+  });
+
+  it('updateResultsFile keeps fields other tools wrote into entries it does not replace', async () => {
+    const dir = await tmp();
+    const other = { ...entry('a.tar.gz'), note: 'checked by cron' };
+    await writeFiles(dir, { [RESULTS_FILE_NAME]: JSON.stringify({ last_check: '2026-01-30T00:00:00Z', results: [other] }) });
+    await updateResultsFile(dir, [entry('b.tar.gz')]);
+    const doc = JSON.parse(await readFile(join(dir, RESULTS_FILE_NAME), 'utf8'));
+    expect(doc.results[0]).toEqual(other);
   });
 
   it('updateResultsFile refuses to replace a malformed results file', async () => {

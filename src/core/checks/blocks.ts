@@ -5,7 +5,7 @@ import { parallelBlockDigests, type BlockChunk } from '../hash/block-digests.js'
 import { openBackup } from '../hash/file-identity.js';
 import { sha256Hex } from '../hash/hasher.js';
 import { ProgressMeter } from '../hash/progress.js';
-import type { BlockMap } from '../manifest/block-map.js';
+import type { BlockMap } from '../manifest/model.js';
 import type { CheckContext } from './context.js';
 
 export interface BlocksOutcome {

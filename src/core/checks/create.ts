@@ -4,9 +4,8 @@ import { RestorableError, UsageError, fsError, isFsError } from '../errors.js';
 import type { CheckEvent, CheckResult, DigestComparison } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
-import { buildBlockMap } from '../manifest/block-map.js';
 import { checksumLine } from '../manifest/checksum-file.js';
-import { renderJsonManifest } from '../manifest/json-manifest.js';
+import { buildBlockMap, renderBlockMap, renderJsonManifest } from '../manifest/writers.js';
 import { BLOCK_MAP_SUFFIX, JSON_MANIFEST_SUFFIX, manifestFileKind } from '../manifest/names.js';
 import type { CheckContext } from './context.js';
 import { hashCheck } from './hash.js';
@@ -92,7 +91,7 @@ export async function* createManifests(file: string, ctx: CheckContext, opts: Cr
   const files: [string, string][] = [[outputs[0]!, renderJsonManifest({ backupFile: name, size: digest.bytes, digests: digest.digests, createdAt: now })]];
   if (opts.blockSize) {
     const map = buildBlockMap(name, digest.bytes, opts.blockSize, sha256, digest.blockDigests ?? []);
-    files.push([`${file}${BLOCK_MAP_SUFFIX}`, `${JSON.stringify(map, null, 2)}\n`]);
+    files.push([`${file}${BLOCK_MAP_SUFFIX}`, renderBlockMap(map)]);
   }
   if (opts.sha256sum) files.push([`${file}.sha256`, checksumLine(sha256, name)]);
   const written: string[] = [];

@@ -4,7 +4,7 @@ import { RestorableError, describeFsError, isFsError } from '../errors.js';
 import type { CheckEvent, CheckKind, CheckResult, Finding, Status } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
-import type { BlockMap } from '../manifest/block-map.js';
+import type { BlockMap } from '../manifest/model.js';
 import { escapesFolder } from '../manifest/resolve.js';
 import { sidecarNames } from '../manifest/names.js';
 import { basename } from 'node:path';

@@ -4,9 +4,8 @@ import { RestorableError, fsError, isFsError } from '../errors.js';
 import { streamDigest } from '../hash/stream-digest.js';
 import type { WorkerPool } from '../hash/pool.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
-import { buildBlockMap } from '../manifest/block-map.js';
 import { checksumLine } from '../manifest/checksum-file.js';
-import { renderJsonManifest } from '../manifest/json-manifest.js';
+import { buildBlockMap, renderBlockMap, renderJsonManifest } from '../manifest/writers.js';
 import { appMembers, writeSqlDumpGz, writeTarGz } from './content.js';
 
 /** Small blocks so the demo's block maps have enough cells to look at. */
@@ -87,7 +86,7 @@ export async function writeDemoSet(dirInput: string, pool: WorkerPool, now = new
           sums.push(checksumLine(digests.sha256!, item.name));
         } else {
           const map = buildBlockMap(item.name, d.bytes, DEMO_BLOCK_SIZE, digests.sha256!, d.blockDigests ?? []);
-          await atomicWrite(`${file}.blocks.json`, `${JSON.stringify(map, null, 2)}\n`);
+          await atomicWrite(`${file}.blocks.json`, renderBlockMap(map));
         }
       }
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { access, link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RestorableError, fsError, isFsError } from '../errors.js';
 
@@ -17,14 +17,8 @@ export interface AtomicWriteOptions {
  */
 export async function atomicWrite(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
-  if (!opts.overwrite) {
-    try {
-      await (await open(path, 'r')).close();
-      throw new RestorableError(`${path}: already exists (use --force to replace it)`);
-    } catch (err) {
-      if (!isFsError(err, 'ENOENT')) throw err instanceof RestorableError ? err : fsError(err, path);
-    }
-  }
+  const exists = () => new RestorableError(`${path}: already exists (use --force to replace it)`);
+  if (!opts.overwrite && (await access(path).then(() => true, () => false))) throw exists();
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let handle;
   try {
@@ -37,13 +31,31 @@ export async function atomicWrite(path: string, data: string | Uint8Array, opts:
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(temp, path);
+    if (opts.overwrite) await rename(temp, path);
+    else await publishExclusive(temp, path);
   } catch (err) {
     await handle?.close().catch(() => {});
     await unlink(temp).catch(() => {});
+    if (isFsError(err, 'EEXIST')) throw exists();
     throw fsError(err, path);
   }
   await syncFolder(dir);
+}
+
+/**
+ * Puts the temp file in place only if nothing is there: link() fails with
+ * EEXIST instead of replacing a file that appeared since we looked. File
+ * systems without hard links fall back to a rename.
+ */
+async function publishExclusive(temp: string, path: string): Promise<void> {
+  try {
+    await link(temp, path);
+  } catch (err) {
+    if (!isFsError(err, 'EPERM') && !isFsError(err, 'ENOTSUP') && !isFsError(err, 'EOPNOTSUPP')) throw err;
+    await rename(temp, path);
+    return;
+  }
+  await unlink(temp);
 }
 
 async function syncFolder(dir: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ManifestError } from '../errors.js';
+import type { BlockMap } from './model.js';
 import { fieldPath } from './safe-json.js';
 
 /**
@@ -20,7 +21,7 @@ const blockEntry = z.object({
   hash: sha256Hex,
 });
 
-export const blockMapSchema = z.object({
+const blockMapSchema = z.object({
   file: z.string().min(1, 'must not be empty'),
   file_size: count,
   block_size: count.positive('must be positive'),
@@ -29,7 +30,9 @@ export const blockMapSchema = z.object({
   blocks: z.array(blockEntry),
 });
 
-export type BlockMap = z.infer<typeof blockMapSchema>;
+// The schema must produce exactly the BlockMap the rest of the engine uses.
+const _sameShape: (m: z.infer<typeof blockMapSchema>) => BlockMap = (m) => m;
+void _sameShape;
 
 /** Parses and fully validates a block map: shape, then that the blocks tile the file exactly. */
 export function parseBlockMap(file: string, value: unknown): BlockMap {
@@ -64,15 +67,4 @@ function checkTiling(file: string, map: BlockMap): void {
     if (b.size !== expectedSize) throw new ManifestError(file, `${at}.size`, `is ${b.size}, expected ${expectedSize}`);
     end = b.offset + b.size;
   });
-}
-
-/** Builds the block map for a file from its block digests. */
-export function buildBlockMap(name: string, fileSize: number, blockSize: number, fileHash: string, digests: string[]): BlockMap {
-  const blocks = digests.map((hash, i) => ({
-    block: i,
-    offset: i * blockSize,
-    size: Math.min(blockSize, fileSize - i * blockSize),
-    hash,
-  }));
-  return { file: name, file_size: fileSize, block_size: blockSize, total_blocks: blocks.length, file_hash: fileHash, blocks };
 }

@@ -85,9 +85,10 @@ export function parseChecksumFile(file: string, text: string): Expectation[] {
   if (text.includes('\0')) throw new ManifestError(file, undefined, 'contains NUL bytes: not a text checksum list');
   const hint = algorithmHint(file);
   const out: Expectation[] = [];
-  const lines = text.split('\n');
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
   lines.forEach((rawLine, i) => {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    // Like coreutils: a trailing CR and leading blanks are not part of the entry.
+    const line = (rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine).replace(/^[ \t]+/, '');
     if (line.trim() === '' || line.startsWith('#')) return;
     const p = parseLine(file, i + 1, line, hint);
     out.push({ manifest: file, kind: p.kind, line: i + 1, listedName: p.name, digests: { [p.algorithm]: p.hex } });

@@ -71,18 +71,3 @@ export function parseJsonManifest(file: string, value: unknown): JsonManifest {
 export function jsonExpectation(file: string, m: JsonManifest, listedName: string): Expectation {
   return { manifest: file, kind: 'json', listedName, size: m.size, digests: m.digests, createdAt: m.createdAt };
 }
-
-/** The document restorable writes: both shapes' fields, sha256 always present. */
-export function renderJsonManifest(input: { backupFile: string; size: number; digests: Partial<Record<Algorithm, string>>; createdAt: Date }): string {
-  const { sha256 } = input.digests;
-  if (!sha256) throw new Error('a manifest always carries sha256');
-  const doc = {
-    backup_file: input.backupFile,
-    created_at: input.createdAt.toISOString(),
-    file_size: input.size,
-    hashes: input.digests,
-    size: input.size,
-    hash: sha256,
-  };
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}

@@ -1,9 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ManifestError, fsError } from '../errors.js';
-import { parseBlockMap } from './block-map.js';
 import { parseChecksumFile } from './checksum-file.js';
-import { jsonExpectation, parseJsonManifest } from './json-manifest.js';
 import type { Expectation } from './model.js';
 import { manifestFileKind, sidecarOwnerCandidates } from './names.js';
 import { resolveListedName } from './resolve.js';
@@ -44,9 +42,12 @@ export async function loadManifest(file: string, folderNames?: readonly string[]
   if (kind === 'checksums') {
     entries = parseChecksumFile(file, text);
   } else if (kind === 'json') {
+    // The schema library costs ~45 ms to load: only pay for it when a JSON manifest is read.
+    const { jsonExpectation, parseJsonManifest } = await import('./json-manifest.js');
     const m = parseJsonManifest(file, parseJsonFile(file, text));
     entries = [jsonExpectation(file, m, m.backupFile ?? '')];
   } else {
+    const { parseBlockMap } = await import('./block-map.js');
     const map = parseBlockMap(file, parseJsonFile(file, text));
     entries = [{ manifest: file, kind: 'block-map', listedName: map.file, size: map.file_size, digests: { sha256: map.file_hash }, blockMap: map }];
   }

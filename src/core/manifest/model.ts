@@ -1,5 +1,4 @@
 import type { Algorithm } from '../hash/algorithms.js';
-import type { BlockMap } from './block-map.js';
 
 /** The manifest formats restorable reads. */
 export type ManifestKind =
@@ -45,4 +44,14 @@ export function manifestLabel(e: Pick<Expectation, 'kind' | 'digests'>): string 
     default:
       return Object.keys(e.digests)[0] ?? e.kind;
   }
+}
+
+/** NAME.blocks.json: sha256 of every fixed-size block, so damage can be located and repaired. */
+export interface BlockMap {
+  file: string;
+  file_size: number;
+  block_size: number;
+  total_blocks: number;
+  file_hash: string;
+  blocks: { block: number; offset: number; size: number; hash: string }[];
 }

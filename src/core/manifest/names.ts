@@ -67,8 +67,8 @@ export function sidecarNames(name: string): string[] {
     `${name}${JSON_MANIFEST_SUFFIX}`,
     `${lastExtensionStem(name)}${JSON_MANIFEST_SUFFIX}`,
     `${name}${BLOCK_MAP_SUFFIX}`,
-    ...CHECKSUM_EXTENSIONS.map((ext) => `${name}${ext}`),
-    ...CHECKSUM_EXTENSIONS.map((ext) => `${stem}${ext}`),
+    ...CHECKSUM_EXTENSIONS.flatMap((ext) => [`${name}${ext}`, `${name}${ext}sum`]),
+    ...CHECKSUM_EXTENSIONS.flatMap((ext) => [`${stem}${ext}`, `${stem}${ext}sum`]),
   ];
   return [...new Set(names)];
 }
@@ -80,7 +80,8 @@ export function sidecarNames(name: string): string[] {
  */
 export function sidecarOwnerCandidates(sidecar: string, folderNames: readonly string[]): string[] {
   const lower = sidecar.toLowerCase();
-  const suffix = [JSON_MANIFEST_SUFFIX, BLOCK_MAP_SUFFIX, ...CHECKSUM_EXTENSIONS].find((s) => lower.endsWith(s));
+  const checksumSuffixes = CHECKSUM_EXTENSIONS.flatMap((ext) => [`${ext}sums`, `${ext}sum`, ext]);
+  const suffix = [JSON_MANIFEST_SUFFIX, BLOCK_MAP_SUFFIX, ...checksumSuffixes].find((s) => lower.endsWith(s));
   if (!suffix) return [];
   const base = sidecar.slice(0, -suffix.length);
   if (folderNames.includes(base)) return [base];

@@ -18,7 +18,8 @@ const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hexadecimal di
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date and time (ISO 8601)');
 const size = z.number().int('expected a whole number of bytes').nonnegative('must not be negative');
 
-const entry = z.object({
+// Loose objects: fields other tools wrote survive our rewrite of the file.
+const entry = z.looseObject({
   file: z.string().min(1, 'must not be empty'),
   checked_at: timestamp,
   size,
@@ -28,7 +29,7 @@ const entry = z.object({
   expected_size: size.optional(),
 });
 
-const resultsSchema = z.object({ last_check: timestamp, results: z.array(entry) });
+const resultsSchema = z.looseObject({ last_check: timestamp, results: z.array(entry) });
 
 export type ResultsFile = z.infer<typeof resultsSchema>;
 export type ResultsEntry = z.infer<typeof entry>;
@@ -58,9 +59,10 @@ export async function readResultsFile(folder: string): Promise<ResultsFile | und
 /** Replaces the entries for the given files and keeps the others, atomically. */
 export async function updateResultsFile(folder: string, entries: ResultsEntry[], now = new Date()): Promise<string> {
   const file = join(folder, RESULTS_FILE_NAME);
-  const existing = (await readResultsFile(folder))?.results ?? [];
+  const previous = await readResultsFile(folder);
+  const existing = previous?.results ?? [];
   const replaced = new Set(entries.map((e) => e.file));
   const results = [...existing.filter((e) => !replaced.has(e.file)), ...entries];
-  await atomicWrite(file, `${JSON.stringify({ last_check: now.toISOString(), results }, null, 2)}\n`, { overwrite: true });
+  await atomicWrite(file, `${JSON.stringify({ ...previous, last_check: now.toISOString(), results }, null, 2)}\n`, { overwrite: true });
   return file;
 }

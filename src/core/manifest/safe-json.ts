@@ -20,6 +20,7 @@ export function parseJsonFile(file: string, text: string): unknown {
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
+    if (err instanceof RangeError) throw new ManifestError(file, undefined, 'nested too deeply to be a manifest');
     const message = err instanceof Error ? err.message : String(err);
     const at = /position (\d+)/.exec(message);
     const where = at ? ` at ${lineColumn(text, Number(at[1]))}` : /end of JSON/.test(message) ? ` at line ${text.split('\n').length} (it ends too early)` : '';
@@ -30,24 +31,25 @@ export function parseJsonFile(file: string, text: string): unknown {
   return value;
 }
 
-function findForbiddenKey(value: unknown, path: string): string | undefined {
-  if (Array.isArray(value)) {
-    // Block maps hold large arrays of flat objects: scan without recursion per element where possible.
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      if (v !== null && typeof v === 'object') {
-        const found = findForbiddenKey(v, `${path}[${i}]`);
-        if (found) return found;
+/** Depth-first walk with an explicit stack: a hostile, deeply nested document cannot overflow the call stack. */
+function findForbiddenKey(root: unknown, rootPath: string): string | undefined {
+  const stack: [unknown, string][] = [[root, rootPath]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) {
+        const v: unknown = value[i];
+        if (v !== null && typeof v === 'object') stack.push([v, `${path}[${i}]`]);
       }
+      continue;
     }
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const key of Object.keys(value)) {
-    const here = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) return here;
-    const found = findForbiddenKey((value as Record<string, unknown>)[key], here);
-    if (found) return found;
+    for (const key of Object.keys(value)) {
+      const here = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) return here;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== null && typeof v === 'object') stack.push([v, here]);
+    }
   }
   return undefined;
 }
