@@ -19,7 +19,7 @@ const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expect
 const size = z.number().int('expected a whole number of bytes').nonnegative('must not be negative');
 
 // Loose objects: fields other tools wrote survive our rewrite of the file.
-const entry = z.looseObject({
+const entry = z.object({
   file: z.string().min(1, 'must not be empty'),
   checked_at: timestamp,
   size,
@@ -27,9 +27,9 @@ const entry = z.looseObject({
   hash: sha256.optional(),
   expected_hash: sha256.optional(),
   expected_size: size.optional(),
-});
+}).passthrough();
 
-const resultsSchema = z.looseObject({ last_check: timestamp, results: z.array(entry) });
+const resultsSchema = z.object({ last_check: timestamp, results: z.array(entry) }).passthrough();
 
 export type ResultsFile = z.infer<typeof resultsSchema>;
 export type ResultsEntry = z.infer<typeof entry>;
