@@ -61,7 +61,7 @@ describe('streamDigest: one read, every algorithm', () => {
 
   it('reports a file that grows while it is read as changed, not as a digest', async () => {
     const dir = tempDir();
-    const file = writeFixture(dir, 'growing.bin', bytes('grow', 4 * SLOT_SIZE));
+    const file = writeFixture(dir, 'growing.bin', bytes('grow', 128 * 1024 * 1024)); // read for ~0.1 s: long enough to append meanwhile
     let appended = false;
     const r = await streamDigest(pool, file, {
       algorithms: ['sha256'],

@@ -474,7 +474,7 @@ describe('discover()', () => {
     expect(targets.map((t) => t.file)).toEqual([join(dir, 'a.tar.gz')]);
   });
 
-  it('a manifest given directly yields only its listed entries (with block-map locators)', async () => {
+  it('a manifest given directly yields only its listed entries (with the block map as a locator, read only if needed)', async () => {
     const dir = await mixedFolder();
     await writeFiles(dir, {
       'only-a.sha256': `${hex('a')}  a.tar.gz\n${H64b}  ../outside.tar.gz\n`,
@@ -483,7 +483,7 @@ describe('discover()', () => {
     const { targets, problems } = await discover([join(dir, 'only-a.sha256')]);
     expect(targets.map((t) => t.file)).toEqual([join(dir, 'a.tar.gz')]);
     expect(targets[0]!.expectations.map((e) => [e.manifest, e.line])).toEqual([[join(dir, 'only-a.sha256'), 1]]);
-    expect(targets[0]!.locators.map((e) => e.kind)).toEqual(['block-map']);
+    expect(targets[0]!.locators).toEqual([join(dir, 'a.tar.gz.blocks.json')]);
     expect(problems).toHaveLength(1);
     expect(problems[0]!.message).toMatch(/only-a\.sha256: line 2: .*outside the manifest's folder/);
   });

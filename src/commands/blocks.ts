@@ -22,7 +22,7 @@ export function registerBlocks(program: Command): void {
     .addOption(jsonOption())
     .addOption(threadsOption())
     .action(async (file: string, flags: BlocksFlags) => {
-      const session = openSession({ threads: flags.threads });
+      const session = openSession({ threads: flags.threads, warm: flags.threads ?? Infinity });
       try {
         const { targets, problems } = await discover([file]);
         const leading: CheckResult[] = problems.map(problemResult);

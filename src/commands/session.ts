@@ -11,10 +11,15 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function openSession(opts: { threads?: number } = {}): Session {
+/**
+ * `warm`: how many worker threads to start right away, so that their start
+ * overlaps reading the manifests (a whole-file digest needs one; block
+ * verification uses every core).
+ */
+export function openSession(opts: { threads?: number; warm?: number } = {}): Session {
   const controller = new AbortController();
   const pool = new WorkerPool(opts.threads);
-  pool.warm();
+  pool.warm(Math.min(pool.threads, opts.warm ?? 1));
   let interrupts = 0;
   const onSignal = () => {
     if (++interrupts > 1) process.exit(EXIT.interrupted);

@@ -17,7 +17,7 @@ interface VerifyFlags {
 
 /** Verifies paths (files, folders or manifests) and returns the exit code. */
 export async function verifyPaths(paths: string[], flags: VerifyFlags): Promise<number> {
-  const session = openSession({ threads: flags.threads });
+  const session = openSession({ threads: flags.threads, warm: flags.blocks ? (flags.threads ?? Infinity) : 1 });
   try {
     const { targets, problems } = await discover(paths);
     const ctx = { pool: session.pool, signal: session.signal };

@@ -6,6 +6,7 @@ import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
 import type { BlockMap } from '../manifest/model.js';
 import { escapesFolder } from '../manifest/resolve.js';
+import { loadManifest } from '../manifest/load.js';
 import { sidecarNames } from '../manifest/names.js';
 import { basename } from 'node:path';
 import { blocksCheck } from './blocks.js';
@@ -59,7 +60,7 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
     }
   }
 
-  const blockMap = [...expectations, ...target.locators].find((e) => e.blockMap)?.blockMap;
+  let blockMap = expectations.find((e) => e.blockMap)?.blockMap;
   const sizes = expectations.filter((e) => e.size !== undefined);
   const expectedSize = sizes[0]?.size;
   checks.push('quick');
@@ -118,6 +119,7 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
     if (!compared.allOk) status = 'hash_mismatch';
   }
 
+  if (!blockMap && status !== 'verified') blockMap = await loadLocator(target, findings);
   if (blockMap && (status !== 'verified' || useBlocksOnly)) {
     checks.push('blocks');
     const located = yield* locate(file, blockMap, ctx, findings);
@@ -161,4 +163,17 @@ async function sizeOf(file: string): Promise<{ size?: number }> {
   } catch {
     return {};
   }
+}
+
+/** The block map beside a backup checked through another manifest, read only when damage needs locating. */
+async function loadLocator(target: Target, findings: Finding[]): Promise<BlockMap | undefined> {
+  for (const path of target.locators) {
+    try {
+      const found = (await loadManifest(path)).find((e) => e.file === target.file && e.blockMap);
+      if (found) return found.blockMap;
+    } catch (err) {
+      findings.push({ severity: 'warning', message: `cannot use the block map to locate damage: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  return undefined;
 }

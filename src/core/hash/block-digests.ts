@@ -1,8 +1,9 @@
+import { stat } from 'node:fs/promises';
 import { AbortError, fsError } from '../errors.js';
 import { describeChange, identityOf, openBackup } from './file-identity.js';
 import { newJobId, type WorkerPool } from './pool.js';
 import { ProgressMeter, type Progress } from './progress.js';
-import { CONTROL_ABORT, type FromWorker } from './protocol.js';
+import { BLOCKS, type FromWorker } from './protocol.js';
 
 /** Each worker reads this much at a time by position: near-sequential, few syscalls. */
 export const TARGET_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -67,7 +68,7 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
       await new Promise<void>((resolve, reject) => {
         let running = workers.length;
         const stop = (err: Error) => {
-          Atomics.store(flags, CONTROL_ABORT, 1);
+          Atomics.store(flags, BLOCKS.ABORT, 1);
           reject(err);
         };
         const onAbort = () => stop(new AbortError());
@@ -91,7 +92,7 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
         };
         for (const w of workers) {
           w.listen(job, onMessage);
-          w.send({ type: 'blocks-start', job, path, blockSize, limit, chunkBytes, control });
+          w.send({ type: 'blocks', job, path, blockSize, limit, chunkBytes, control });
         }
       });
       finished = true;
@@ -105,7 +106,8 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
     }
     meter.update(Math.min(done, covered), true);
     const after = identityOf(await handle.stat());
-    const changed = await describeChange(path, before, after, after.size);
+    const atPath = await stat(path).then(identityOf, () => undefined);
+    const changed = describeChange(before, after, after.size, atPath);
     return { actualSize: before.size, changed };
   } finally {
     await handle.close();

@@ -1,19 +1,19 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /**
- * The compiled worker script. Under the test runner this module runs from
- * src/*.ts, but worker threads need JavaScript, so use the built copy in dist/.
+ * The bundled worker script: dist/worker.js beside dist/cli.js. Under the
+ * test runner this module runs from src/, and worker threads need the built
+ * JavaScript, so look in the repository's dist/ as well.
  */
 function workerScript(): URL {
-  const here = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = fileURLToPath(here).replace(/([\\/])src([\\/]core[\\/]hash[\\/])worker\.js$/, '$1dist$2worker.js');
-  if (!existsSync(built)) throw new Error(`hash worker not built: ${built} is missing (run npm run build)`);
-  return pathToFileURL(built);
+  const candidates = [new URL('./worker.js', import.meta.url), new URL('../../../dist/worker.js', import.meta.url)];
+  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
+  if (!found) throw new Error(`hash worker not built: ${fileURLToPath(candidates[1]!)} is missing (run npm run build)`);
+  return found;
 }
 
 type Listener = (msg: FromWorker) => void;

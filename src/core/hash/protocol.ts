@@ -1,32 +1,55 @@
 import type { Algorithm } from './algorithms.js';
+import type { FileIdentity } from './file-identity.js';
 
-/** Messages between the engine (main thread) and hash workers. */
+/**
+ * Messages between the engine (main thread) and hash workers. Data never
+ * travels in messages: workers read the file themselves into shared memory,
+ * and coordinate through Atomics on a shared control array.
+ */
 
 export type StreamTask = { kind: 'digest'; algorithm: Algorithm } | { kind: 'blocks'; blockSize: number };
 
-export type ToWorker =
-  /** Hash a file that the main thread reads into a shared ring of slots. */
-  | { type: 'stream-start'; job: number; ring: SharedArrayBuffer; slotSize: number; tasks: StreamTask[] }
-  | { type: 'chunk'; job: number; slot: number; length: number }
-  | { type: 'stream-end'; job: number }
-  /**
-   * Hash fixed-size blocks of a file that each worker reads itself, claiming
-   * chunks from a shared counter (control[0]); control[1] != 0 means stop.
-   */
-  | {
-      type: 'blocks-start';
-      job: number;
-      path: string;
-      blockSize: number;
-      /** bytes of the file to cover (the block map's file size) */
-      limit: number;
-      chunkBytes: number;
-      control: SharedArrayBuffer;
-    };
+export interface StreamStart {
+  type: 'stream';
+  job: number;
+  path: string;
+  /** the reader reads the file into the ring; followers hash what it published */
+  role: 'reader' | 'follower';
+  /** this worker's consumer index (the reader is 0) */
+  consumer: number;
+  consumers: number;
+  ring: SharedArrayBuffer;
+  slotSize: number;
+  slots: number;
+  control: SharedArrayBuffer;
+  tasks: StreamTask[];
+}
+
+export interface BlocksStart {
+  type: 'blocks';
+  job: number;
+  path: string;
+  blockSize: number;
+  /** bytes of the file to cover (the block map's file size) */
+  limit: number;
+  chunkBytes: number;
+  control: SharedArrayBuffer;
+}
+
+export type ToWorker = StreamStart | BlocksStart;
 
 export type FromWorker =
-  | { type: 'chunk-done'; job: number; slot: number; blocks?: string[] }
-  | { type: 'stream-result'; job: number; digests: Partial<Record<Algorithm, string>>; blocks?: string[] }
+  /** block digests completed in the stream, in file order */
+  | { type: 'stream-blocks'; job: number; first: number; digests: string[] }
+  | {
+      type: 'stream-result';
+      job: number;
+      digests: Partial<Record<Algorithm, string>>;
+      /** only from the reader: what it read and whether the file changed meanwhile */
+      bytes?: number;
+      before?: FileIdentity;
+      changed?: string;
+    }
   | {
       type: 'blocks-chunk';
       job: number;
@@ -41,6 +64,25 @@ export type FromWorker =
   | { type: 'blocks-done'; job: number }
   | { type: 'error'; job: number; message: string; code?: string };
 
-/** control[] slots of a blocks job */
-export const CONTROL_NEXT_CHUNK = 0;
-export const CONTROL_ABORT = 1;
+/** Int32 slots of a stream job's control array. */
+export const STREAM = {
+  FILLED: 0, // chunks published by the reader
+  TOTAL: 1, // chunk count once the reader hit end of file, else -1
+  ABORT: 2, // set by the engine: stop now
+  FAILED: 3, // set by the reader when it cannot go on
+  BYTES_LO: 4, // bytes read so far (two halves: Int32 Atomics only)
+  BYTES_HI: 5,
+  LENGTHS: 8, // LENGTHS + slot: bytes in that slot
+} as const;
+
+/** Index of consumer c's "chunks consumed" counter. */
+export function consumedIndex(slots: number, c: number): number {
+  return STREAM.LENGTHS + slots + c;
+}
+
+export function streamControlInts(slots: number, consumers: number): number {
+  return STREAM.LENGTHS + slots + consumers;
+}
+
+/** Int32 slots of a blocks job's control array. */
+export const BLOCKS = { NEXT_CHUNK: 0, ABORT: 1 } as const;

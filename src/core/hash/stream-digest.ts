@@ -1,13 +1,19 @@
+import { stat } from 'node:fs/promises';
 import { AbortError, fsError } from '../errors.js';
 import { RELATIVE_COST, type Algorithm } from './algorithms.js';
-import { describeChange, identityOf, openBackup } from './file-identity.js';
 import { newJobId, type HashWorker, type WorkerPool } from './pool.js';
-import { ProgressMeter, type Progress } from './progress.js';
-import type { FromWorker, StreamTask } from './protocol.js';
+import { ProgressMeter, PROGRESS_INTERVAL_MS, type Progress } from './progress.js';
+import { STREAM, streamControlInts, type FromWorker, type StreamTask } from './protocol.js';
 
-/** Read size and ring depth: large reads, a few in flight, memory flat (24 MiB). */
-export const SLOT_SIZE = Number(process.env.XSLOT ?? 4 * 1024 * 1024);
-export const SLOT_COUNT = Number(process.env.XCOUNT ?? 6);
+/**
+ * Read size and ring depth. 256 KiB reads are hashed while still in the
+ * reading core's cache (measured fastest here). Alone, the reader cycles
+ * through two slots that stay cached; with followers, 64 slots let them lag
+ * by 16 MiB without stalling it. Memory stays flat either way.
+ */
+export const SLOT_SIZE = 256 * 1024;
+const SLOTS_ALONE = 2;
+const SLOTS_SHARED = 64;
 
 export interface StreamDigestOptions {
   algorithms: Algorithm[];
@@ -28,13 +34,16 @@ export interface StreamDigestResult {
   changed?: string;
 }
 
+/** Reading costs about as much as a fast digest; the reader's group carries it. */
+const READ_COST = 0.2;
+const cost = (t: StreamTask) => (t.kind === 'digest' ? RELATIVE_COST[t.algorithm] : RELATIVE_COST.sha256);
+
 /**
  * Spreads tasks over at most `workers` groups, most expensive first onto the
- * least loaded group, so the slowest algorithm does not wait behind others.
+ * least loaded group. The first group, the lightest, goes to the reader.
  */
 export function planTasks(tasks: StreamTask[], workers: number): StreamTask[][] {
-  const cost = (t: StreamTask) => (t.kind === 'digest' ? RELATIVE_COST[t.algorithm] : RELATIVE_COST.sha256);
-  const groups: { load: number; tasks: StreamTask[] }[] = Array.from({ length: Math.max(1, Math.min(workers, tasks.length)) }, () => ({ load: 0, tasks: [] }));
+  const groups = Array.from({ length: Math.max(1, Math.min(workers, tasks.length)) }, (_, i) => ({ load: i === 0 ? READ_COST : 0, tasks: [] as StreamTask[] }));
   for (const task of [...tasks].sort((a, b) => cost(b) - cost(a))) {
     const g = groups.reduce((min, cur) => (cur.load < min.load ? cur : min));
     g.tasks.push(task);
@@ -48,172 +57,80 @@ const MAX_STREAM_WORKERS = 4;
 
 /**
  * One sequential read of `path` feeding every requested digest (and the
- * block digests) in worker threads. The main thread only reads: it fills a
- * ring of shared buffers and each worker hashes every slot once.
+ * block digests) in worker threads: one worker reads into shared memory and
+ * hashes its share, the others hash theirs from the same bytes. With several
+ * slow digests there is one thread per digest and the OS shares the cores.
  */
 export async function streamDigest(pool: WorkerPool, path: string, opts: StreamDigestOptions): Promise<StreamDigestResult> {
   const tasks: StreamTask[] = opts.algorithms.map((algorithm) => ({ kind: 'digest', algorithm }));
   if (opts.blockSize) tasks.push({ kind: 'blocks', blockSize: opts.blockSize });
   if (tasks.length === 0) throw new Error('nothing to digest');
-  opts.signal?.throwIfAborted?.();
+  if (opts.signal?.aborted) throw new AbortError();
 
-  let handle;
-  try {
-    handle = await openBackup(path);
-  } catch (err) {
-    throw fsError(err, path);
-  }
-  // One thread per task when there are fewer cores than tasks: the OS then
-  // shares both cores between them, which beats a fixed split by cost.
   const limit = pool.threads === 1 ? 1 : Math.min(MAX_STREAM_WORKERS, tasks.length);
   const workers = await pool.lease(tasks.length, limit);
+  const groups = planTasks(tasks, workers.length);
+  const slots = workers.length === 1 ? SLOTS_ALONE : SLOTS_SHARED;
+  const job = newJobId();
+  const control = new SharedArrayBuffer(4 * streamControlInts(slots, workers.length));
+  const ints = new Int32Array(control);
+  ints[STREAM.TOTAL] = -1;
+  const ring = new SharedArrayBuffer(SLOT_SIZE * slots);
+  const bytesRead = () => Atomics.load(ints, STREAM.BYTES_HI) * 2 ** 31 + Atomics.load(ints, STREAM.BYTES_LO);
+
+  // The size for progress only; the reader keeps its own before/after identity.
+  const total = opts.onProgress ? await stat(path).then((s) => s.size, () => 0) : 0;
+  const meter = new ProgressMeter(total, opts.onProgress, 0);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   let finished = false;
   try {
-    const before = identityOf(await handle.stat());
-    const job = newJobId();
-    const run = new RingRun(job, workers, planTasks(tasks, workers.length), opts);
-    const bytes = await run.pump(handle, before.size, path);
-    const result = await run.finish();
-    const after = identityOf(await handle.stat());
-    const changed = await describeChange(path, before, after, bytes);
+    const blockDigests: string[] = [];
+    const results = await new Promise<Extract<FromWorker, { type: 'stream-result' }>[]>((resolve, reject) => {
+      const got: Extract<FromWorker, { type: 'stream-result' }>[] = [];
+      const stop = (err: Error) => {
+        Atomics.store(ints, STREAM.ABORT, 1);
+        Atomics.notify(ints, STREAM.FILLED);
+        reject(err);
+      };
+      onAbort = () => stop(new AbortError());
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const onMessage = (msg: FromWorker) => {
+        if (msg.type === 'stream-blocks') {
+          blockDigests.push(...msg.digests);
+          opts.onBlocks?.(msg.first, msg.digests);
+        } else if (msg.type === 'stream-result') {
+          got.push(msg);
+          if (got.length === workers.length) resolve(got);
+        } else if (msg.type === 'error') {
+          stop(msg.code ? fsError(Object.assign(new Error(msg.message), { code: msg.code }), path) : new Error(msg.message));
+        }
+      };
+      workers.forEach((w: HashWorker, i) => {
+        w.listen(job, onMessage);
+        w.send({
+          type: 'stream', job, path, role: i === 0 ? 'reader' : 'follower', consumer: i, consumers: workers.length,
+          ring, slotSize: SLOT_SIZE, slots, control, tasks: groups[i] ?? [],
+        });
+      });
+      // Polled from the shared byte counter, so reporting costs the workers nothing.
+      if (opts.onProgress) timer = setInterval(() => meter.update(bytesRead(), true), Math.max(1, opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS));
+    });
     finished = true;
-    return { ...result, bytes, changed };
-  } finally {
-    // A worker left mid-job may still hold its slots: never hand it out again.
-    if (!finished) workers.forEach((w) => w.discard());
-    pool.release(workers);
-    await handle.close();
-  }
-}
-
-class RingRun {
-  private readonly ring = new SharedArrayBuffer(SLOT_SIZE * SLOT_COUNT);
-  private readonly pending = new Array<number>(SLOT_COUNT).fill(0);
-  private readonly free: number[] = Array.from({ length: SLOT_COUNT }, (_, i) => i);
-  private wake: (() => void) | undefined;
-  private failure: Error | undefined;
-  private readonly blockDone = new Map<number, string[]>();
-  private chunkSeq = 0;
-  private readonly slotSeq = new Array<number>(SLOT_COUNT).fill(0);
-  private nextBlockChunk = 0;
-  private blockIndex = 0;
-  private readonly blockDigests: string[] = [];
-  private readonly results: FromWorker[] = [];
-  private resultsWanted: number;
-  private resultsDone: (() => void) | undefined;
-  private readonly blocksWorker: HashWorker | undefined;
-
-  constructor(
-    private readonly job: number,
-    private readonly workers: HashWorker[],
-    groups: StreamTask[][],
-    private readonly opts: StreamDigestOptions,
-  ) {
-    this.resultsWanted = workers.length;
-    workers.forEach((w, i) => {
-      const tasks = groups[i] ?? [];
-      w.listen(job, (msg) => this.onMessage(w, msg));
-      w.send({ type: 'stream-start', job, ring: this.ring, slotSize: SLOT_SIZE, tasks });
-    });
-    this.blocksWorker = workers.find((_, i) => groups[i]?.some((t) => t.kind === 'blocks'));
-    opts.signal?.addEventListener('abort', () => this.poke(), { once: true });
-  }
-
-  private onMessage(worker: HashWorker, msg: FromWorker): void {
-    switch (msg.type) {
-      case 'chunk-done':
-        if (worker === this.blocksWorker && msg.blocks) this.collectBlocks(this.slotSeq[msg.slot]!, msg.blocks);
-        if (--this.pending[msg.slot]! === 0) {
-          this.free.push(msg.slot);
-          this.poke();
-        }
-        return;
-      case 'stream-result':
-        if (worker === this.blocksWorker && msg.blocks) this.collectBlocks(this.chunkSeq, msg.blocks);
-        this.results.push(msg);
-        if (--this.resultsWanted === 0) this.resultsDone?.();
-        return;
-      case 'error':
-        this.failure ??= new Error(msg.message);
-        this.poke();
-        this.resultsDone?.();
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** Block digests arrive per slot; emit them strictly in file order. */
-  private collectBlocks(seq: number, digests: string[]): void {
-    this.blockDone.set(seq, digests);
-    while (this.blockDone.has(this.nextBlockChunk)) {
-      const batch = this.blockDone.get(this.nextBlockChunk)!;
-      this.blockDone.delete(this.nextBlockChunk++);
-      if (batch.length === 0) continue;
-      this.blockDigests.push(...batch);
-      this.opts.onBlocks?.(this.blockIndex, batch);
-      this.blockIndex += batch.length;
-    }
-  }
-
-  private poke(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private async acquire(): Promise<number> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.opts.signal?.aborted) throw new AbortError();
-      const slot = this.free.shift();
-      if (slot !== undefined) return slot;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  async pump(handle: import('node:fs/promises').FileHandle, total: number, path: string): Promise<number> {
-    const meter = new ProgressMeter(total, this.opts.onProgress, this.opts.progressIntervalMs);
-    let position = 0;
-    for (;;) {
-      const slot = await this.acquire();
-      const view = new Uint8Array(this.ring, slot * SLOT_SIZE, SLOT_SIZE);
-      let got = 0;
-      try {
-        while (got < SLOT_SIZE) {
-          const { bytesRead } = await handle.read(view, got, SLOT_SIZE - got, position + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-      } catch (err) {
-        throw fsError(err, path);
-      }
-      if (got === 0) {
-        this.free.push(slot);
-        break;
-      }
-      position += got;
-      this.pending[slot] = this.workers.length;
-      this.slotSeq[slot] = this.chunkSeq++;
-      for (const w of this.workers) w.send({ type: 'chunk', job: this.job, slot, length: got });
-      meter.update(position);
-      if (got < SLOT_SIZE) break;
-    }
-    meter.update(position, true);
-    return position;
-  }
-
-  async finish(): Promise<Omit<StreamDigestResult, 'bytes'>> {
-    const done = new Promise<void>((resolve) => {
-      this.resultsDone = resolve;
-      if (this.resultsWanted === 0) resolve();
-    });
-    for (const w of this.workers) w.send({ type: 'stream-end', job: this.job });
-    await done;
-    for (const w of this.workers) w.unlisten(this.job);
-    if (this.failure) throw this.failure;
+    const reader = results.find((r) => r.bytes !== undefined)!;
     const digests: Partial<Record<Algorithm, string>> = {};
-    for (const r of this.results) if (r.type === 'stream-result') Object.assign(digests, r.digests);
-    return { digests, blockDigests: this.blocksWorker ? this.blockDigests : undefined };
+    for (const r of results) Object.assign(digests, r.digests);
+    const done = reader.bytes!;
+    meter.update(done, true);
+    return { digests, blockDigests: opts.blockSize ? blockDigests : undefined, bytes: done, changed: reader.changed };
+  } finally {
+    if (timer) clearInterval(timer);
+    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+    for (const w of workers) {
+      w.unlisten(job);
+      // A worker stopped mid-job may still be inside it: never hand it out again.
+      if (!finished) w.discard();
+    }
+    pool.release(workers);
   }
 }

@@ -3,14 +3,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { RestorableError, fsError } from '../errors.js';
 import { loadManifest } from './load.js';
 import type { Expectation } from './model.js';
-import { isBackupName, isChecksumList, manifestFileKind, sidecarNames } from './names.js';
+import { BLOCK_MAP_SUFFIX, isBackupName, isChecksumList, manifestFileKind, sidecarNames } from './names.js';
 
 /** One backup to check and everything the manifests say about it. */
 export interface Target {
   file: string;
   expectations: Expectation[];
-  /** block maps used only to locate damage when the listed manifest fails */
-  locators: Expectation[];
+  /** block maps read only if needed, to locate damage when the listed manifest fails */
+  locators: string[];
 }
 
 /** A path or manifest that could not be read; reported as an `error` result. */
@@ -68,7 +68,7 @@ export async function discover(paths: string[]): Promise<Discovery> {
       for (const e of await load(path)) {
         const t = target(e.file!);
         t.expectations.push(e);
-        if (e.kind !== 'block-map') await addLocators(t, load);
+        if (e.kind !== 'block-map') await addLocator(t);
       }
     } else {
       const names = await listFolder(dirname(path), problems);
@@ -120,15 +120,10 @@ async function discoverFolder(folder: string, target: (file: string) => Target, 
   }
 }
 
-async function addLocators(t: Target, load: Loader): Promise<void> {
-  if (t.locators.length > 0) return;
-  const mapPath = `${t.file}.blocks.json`;
-  try {
-    await stat(mapPath);
-  } catch {
-    return;
-  }
-  t.locators.push(...(await load(mapPath)).filter((e) => e.file === t.file));
+async function addLocator(t: Target): Promise<void> {
+  const mapPath = `${t.file}${BLOCK_MAP_SUFFIX}`;
+  if (t.locators.includes(mapPath)) return;
+  if (await stat(mapPath).then((s) => s.isFile(), () => false)) t.locators.push(mapPath);
 }
 
 /** The same manifest reached twice (a file given along with its folder) counts once. */

@@ -1,0 +1,157 @@
+import { createHash, type Hash } from 'node:crypto';
+import { describeChange } from './file-identity.js';
+import { createHasher, type Hasher } from './hasher.js';
+import { STREAM, consumedIndex, type FromWorker, type StreamStart } from './protocol.js';
+import { closeSync, fdIdentity, openReadOnlySync, pathIdentity, readFull } from './worker-io.js';
+import type { Algorithm } from './algorithms.js';
+
+/** How long a blocked wait lasts before re-checking the abort flag. */
+const WAIT_MS = 50;
+
+/** Splits a byte stream into fixed-size blocks and digests each with sha256. */
+class BlockDigester {
+  private hash: Hash | undefined;
+  private filled = 0;
+  next = 0;
+  constructor(private readonly blockSize: number) {}
+
+  feed(data: Uint8Array, out: string[]): void {
+    for (let at = 0; at < data.length; ) {
+      this.hash ??= createHash('sha256');
+      const take = Math.min(this.blockSize - this.filled, data.length - at);
+      this.hash.update(data.subarray(at, at + take));
+      this.filled += take;
+      at += take;
+      if (this.filled === this.blockSize) {
+        out.push(this.hash.digest('hex'));
+        this.hash = undefined;
+        this.filled = 0;
+      }
+    }
+  }
+
+  finish(out: string[]): void {
+    if (this.hash && this.filled > 0) out.push(this.hash.digest('hex'));
+    this.hash = undefined;
+  }
+}
+
+class Share {
+  constructor(
+    private readonly hashers: { algorithm: Algorithm; hasher: Hasher }[],
+    private readonly blocks: BlockDigester | undefined,
+    private readonly post: (msg: FromWorker) => void,
+    private readonly job: number,
+  ) {}
+
+  static async create(msg: StreamStart, post: (m: FromWorker) => void): Promise<Share> {
+    const hashers = [];
+    let blocks: BlockDigester | undefined;
+    for (const t of msg.tasks) {
+      if (t.kind === 'digest') hashers.push({ algorithm: t.algorithm, hasher: await createHasher(t.algorithm) });
+      else blocks = new BlockDigester(t.blockSize);
+    }
+    return new Share(hashers, blocks, post, msg.job);
+  }
+
+  update(data: Uint8Array): void {
+    for (const h of this.hashers) h.hasher.update(data);
+    if (this.blocks) this.flushBlocks((out) => this.blocks!.feed(data, out));
+  }
+
+  private flushBlocks(fill: (out: string[]) => void): void {
+    const out: string[] = [];
+    fill(out);
+    if (out.length === 0) return;
+    this.post({ type: 'stream-blocks', job: this.job, first: this.blocks!.next, digests: out });
+    this.blocks!.next += out.length;
+  }
+
+  finish(): Partial<Record<Algorithm, string>> {
+    if (this.blocks) this.flushBlocks((out) => this.blocks!.finish(out));
+    const digests: Partial<Record<Algorithm, string>> = {};
+    for (const h of this.hashers) digests[h.algorithm] = h.hasher.digestHex();
+    return digests;
+  }
+}
+
+/**
+ * One worker's part of a single-read, many-digest job. The reader fills a
+ * ring of shared slots from the file and hashes its share; followers hash
+ * their share of every slot the reader published. A slot is reused only
+ * when every follower is done with it.
+ */
+export async function runStream(msg: StreamStart, post: (m: FromWorker) => void): Promise<void> {
+  const share = await Share.create(msg, post);
+  const control = new Int32Array(msg.control);
+  const ring = new Uint8Array(msg.ring);
+  const slot = (i: number) => ring.subarray((i % msg.slots) * msg.slotSize, (i % msg.slots + 1) * msg.slotSize);
+  const stopped = () => Atomics.load(control, STREAM.ABORT) !== 0 || Atomics.load(control, STREAM.FAILED) !== 0;
+
+  if (msg.role === 'follower') {
+    const mine = consumedIndex(msg.slots, msg.consumer);
+    for (let j = 0; ; j++) {
+      for (;;) {
+        if (stopped()) return;
+        const total = Atomics.load(control, STREAM.TOTAL);
+        if (total >= 0 && j >= total) {
+          post({ type: 'stream-result', job: msg.job, digests: share.finish() });
+          return;
+        }
+        const filled = Atomics.load(control, STREAM.FILLED);
+        if (filled > j) break;
+        Atomics.wait(control, STREAM.FILLED, filled, WAIT_MS);
+      }
+      share.update(slot(j).subarray(0, Atomics.load(control, STREAM.LENGTHS + (j % msg.slots))));
+      Atomics.store(control, mine, j + 1);
+      Atomics.notify(control, mine);
+    }
+  }
+
+  let fd: number;
+  try {
+    fd = openReadOnlySync(msg.path);
+  } catch (err) {
+    Atomics.store(control, STREAM.FAILED, 1);
+    Atomics.notify(control, STREAM.FILLED);
+    throw err;
+  }
+  try {
+    const before = fdIdentity(fd);
+    let position = 0;
+    for (let i = 0; ; i++) {
+      // Wait until every follower has finished with the slot we are about to overwrite.
+      for (let c = 1; c < msg.consumers; c++) {
+        const idx = consumedIndex(msg.slots, c);
+        for (let seen = Atomics.load(control, idx); seen <= i - msg.slots; seen = Atomics.load(control, idx)) {
+          if (stopped()) return;
+          Atomics.wait(control, idx, seen, WAIT_MS);
+        }
+      }
+      if (stopped()) return;
+      const buf = slot(i);
+      let n: number;
+      try {
+        n = readFull(fd, buf, 0, msg.slotSize, position);
+      } catch (err) {
+        Atomics.store(control, STREAM.FAILED, 1);
+        Atomics.notify(control, STREAM.FILLED);
+        throw err;
+      }
+      Atomics.store(control, STREAM.LENGTHS + (i % msg.slots), n);
+      if (n > 0) Atomics.store(control, STREAM.FILLED, i + 1);
+      if (n < msg.slotSize) Atomics.store(control, STREAM.TOTAL, n > 0 ? i + 1 : i);
+      Atomics.notify(control, STREAM.FILLED);
+      if (n > 0) share.update(buf.subarray(0, n));
+      position += n;
+      Atomics.store(control, STREAM.BYTES_LO, position % 2 ** 31);
+      Atomics.store(control, STREAM.BYTES_HI, Math.floor(position / 2 ** 31));
+      if (n < msg.slotSize) break;
+    }
+    const after = fdIdentity(fd);
+    const changed = describeChange(before, after, position, pathIdentity(msg.path));
+    post({ type: 'stream-result', job: msg.job, digests: share.finish(), bytes: position, before, changed });
+  } finally {
+    closeSync(fd);
+  }
+}
