@@ -7,6 +7,11 @@ await build({
   entryPoints: { cli: 'src/cli.ts', worker: 'src/core/hash/worker.ts' },
   outdir: 'dist',
   bundle: true,
+  // Code only some commands need (the demo's archive writer, the schema
+  // library for JSON manifests) goes into chunks loaded on first use.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  minify: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',

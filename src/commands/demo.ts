@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { describeDemo, writeDemoSet } from '../core/demo/demo-set.js';
 import { displayPath } from '../output/format.js';
 import { openSession } from './session.js';
 import { verifyPaths } from './verify.js';
@@ -19,6 +18,8 @@ export function registerDemo(program: Command): void {
     .option('--no-open', 'only write the set and print its path')
     .option('--json', 'print what was written as one JSON document')
     .action(async (dir: string, flags: DemoFlags) => {
+      // The archive writer is only needed here: load it on demand.
+      const { describeDemo, writeDemoSet } = await import('../core/demo/demo-set.js');
       const session = openSession();
       let set;
       try {

@@ -5,12 +5,12 @@ import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /**
- * The bundled worker script: dist/worker.js beside dist/cli.js. Under the
- * test runner this module runs from src/, and worker threads need the built
- * JavaScript, so look in the repository's dist/ as well.
+ * The bundled worker script, dist/worker.js. This module runs from a chunk
+ * in dist/chunks/, or from src/core/hash/ under the test runner (worker
+ * threads need the built JavaScript there too).
  */
 function workerScript(): URL {
-  const candidates = [new URL('./worker.js', import.meta.url), new URL('../../../dist/worker.js', import.meta.url)];
+  const candidates = [new URL('../worker.js', import.meta.url), new URL('../../../dist/worker.js', import.meta.url)];
   const found = candidates.find((url) => existsSync(fileURLToPath(url)));
   if (!found) throw new Error(`hash worker not built: ${fileURLToPath(candidates[1]!)} is missing (run npm run build)`);
   return found;

@@ -91,6 +91,9 @@ export async function runStream(msg: StreamStart, post: (m: FromWorker) => void)
   if (msg.role === 'follower') {
     const mine = consumedIndex(msg.slots, msg.consumer);
     for (let j = 0; ; j++) {
+      // Caught up with the reader: wait until a quarter of the ring is ready
+      // (or the file ended) rather than waking on every slot.
+      let wantFilled = j + 1;
       for (;;) {
         if (stopped()) return;
         const total = Atomics.load(control, STREAM.TOTAL);
@@ -99,7 +102,8 @@ export async function runStream(msg: StreamStart, post: (m: FromWorker) => void)
           return;
         }
         const filled = Atomics.load(control, STREAM.FILLED);
-        if (filled > j) break;
+        if (filled >= wantFilled || (total >= 0 && filled > j)) break;
+        wantFilled = j + Math.max(1, Math.floor(msg.slots / 4));
         Atomics.wait(control, STREAM.FILLED, filled, WAIT_MS);
       }
       share.update(slot(j).subarray(0, Atomics.load(control, STREAM.LENGTHS + (j % msg.slots))));
@@ -120,10 +124,14 @@ export async function runStream(msg: StreamStart, post: (m: FromWorker) => void)
     const before = fdIdentity(fd);
     let position = 0;
     for (let i = 0; ; i++) {
-      // Wait until every follower has finished with the slot we are about to overwrite.
+      // Wait until every follower has finished with the slot we are about to
+      // overwrite. Once blocked, wait for half the ring to drain, so the two
+      // threads do not wake each other on every slot.
       for (let c = 1; c < msg.consumers; c++) {
         const idx = consumedIndex(msg.slots, c);
-        for (let seen = Atomics.load(control, idx); seen <= i - msg.slots; seen = Atomics.load(control, idx)) {
+        if (Atomics.load(control, idx) > i - msg.slots) continue;
+        const resumeAt = i - Math.floor(msg.slots / 2);
+        for (let seen = Atomics.load(control, idx); seen <= resumeAt; seen = Atomics.load(control, idx)) {
           if (stopped()) return;
           Atomics.wait(control, idx, seen, WAIT_MS);
         }
