@@ -2,7 +2,7 @@ import { execFileSync, execSync } from 'node:child_process';
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJsonOutput, runCli } from './helpers/run-cli.js';
+import { CLI, parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, digest, tempDir, writeFixture } from './helpers/fixtures.js';
 
 /** A folder with two backups whose manifests were written by the real coreutils and b3sum. */
@@ -160,5 +160,51 @@ describe('interruption', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(run.stderr).toContain('interrupted');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('locating damage', () => {
+  it('uses the block map beside a backup checked through a .sha256, only once the digest fails', async () => {
+    const dir = tempDir();
+    const data = bytes('located', 5 * 1024 * 1024);
+    const file = writeFixture(dir, 'vm.img', data);
+    expect((await runCli(['manifest', file, '--blocks', '--block-size', '64K', '--sha256sum'])).code).toBe(0);
+    const healthy = await runCli(['verify', `${file}.sha256`, '--json']);
+    expect(parseJsonOutput(healthy).results[0]!.checks).toEqual(['quick', 'hash']); // the block map was not needed
+    const fd = await import('node:fs').then((fs) => fs.openSync(file, 'r+'));
+    await import('node:fs').then((fs) => (fs.writeSync(fd, Buffer.from('XXXX'), 0, 4, 3 * 65536 + 7), fs.closeSync(fd)));
+    const run = await runCli(['verify', `${file}.sha256`, '--json']);
+    expect(run.code).toBe(1);
+    const [r] = parseJsonOutput(run).results;
+    expect(r!.status).toBe('corrupt_blocks');
+    expect(r!.regions).toEqual([{ kind: 'corrupt', state: 'confirmed', firstBlock: 3, lastBlock: 3, offset: 3 * 65536, length: 65536 }]);
+  });
+
+  it('verify --blocks checks the block map alone, in parallel', async () => {
+    const dir = tempDir();
+    const file = writeFixture(dir, 'disk.img', bytes('blocks-only', 3 * 1024 * 1024 + 5));
+    expect((await runCli(['manifest', file, '--blocks'])).code).toBe(0);
+    const run = await runCli(['verify', '--blocks', file, '--json']);
+    expect(run.code).toBe(0);
+    expect(parseJsonOutput(run).results[0]!.checks).toEqual(['quick', 'blocks']);
+    truncateSync(file, 2 * 1024 * 1024 + 100);
+    const cut = await runCli(['verify', '--blocks', file, '--json']);
+    expect(cut.code).toBe(1);
+    expect(parseJsonOutput(cut).results[0]!.regions).toEqual([
+      { kind: 'missing', firstBlock: 2, lastBlock: 3, offset: 2 * 1024 * 1024 + 100, length: 3 * 1024 * 1024 + 5 - (2 * 1024 * 1024 + 100) },
+    ]);
+  });
+});
+
+describe('progress', () => {
+  it('draws a progress bar on stderr only when it is a terminal', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'slow.img');
+    execSync(`truncate -s 1G ${file}`);
+    writeFixture(dir, 'slow.img.sha512', `${'0'.repeat(128)}  slow.img\n`);
+    // `script` gives the command a real pseudo-terminal.
+    const out = execSync(`script -qefc "node ${JSON.stringify(CLI).slice(1, -1)} verify slow.img" /dev/null || true`, { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(out).toMatch(/hashing slow\.img \[#*\.*\]\s+\d+% /);
+    expect(out).toContain('hash mismatch');
   });
 });

@@ -14,16 +14,19 @@ export class ProgressBar {
 
   onEvent(event: CheckEvent): void {
     if (event.type !== 'progress') return;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    // A pseudo-terminal may report 0 columns: assume the classic 80.
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
     const pct = event.total > 0 ? Math.min(1, event.done / event.total) : 1;
     const stats = `${String(Math.floor(pct * 100)).padStart(3)}% ${formatBytes(event.done)} ${formatRate(event.bytesPerSec)} ETA ${event.etaSeconds === undefined ? '?' : formatDuration(event.etaSeconds)}`;
-    const label = `${PHASE_VERB[event.phase]} ${displayPath(event.file)}`;
-    const barWidth = Math.max(10, Math.min(30, width - stats.length - 14));
+    // The file name matters most, then the numbers; the bar takes what room is left.
+    let label = `${PHASE_VERB[event.phase]} ${displayPath(event.file)}`;
+    const maxLabel = Math.max(12, width - stats.length - 2);
+    if (label.length > maxLabel) label = `…${label.slice(-(maxLabel - 1))}`;
+    const room = width - label.length - stats.length - 4;
+    const barWidth = Math.min(30, room);
     const filled = Math.round(pct * barWidth);
-    const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
-    const room = width - bar.length - stats.length - 3;
-    const shownLabel = room <= 3 ? '' : label.length > room ? `…${label.slice(-(room - 1))}` : label;
-    this.stream.write(`\r\u001b[2K${shownLabel} ${bar} ${stats}`.slice(0, width + 5));
+    const bar = barWidth >= 8 ? ` [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]` : '';
+    this.stream.write(`\r\u001b[2K${label}${bar} ${stats}`);
     this.visible = true;
   }
 
