@@ -51,6 +51,12 @@ export class HashWorker {
     this.listeners.delete(job);
   }
 
+  /** Idle workers never keep the process alive; busy ones do. */
+  hold(busy: boolean): void {
+    if (busy) this.worker.ref();
+    else this.worker.unref();
+  }
+
   send(msg: ToWorker): void {
     this.worker.postMessage(msg);
   }
@@ -88,6 +94,7 @@ export class WorkerPool {
 
   private spawn(): HashWorker {
     const w = new HashWorker(new Worker(workerScript()));
+    w.hold(false);
     this.all.add(w);
     return w;
   }
@@ -106,6 +113,7 @@ export class WorkerPool {
       if (busy === 0 || busy + want <= Math.max(limit, this.threads)) {
         const out = this.idle.splice(0, want);
         while (out.length < want) out.push(this.spawn());
+        for (const w of out) w.hold(true);
         return out;
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -114,6 +122,7 @@ export class WorkerPool {
 
   release(workers: HashWorker[]): void {
     for (const w of workers) {
+      w.hold(false);
       if (w.broken) {
         this.all.delete(w);
         void w.terminate();
