@@ -17,7 +17,8 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   // Native and WebAssembly hash engines are loaded at run time, from node_modules.
-  external: ['@napi-rs/blake-hash', 'hash-wasm'],
+  // Ink and React (with Yoga's WebAssembly) load from node_modules, on first use of the inspector.
+  external: ['@napi-rs/blake-hash', 'hash-wasm', 'ink', 'react', 'react/jsx-runtime'],
   // Bundled CommonJS dependencies call require(); give them the real one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, RestorableError } from './core/errors.js';
 import { registerBlocks } from './commands/blocks.js';
 import { registerDemo } from './commands/demo.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerVerify } from './commands/verify.js';
 
@@ -23,6 +24,7 @@ const program = new Command('restorable')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => (wantsJson ? undefined : write(text)) });
 
+registerInspect(program);
 registerVerify(program);
 registerManifest(program);
 registerBlocks(program);

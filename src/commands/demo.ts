@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { displayPath } from '../output/format.js';
 import { openSession } from './session.js';
 import { verifyPaths } from './verify.js';
+import { canInspect, inspect } from './inspect.js';
 
 interface DemoFlags {
   open: boolean;
@@ -13,7 +14,7 @@ export const DEFAULT_DEMO_DIR = 'restorable-demo';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('write a demo backup set (healthy, corrupted, truncated, no manifest, a dump) and verify it')
+    .description('write a demo backup set (healthy, corrupted, truncated, no manifest, a dump) and open the inspector on it (in a terminal) or verify it')
     .argument('[dir]', 'where to write it', DEFAULT_DEMO_DIR)
     .option('--no-open', 'only write the set and print its path')
     .option('--json', 'print what was written as one JSON document')
@@ -33,6 +34,10 @@ export function registerDemo(program: Command): void {
       }
       if (!flags.open) {
         process.stdout.write(`${set.dir}\n`);
+        return;
+      }
+      if (canInspect()) {
+        process.exitCode = await inspect([set.dir]);
         return;
       }
       process.stdout.write(`Demo backup set written to ${displayPath(set.dir)}:\n${describeDemo(set)}\n\nVerifying it, as \`restorable verify ${displayPath(set.dir)}\` would:\n\n`);

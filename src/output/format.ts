@@ -10,6 +10,7 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   if (unit === 0) return `${bytes} B`;
+  if (Number.isInteger(value)) return `${value} ${units[unit]}`;
   return `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)} ${units[unit]}`;
 }
 

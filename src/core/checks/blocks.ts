@@ -31,6 +31,7 @@ const STATE_NAMES: Record<number, BlockState> = { [OK]: 'ok', [CORRUPT]: 'corrup
 export async function* blocksCheck(file: string, map: BlockMap, ctx: CheckContext): AsyncGenerator<CheckEvent, BlocksOutcome> {
   const states = new Uint8Array(map.total_blocks);
   const firstRead = new Map<number, string>();
+  yield { type: 'blockmap', file, totalBlocks: map.total_blocks, blockSize: map.block_size, fileSize: map.file_size };
 
   const run = yield* eventChannel<CheckEvent, Awaited<ReturnType<typeof parallelBlockDigests>>>((emit) =>
     parallelBlockDigests(ctx.pool, file, {

@@ -91,8 +91,10 @@ export interface CheckResult {
 
 export type CheckEvent =
   | { type: 'start'; file: string; checks: CheckKind[] }
-  | { type: 'progress'; file: string; phase: Phase; done: number; total: number; bytesPerSec: number; etaSeconds?: number }
+  | { type: 'progress'; file: string; phase: Phase; done: number; total: number; bytesPerSec: number; etaSeconds?: number; parts?: Record<string, number> }
   | { type: 'step'; file: string; id: string; title: string; state: 'running' | 'ok' | 'failed' | 'skipped'; detail?: string }
+  /** a block check is starting: the shape of the map it checks against */
+  | { type: 'blockmap'; file: string; totalBlocks: number; blockSize: number; fileSize: number }
   | { type: 'block'; file: string; index: number; count: number; state: BlockState }
   | { type: 'finding'; file: string; finding: Finding }
   | { type: 'result'; result: CheckResult };

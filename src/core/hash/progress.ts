@@ -5,6 +5,8 @@ export interface Progress {
   bytesPerSec: number;
   /** seconds left at the current rate; undefined until a rate is known */
   etaSeconds: number | undefined;
+  /** bytes done per digest ("sha256", "md5", "blocks"), where they run at different speeds */
+  parts?: Record<string, number>;
 }
 
 export const PROGRESS_INTERVAL_MS = 100;
@@ -20,12 +22,12 @@ export class ProgressMeter {
   ) {}
 
   /** Reports `done` bytes if the interval has passed (or `force`). */
-  update(done: number, force = false): void {
+  update(done: number, force = false, parts?: Record<string, number>): void {
     if (!this.emit) return;
     const now = performance.now();
     if (!force && now - this.lastEmit < this.intervalMs) return;
     this.lastEmit = now;
-    this.emit(this.snapshot(done, now));
+    this.emit(parts ? { ...this.snapshot(done, now), parts } : this.snapshot(done, now));
   }
 
   snapshot(done: number, now = performance.now()): Progress {

@@ -3,7 +3,7 @@ import { AbortError, fsError } from '../errors.js';
 import { RELATIVE_COST, type Algorithm } from './algorithms.js';
 import { newJobId, type HashWorker, type WorkerPool } from './pool.js';
 import { ProgressMeter, PROGRESS_INTERVAL_MS, type Progress } from './progress.js';
-import { STREAM, streamControlInts, type FromWorker, type StreamTask } from './protocol.js';
+import { STREAM, consumedIndex, streamControlInts, type FromWorker, type StreamTask } from './protocol.js';
 
 /**
  * Read size and ring depth. 256 KiB reads are hashed while still in the
@@ -77,6 +77,16 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
   ints[STREAM.TOTAL] = -1;
   const ring = new SharedArrayBuffer(SLOT_SIZE * slots);
   const bytesRead = () => Atomics.load(ints, STREAM.BYTES_HI) * 2 ** 31 + Atomics.load(ints, STREAM.BYTES_LO);
+  // Each follower's progress is what it has consumed of the ring (never past what was read).
+  const parts = () => {
+    const read = bytesRead();
+    const out: Record<string, number> = {};
+    groups.forEach((group, c) => {
+      const done = c === 0 ? read : Math.min(read, Atomics.load(ints, consumedIndex(slots, c)) * SLOT_SIZE);
+      for (const t of group) out[t.kind === 'digest' ? t.algorithm : 'blocks'] = done;
+    });
+    return out;
+  };
 
   // The size for progress only; the reader keeps its own before/after identity.
   const total = opts.onProgress ? await stat(path).then((s) => s.size, () => 0) : 0;
@@ -114,14 +124,14 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
         });
       });
       // Polled from the shared byte counter, so reporting costs the workers nothing.
-      if (opts.onProgress) timer = setInterval(() => meter.update(bytesRead(), true), Math.max(1, opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS));
+      if (opts.onProgress) timer = setInterval(() => meter.update(bytesRead(), true, parts()), Math.max(1, opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS));
     });
     finished = true;
     const reader = results.find((r) => r.bytes !== undefined)!;
     const digests: Partial<Record<Algorithm, string>> = {};
     for (const r of results) Object.assign(digests, r.digests);
     const done = reader.bytes!;
-    meter.update(done, true);
+    meter.update(done, true, Object.fromEntries(Object.keys(parts()).map((k) => [k, done])));
     return { digests, blockDigests: opts.blockSize ? blockDigests : undefined, bytes: done, changed: reader.changed };
   } finally {
     if (timer) clearInterval(timer);

@@ -1,0 +1,104 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Status } from '../events/types.js';
+import { fsError } from '../errors.js';
+import { isBackupName, isChecksumList, manifestFileKind, sidecarNames } from '../manifest/names.js';
+import { readResultsFile } from '../manifest/results-file.js';
+import { algorithmHint } from '../manifest/checksum-file.js';
+import type { DiscoveryProblem } from '../manifest/discover.js';
+
+/** One backup as the inspector lists it, before anything is hashed. */
+export interface BackupEntry {
+  file: string;
+  name: string;
+  folder: string;
+  size: number;
+  mtimeMs: number;
+  /** manifest kinds found by name: json, sha256, sha512, md5, sha1, b3, blocks, sums */
+  manifests: string[];
+  /** the last recorded outcome, from the folder's results file */
+  last?: { status: Status | string; checkedAt: string };
+}
+
+export interface Inventory {
+  folders: string[];
+  backups: BackupEntry[];
+  problems: DiscoveryProblem[];
+}
+
+/** Label of a sidecar by its name. */
+function sidecarLabel(sidecar: string): string {
+  const kind = manifestFileKind(sidecar);
+  if (kind === 'json') return 'json';
+  if (kind === 'block-map') return 'blocks';
+  const lower = sidecar.toLowerCase();
+  return ['sha256', 'sha512', 'sha1', 'md5', 'b3'].find((ext) => lower.includes(`.${ext}`)) ?? 'sums';
+}
+
+/** Names listed in a folder-wide checksum list (names only: nothing is validated here). */
+function listedNames(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const tag = /^\\?[A-Za-z0-9-]+ ?\((.*)\) ?= ?[0-9a-fA-F]+\s*$/.exec(line);
+    const gnu = /^\\?[0-9a-fA-F]+ [ *](.+?)\r?$/.exec(line);
+    const name = tag?.[1] ?? gnu?.[1];
+    if (name) out.push(name.split('/').pop()!);
+  }
+  return out;
+}
+
+const STAT_BATCH = 64;
+
+/**
+ * Lists the backups in folders quickly: one readdir and a stat per backup,
+ * in parallel batches. Manifests are recognised by name only (their content
+ * is read when a backup is opened or verified), so thousands of backups
+ * list in well under a second.
+ */
+export async function scanFolders(dirs: string[]): Promise<Inventory> {
+  const folders = dirs.map((d) => resolve(d));
+  const backups: BackupEntry[] = [];
+  const problems: DiscoveryProblem[] = [];
+  for (const folder of folders) {
+    let names: string[];
+    try {
+      names = (await readdir(folder)).sort();
+    } catch (err) {
+      problems.push({ file: folder, message: fsError(err, folder).message });
+      continue;
+    }
+    const present = new Set(names);
+    const lists = names.filter(isChecksumList);
+    const inLists = new Map<string, string[]>();
+    for (const list of lists) {
+      const text = await readFile(join(folder, list), 'utf8').catch(() => '');
+      const hint = algorithmHint(list);
+      const label = hint === 'blake3' ? 'b3' : (hint ?? 'sums');
+      for (const n of listedNames(text)) inLists.set(n, [...(inLists.get(n) ?? []), label]);
+    }
+    const candidates = names.filter((n) => isBackupName(n) || (inLists.has(n) && !manifestFileKind(n)));
+    const results = await readResultsFile(folder).catch(() => undefined);
+    const lastByName = new Map(results?.results.map((r) => [r.file.split('/').pop()!, r]) ?? []);
+    for (let i = 0; i < candidates.length; i += STAT_BATCH) {
+      const batch = candidates.slice(i, i + STAT_BATCH);
+      const stats = await Promise.all(batch.map((n) => stat(join(folder, n)).catch(() => undefined)));
+      batch.forEach((name, k) => {
+        const s = stats[k];
+        if (!s?.isFile()) return;
+        const manifests = new Set(sidecarNames(name).filter((n) => present.has(n)).map(sidecarLabel));
+        for (const label of inLists.get(name) ?? []) manifests.add(label);
+        const last = lastByName.get(name);
+        backups.push({
+          file: join(folder, name),
+          name,
+          folder,
+          size: s.size,
+          mtimeMs: s.mtimeMs,
+          manifests: [...manifests].sort(),
+          last: last ? { status: last.status, checkedAt: last.checked_at } : undefined,
+        });
+      });
+    }
+  }
+  return { folders, backups, problems };
+}

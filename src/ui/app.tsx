@@ -1,0 +1,97 @@
+import { Box, useApp, useInput } from 'ink';
+import { useState } from 'react';
+import type { CheckQueue } from '../core/checks/queue.js';
+import type { BackupEntry, Inventory } from '../core/inventory/inventory.js';
+import { HelpOverlay } from './components/help-overlay.js';
+import { KeyBar } from './components/key-bar.js';
+import { useQueueVersion } from './hooks/use-queue.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { actionFor, keyNames, type Screen } from './keys.js';
+import { BlocksScreen } from './screens/blocks-screen.js';
+import { DetailScreen } from './screens/detail-screen.js';
+import { HashScreen } from './screens/hash-screen.js';
+import { HexScreen } from './screens/hex-screen.js';
+import { ListScreen } from './screens/list-screen.js';
+
+type View =
+  | { screen: 'list' }
+  | { screen: 'detail'; entry: BackupEntry }
+  | { screen: 'hash'; entry: BackupEntry }
+  | { screen: 'blocks'; entry: BackupEntry }
+  | { screen: 'hex'; entry: BackupEntry; block: { index: number; offset: number; size: number } };
+
+/**
+ * The inspector: a stack of screens over one inventory and one check queue.
+ * Global keys (q, ?, Ctrl-C) live here; each screen binds its own from the
+ * same key table.
+ */
+export function App({ inventory, queue }: { inventory: Inventory; queue: CheckQueue }) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  useQueueVersion(queue);
+  const [stack, setStack] = useState<View[]>([{ screen: 'list' }]);
+  const [help, setHelp] = useState(false);
+  const [modal, setModal] = useState(false);
+  const view = stack[stack.length - 1]!;
+  const push = (v: View) => setStack((s) => [...s, v]);
+  const back = () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
+  const quit = () => {
+    queue.cancelAll();
+    exit();
+  };
+
+  useInput((input, key) => {
+    for (const name of keyNames(input, key)) {
+      if (name === 'ctrl+c') return quit();
+      if (help) return setHelp(false);
+      if (modal) return;
+      const action = actionFor(view.screen, name);
+      if (action === 'quit') return quit();
+      if (action === 'help') return setHelp(true);
+    }
+  });
+
+  // One row short of the terminal: the last line never scrolls the screen.
+  const height = Math.max(6, rows - 1);
+  const body = height - 1;
+  const active = !help && !modal;
+  const verify = (entry: BackupEntry) => {
+    queue.enqueue(entry.file, 'verify');
+    push({ screen: 'hash', entry });
+  };
+  const blocks = (entry: BackupEntry) => {
+    queue.enqueue(entry.file, 'blocks');
+    push({ screen: 'blocks', entry });
+  };
+  const screen: Screen = view.screen;
+  return (
+    <Box flexDirection="column" width={columns} height={height}>
+      <Box flexDirection="column" height={body}>
+        {help ? (
+          <HelpOverlay screen={screen} width={columns} />
+        ) : view.screen === 'list' ? (
+          <ListScreen
+            inventory={inventory}
+            queue={queue}
+            width={columns}
+            height={body}
+            active={active}
+            onOpen={(entry) => push({ screen: 'detail', entry })}
+            onVerify={(entry) => queue.enqueue(entry.file, 'verify')}
+            onBlocks={blocks}
+            onFilterEditing={setModal}
+          />
+        ) : view.screen === 'detail' ? (
+          <DetailScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(view.entry)} onBlocks={() => blocks(view.entry)} onModal={setModal} />
+        ) : view.screen === 'hash' ? (
+          <HashScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} />
+        ) : view.screen === 'blocks' ? (
+          <BlocksScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onHex={(block) => push({ screen: 'hex', entry: view.entry, block })} />
+        ) : (
+          <HexScreen entry={view.entry} block={view.block} height={body} active={active} onBack={back} />
+        )}
+      </Box>
+      <KeyBar screen={screen} width={columns} />
+    </Box>
+  );
+}

@@ -1,0 +1,20 @@
+import { Box, Text } from 'ink';
+import { bindingsFor, type Screen } from '../keys.js';
+import { tint } from '../theme.js';
+
+/** `?`: every key of this screen, generated from the same table that handles input. */
+export function HelpOverlay({ screen, width }: { screen: Screen; width: number }) {
+  const bindings = bindingsFor(screen);
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor={tint('cyan')} paddingX={1} width={Math.min(width, 72)}>
+      <Text bold>Keys on this screen</Text>
+      {bindings.map((b) => (
+        <Text key={b.action} wrap="truncate">
+          <Text color={tint('cyan')}>{b.keys.map((k) => (k === 'return' ? 'enter' : k === 'escape' ? 'esc' : k)).join(', ').padEnd(14)}</Text>
+          {b.help}
+        </Text>
+      ))}
+      <Text dimColor>✓ intact  ✗ damaged  ! could not check  · not verified. Any key closes this.</Text>
+    </Box>
+  );
+}

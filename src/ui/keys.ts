@@ -1,0 +1,83 @@
+import type { Key } from 'ink';
+
+/**
+ * The one key table: it drives input, the key bar and the `?` help overlay,
+ * so what the help says is what the keys do.
+ */
+export type Screen = 'list' | 'detail' | 'hash' | 'blocks' | 'hex';
+export type Action =
+  | 'quit' | 'help' | 'back'
+  | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
+  | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'create' | 'filter' | 'sort'
+  | 'nextRegion' | 'prevRegion' | 'hex' | 'pane';
+
+export interface Binding {
+  keys: string[];
+  /** as shown in the key bar and the help */
+  label: string;
+  help: string;
+  action: Action;
+  screens: Screen[] | 'all';
+  /** shown in the key bar of these screens */
+  bar?: boolean;
+}
+
+export const BINDINGS: Binding[] = [
+  { keys: ['up', 'k'], label: '↑/k', help: 'move up', action: 'up', screens: ['list', 'blocks', 'hex'] },
+  { keys: ['down', 'j'], label: '↓/j', help: 'move down', action: 'down', screens: ['list', 'blocks', 'hex'] },
+  { keys: ['left', 'h'], label: '←/h', help: 'move left', action: 'left', screens: ['blocks'] },
+  { keys: ['right', 'l'], label: '→/l', help: 'move right', action: 'right', screens: ['blocks'] },
+  { keys: ['g', 'home'], label: 'g', help: 'go to the first', action: 'top', screens: ['list', 'blocks', 'hex'] },
+  { keys: ['G', 'end'], label: 'G', help: 'go to the last', action: 'bottom', screens: ['list', 'blocks', 'hex'] },
+  { keys: ['pageUp'], label: 'PgUp', help: 'page up', action: 'pageUp', screens: ['list', 'hex'] },
+  { keys: ['pageDown'], label: 'PgDn', help: 'page down', action: 'pageDown', screens: ['list', 'hex'] },
+  { keys: ['return'], label: 'enter', help: 'open the backup', action: 'open', screens: ['list'], bar: true },
+  { keys: ['v'], label: 'v', help: 'verify (hash against every manifest)', action: 'verify', screens: ['list', 'detail'], bar: true },
+  { keys: ['V'], label: 'V', help: 'verify every backup listed', action: 'verifyAll', screens: ['list'], bar: true },
+  { keys: ['b'], label: 'b', help: 'block map: verify block by block, locate damage', action: 'blockMap', screens: ['list', 'detail'], bar: true },
+  { keys: ['m'], label: 'm', help: 'create a manifest and block map (asks first)', action: 'create', screens: ['detail'], bar: true },
+  { keys: ['/'], label: '/', help: 'filter by name', action: 'filter', screens: ['list'], bar: true },
+  { keys: ['s'], label: 's', help: 'sort by name, age, size or status', action: 'sort', screens: ['list'] },
+  { keys: ['n'], label: 'n/N', help: 'next / previous damaged region', action: 'nextRegion', screens: ['blocks'], bar: true },
+  { keys: ['N'], label: 'N', help: 'previous damaged region', action: 'prevRegion', screens: ['blocks'] },
+  { keys: ['x'], label: 'x', help: 'hex view of the block under the cursor', action: 'hex', screens: ['blocks'], bar: true },
+  { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true },
+  { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex'], bar: true },
+  { keys: ['?'], label: '?', help: 'help', action: 'help', screens: 'all', bar: true },
+  { keys: ['q', 'ctrl+c'], label: 'q', help: 'quit', action: 'quit', screens: 'all', bar: true },
+];
+
+/** Ink's (input, key) as one name: 'j', 'G', 'up', 'return', 'ctrl+c'… */
+export function keyName(input: string, key: Key): string {
+  if (key.ctrl && input === 'c') return 'ctrl+c';
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageUp';
+  if (key.pageDown) return 'pageDown';
+  if (key.return) return 'return';
+  if (key.escape) return 'escape';
+  if (key.tab) return 'tab';
+  if ((key as { home?: boolean }).home) return 'home';
+  if ((key as { end?: boolean }).end) return 'end';
+  return input;
+}
+
+/**
+ * Key names in one input event: keys typed faster than the terminal is read
+ * (or pasted) arrive together, as "jjj"; each counts.
+ */
+export function keyNames(input: string, key: Key): string[] {
+  const name = keyName(input, key);
+  if (name === input && input.length > 1 && !key.ctrl && !key.meta) return [...input];
+  return [name];
+}
+
+export function bindingsFor(screen: Screen): Binding[] {
+  return BINDINGS.filter((b) => b.screens === 'all' || b.screens.includes(screen));
+}
+
+export function actionFor(screen: Screen, name: string): Action | undefined {
+  return bindingsFor(screen).find((b) => b.keys.includes(name))?.action;
+}

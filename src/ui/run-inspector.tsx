@@ -1,0 +1,45 @@
+import { render } from 'ink';
+import { CheckQueue } from '../core/checks/queue.js';
+import { WorkerPool } from '../core/hash/pool.js';
+import { scanFolders } from '../core/inventory/inventory.js';
+import { App } from './app.js';
+import { FRAME_INTERVAL_MS } from './hooks/use-queue.js';
+import { frameStream } from './frame-stream.js';
+
+const ALT_SCREEN_ON = '\u001b[?1049h';
+const ALT_SCREEN_OFF = '\u001b[?1049l';
+
+/**
+ * Opens the inspector over folders of backups, on the terminal's alternate
+ * screen (so quitting gives the shell back as it was), at most ten frames a
+ * second and redrawing only the lines that changed.
+ */
+export async function runInspector(dirs: string[]): Promise<number> {
+  const inventory = await scanFolders(dirs);
+  const pool = new WorkerPool();
+  const queue = new CheckQueue(pool);
+  const restore = () => process.stdout.write(ALT_SCREEN_OFF);
+  process.stdout.write(ALT_SCREEN_ON);
+  process.once('exit', restore);
+  const onSignal = () => {
+    queue.cancelAll();
+    instance.unmount();
+  };
+  process.on('SIGTERM', onSignal);
+  const instance = render(<App inventory={inventory} queue={queue} />, {
+    stdout: frameStream(process.stdout),
+    exitOnCtrlC: false,
+    maxFps: 1000 / FRAME_INTERVAL_MS,
+    incrementalRendering: true,
+  });
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    process.off('SIGTERM', onSignal);
+    queue.cancelAll();
+    await pool.close();
+    restore();
+    process.off('exit', restore);
+  }
+  return 0;
+}

@@ -1,0 +1,146 @@
+import { Box, Text } from 'ink';
+import { useRefState } from '../hooks/use-ref-state.js';
+import type { CheckQueue } from '../../core/checks/queue.js';
+import type { BackupEntry } from '../../core/inventory/inventory.js';
+import type { BadBlock, Region } from '../../core/events/types.js';
+import { formatBytes } from '../../output/format.js';
+import { BlockGrid, Legend, blocksPerCell, cellState } from '../components/block-grid.js';
+import { ProgressBar } from '../components/progress-bar.js';
+import { useKeys } from '../hooks/use-keys.js';
+import { CELL, GLYPH, statusLook, tint } from '../theme.js';
+
+const MAX_GRID_ROWS = 8;
+
+/** The block under the grid cursor: for a cell of several blocks, its first bad one. */
+export function blockAtCell(cell: number, perCell: number, total: number, bad: BadBlock[]): number {
+  const first = cell * perCell;
+  const last = Math.min(total, first + perCell) - 1;
+  return bad.find((b) => b.index >= first && b.index <= last)?.index ?? first;
+}
+
+export interface BlocksScreenProps {
+  entry: BackupEntry;
+  queue: CheckQueue;
+  width: number;
+  height: number;
+  active: boolean;
+  onBack: () => void;
+  onHex: (block: { index: number; offset: number; size: number }) => void;
+}
+
+/** The block map: a grid filling in live, the damaged regions with byte offsets, one block in detail. */
+export function BlocksScreen({ entry, queue, width, height, active, onBack, onHex }: BlocksScreenProps) {
+  const run = queue.get(entry.file);
+  const [latestCursor, setCursor, cursor] = useRefState(0);
+  const [latestPane, setPane, pane] = useRefState<'grid' | 'regions'>('grid');
+  const [latestRegion, setRegionIndex, regionIndex] = useRefState(0);
+
+  const map = run?.blocks;
+  const total = map?.total ?? 0;
+  const columns = Math.max(10, width - 2);
+  const gridRows = Math.max(1, Math.min(MAX_GRID_ROWS, Math.ceil(total / columns), height - 14));
+  const perCell = blocksPerCell(total, columns * gridRows);
+  const cells = Math.ceil(total / perCell);
+  const regions: Region[] = (run?.result?.regions ?? []).filter((r) => r.firstBlock < total || r.kind === 'extra');
+  const bad = run?.result?.badBlocks ?? [];
+  const cellOf = (block: number) => Math.min(cells - 1, Math.floor(block / perCell));
+  const goRegion = (i: number) => {
+    if (regions.length === 0) return;
+    const k = (i + regions.length) % regions.length;
+    setRegionIndex(k);
+    setCursor(cellOf(regions[k]!.firstBlock));
+  };
+  const moveCell = (to: number) => setCursor(Math.max(0, Math.min(cells - 1, to)));
+
+  useKeys(
+    'blocks',
+    {
+      back: () => {
+        if (run?.state === 'running' || run?.state === 'queued') queue.cancel(entry.file);
+        onBack();
+      },
+      up: () => (latestPane() === 'grid' ? moveCell(latestCursor() - columns) : goRegion(latestRegion() - 1)),
+      down: () => (latestPane() === 'grid' ? moveCell(latestCursor() + columns) : goRegion(latestRegion() + 1)),
+      left: () => moveCell(latestCursor() - 1),
+      right: () => moveCell(latestCursor() + 1),
+      top: () => moveCell(0),
+      bottom: () => moveCell(cells - 1),
+      nextRegion: () => {
+        const next = regions.findIndex((r) => cellOf(r.firstBlock) > latestCursor());
+        goRegion(next >= 0 ? next : 0);
+      },
+      prevRegion: () => {
+        const before = regions.map((r, i) => ({ r, i })).filter(({ r }) => cellOf(r.firstBlock) < latestCursor());
+        goRegion(before.length ? before[before.length - 1]!.i : regions.length - 1);
+      },
+      pane: () => setPane(latestPane() === 'grid' ? 'regions' : 'grid'),
+      hex: () => {
+        if (!map) return;
+        const index = blockAtCell(latestCursor(), perCell, total, bad);
+        const offset = index * map.blockSize;
+        onHex({ index, offset, size: Math.max(0, Math.min(map.blockSize, map.fileSize - offset)) });
+      },
+    },
+    active,
+  );
+
+  const index = map ? blockAtCell(cursor, perCell, total, bad) : 0;
+  const blockSize = map?.blockSize ?? 0;
+  const offset = index * blockSize;
+  const size = map ? Math.max(0, Math.min(blockSize, map.fileSize - offset)) : 0;
+  const badBlock = bad.find((b) => b.index === index);
+  const state = map ? cellState(map.states, index, 1) : 'pending';
+  const look = run?.result ? statusLook(run.result.status) : undefined;
+  const p = run?.progress;
+  return (
+    <Box flexDirection="column" height={height} width={width}>
+      <Text bold wrap="truncate">
+        block map {entry.name}
+        {map ? <Text dimColor>{`  ${total} blocks of ${formatBytes(blockSize)}${perCell > 1 ? `, ${perCell} per cell` : ''}`}</Text> : null}
+      </Text>
+      {run?.state === 'failed' && <Text color={tint('yellow')}>{GLYPH.warn} {run.error}</Text>}
+      {run?.state === 'running' && p && (
+        <Text>
+          {run.phase === 'reread' ? 're-read ' : 'verify  '}
+          <ProgressBar done={p.done} total={p.total} width={Math.min(50, width - 10)} />
+        </Text>
+      )}
+      {look && (
+        <Text bold color={look.color} wrap="truncate">
+          {look.glyph} {look.word}
+          {regions.length ? `: ${regions.length} damaged region${regions.length === 1 ? '' : 's'}` : ''}
+        </Text>
+      )}
+      {map && <BlockGrid states={map.states} columns={columns} rows={gridRows} perCell={perCell} cursor={cursor} focused={pane === 'grid'} />}
+      {map && <Legend />}
+      <Text bold={pane === 'regions'} wrap="truncate">
+        {pane === 'regions' ? GLYPH.cursor : ' '} Regions {regions.length === 0 ? <Text dimColor>{run?.result ? 'none: every block matches' : '(when the check ends)'}</Text> : null}
+      </Text>
+      {regions.slice(0, 5).map((r, i) => (
+        <Text key={i} inverse={pane === 'regions' && i === regionIndex} color={tint(r.kind === 'extra' || r.state === 'transient' ? 'yellow' : 'red')} wrap="truncate">
+          {'  '}
+          {r.kind === 'corrupt' ? `corrupt (${r.state})` : r.kind} blocks {r.firstBlock}-{r.lastBlock} bytes {r.offset}-{r.offset + r.length - 1} ({formatBytes(r.length)})
+        </Text>
+      ))}
+      {regions.length > 5 && <Text dimColor>  … {regions.length - 5} more (n/N to visit)</Text>}
+      {map && (
+        <Box flexDirection="column" marginTop={1}>
+          <Text wrap="truncate">
+            <Text bold>block {index}</Text> bytes {offset}-{offset + size - 1} ({formatBytes(size)}){' '}
+            <Text color={CELL[state].color ? tint(CELL[state].color!) : undefined}>
+              {CELL[state].char} {badBlock ? `${badBlock.state}` : CELL[state].label}
+            </Text>
+          </Text>
+          <Text wrap="truncate" dimColor>
+            expected {badBlock?.expected ?? (state === 'ok' ? 'matches the block map' : '…')}
+          </Text>
+          {badBlock && (
+            <Text wrap="truncate" color={tint('red')}>
+              actual   {badBlock.actual ?? '(no data: the file ends before this block)'}
+            </Text>
+          )}
+        </Box>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,110 @@
+import { Box, Text } from 'ink';
+import { basename } from 'node:path';
+import { useEffect, useState } from 'react';
+import { outputsFor } from '../../core/checks/create.js';
+import { DEFAULT_BLOCK_SIZE } from '../../core/checks/create.js';
+import type { CheckQueue } from '../../core/checks/queue.js';
+import type { BackupEntry } from '../../core/inventory/inventory.js';
+import { discover, type Discovery } from '../../core/manifest/discover.js';
+import type { Expectation } from '../../core/manifest/model.js';
+import { formatBytes } from '../../output/format.js';
+import { Confirm } from '../components/confirm.js';
+import { useKeys } from '../hooks/use-keys.js';
+import { formatAge } from '../format-age.js';
+import { rowStatus } from './list-screen.js';
+import { GLYPH, tint } from '../theme.js';
+
+function describe(e: Expectation): string {
+  const parts: string[] = [];
+  if (e.size !== undefined) parts.push(`size ${e.size}`);
+  for (const [algo, hex] of Object.entries(e.digests)) parts.push(`${algo} ${hex.slice(0, 16)}…`);
+  if (e.blockMap) parts.push(`${e.blockMap.total_blocks} blocks of ${formatBytes(e.blockMap.block_size)}`);
+  if (e.createdAt) parts.push(`written ${formatAge(Date.parse(e.createdAt))} ago`);
+  return parts.join(' · ');
+}
+
+export interface DetailScreenProps {
+  entry: BackupEntry;
+  queue: CheckQueue;
+  width: number;
+  height: number;
+  active: boolean;
+  onBack: () => void;
+  onVerify: () => void;
+  onBlocks: () => void;
+  onModal: (open: boolean) => void;
+}
+
+/** Everything known about one backup: each manifest and what it says, the last result, and actions. */
+export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onModal }: DetailScreenProps) {
+  const [found, setFound] = useState<Discovery | undefined>();
+  const [confirming, setConfirming] = useState(false);
+  const run = queue.get(entry.file);
+  useEffect(() => {
+    let live = true;
+    void discover([entry.file]).then((d) => live && setFound(d));
+    return () => {
+      live = false;
+    };
+  }, [entry.file, run?.kind === 'create' && run.state === 'done']);
+
+  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, create: () => (setConfirming(true), onModal(true)) }, active && !confirming);
+
+  const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
+  const status = rowStatus(entry, run);
+  const outputs = outputsFor(entry.file, { blockSize: DEFAULT_BLOCK_SIZE }).map((p) => basename(p));
+  return (
+    <Box flexDirection="column" height={height} width={width}>
+      <Text bold wrap="truncate">
+        {entry.name}
+      </Text>
+      <Text wrap="truncate">
+        {formatBytes(entry.size)} ({entry.size} bytes) · modified {formatAge(entry.mtimeMs)} ago · {entry.folder}
+      </Text>
+      <Text wrap="truncate">
+        status: <Text color={status.color}>{status.glyph} {status.word}</Text>
+        {status.when ? ` (${formatAge(Date.parse(status.when))} ago)` : ''}
+        {run?.state === 'failed' && run.error ? ` — ${run.error}` : ''}
+      </Text>
+      <Text> </Text>
+      <Text bold>Manifests</Text>
+      {found === undefined && <Text dimColor>reading…</Text>}
+      {found && expectations.length === 0 && (
+        <Text color={tint('yellow')}>{GLYPH.warn} none found: nothing says what this backup should contain. Press m to write one.</Text>
+      )}
+      {expectations.map((e, i) => (
+        <Box key={i} flexDirection="column">
+          <Text wrap="truncate">
+            {GLYPH.cursor} {basename(e.manifest)}
+            {e.line ? `:${e.line}` : ''} <Text dimColor>({e.kind})</Text>
+          </Text>
+          <Text wrap="truncate" dimColor>
+            {'    '}
+            {describe(e)}
+          </Text>
+        </Box>
+      ))}
+      {found?.problems.map((p, i) => (
+        <Text key={`p${i}`} color={tint('yellow')} wrap="truncate">
+          {GLYPH.warn} {p.message}
+        </Text>
+      ))}
+      {(run?.result?.findings ?? []).filter((f) => f.severity !== 'info').slice(0, 4).map((f, i) => (
+        <Text key={`f${i}`} color={f.severity === 'error' ? tint('red') : tint('yellow')} wrap="truncate">
+          {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
+        </Text>
+      ))}
+      <Box flexGrow={1} />
+      {confirming && (
+        <Confirm
+          lines={[`This writes ${outputs.join(' and ')} beside the backup (sha256 and a block map of ${formatBytes(DEFAULT_BLOCK_SIZE)} blocks).`, expectations.length > 0 ? 'Existing manifests of these names are replaced.' : 'The backup itself is only read.']}
+          onAnswer={(yes) => {
+            setConfirming(false);
+            onModal(false);
+            if (yes) queue.enqueue(entry.file, 'create', { force: true });
+          }}
+        />
+      )}
+    </Box>
+  );
+}

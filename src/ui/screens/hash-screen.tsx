@@ -1,0 +1,81 @@
+import { Box, Text } from 'ink';
+import type { CheckQueue } from '../../core/checks/queue.js';
+import type { BackupEntry } from '../../core/inventory/inventory.js';
+import { formatBytes, formatDuration, formatRate } from '../../output/format.js';
+import { regionLine } from '../../output/report.js';
+import { ProgressBar } from '../components/progress-bar.js';
+import { useKeys } from '../hooks/use-keys.js';
+import { GLYPH, statusLook, tint } from '../theme.js';
+
+/** Live verification: a bar per digest, throughput, ETA; then expected against actual. */
+export function HashScreen({ entry, queue, width, height, active, onBack }: { entry: BackupEntry; queue: CheckQueue; width: number; height: number; active: boolean; onBack: () => void }) {
+  const run = queue.get(entry.file);
+  useKeys('hash', { back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()) }, active);
+  const p = run?.progress;
+  const parts = Object.entries(p?.parts ?? {});
+  const result = run?.result;
+  const look = result ? statusLook(result.status) : undefined;
+  const labelWidth = 8;
+  return (
+    <Box flexDirection="column" height={height} width={width}>
+      <Text bold wrap="truncate">
+        verify {entry.name}
+      </Text>
+      {run?.state === 'queued' && <Text dimColor>{GLYPH.queued} queued behind other checks…</Text>}
+      {run?.steps.map((s) => (
+        <Text key={s.id} wrap="truncate">
+          {s.state === 'ok' ? GLYPH.ok : s.state === 'failed' ? GLYPH.bad : s.state === 'running' ? GLYPH.running : GLYPH.unknown} {s.title}
+          {s.detail ? <Text dimColor> {s.detail}</Text> : null}
+        </Text>
+      ))}
+      {p && (
+        <Box flexDirection="column" marginTop={1}>
+          {(parts.length > 0 ? parts : [[run?.phase ?? 'read', p.done] as [string, number]]).map(([label, done]) => (
+            <Text key={label}>
+              {label.padEnd(labelWidth)}
+              <ProgressBar done={done} total={p.total} width={Math.min(50, width - labelWidth - 2)} />
+            </Text>
+          ))}
+          <Text wrap="truncate">
+            {formatBytes(p.done)} of {formatBytes(p.total)} · {formatRate(p.bytesPerSec)} · ETA {p.etaSeconds === undefined ? '?' : formatDuration(p.etaSeconds)}
+          </Text>
+        </Box>
+      )}
+      {result && (
+        <Box flexDirection="column" marginTop={1}>
+          <Text bold color={look?.color}>
+            {look?.glyph} {look?.word}
+          </Text>
+          {Object.entries(result.digests ?? {}).map(([algo, d]) => (
+            <Box key={algo} flexDirection="column">
+              <Text wrap="truncate">
+                {d.ok ? GLYPH.ok : GLYPH.bad} {algo.padEnd(7)}expected {d.expected}
+              </Text>
+              <Text wrap="truncate" color={d.ok ? undefined : tint('red')} bold={!d.ok}>
+                {'  '}
+                {''.padEnd(7)}actual{d.ok ? '  ' : '! '}
+                {d.actual}
+              </Text>
+            </Box>
+          ))}
+          {(result.regions ?? []).slice(0, 5).map((r, i) => (
+            <Text key={i} color={tint('red')} wrap="truncate">
+              {GLYPH.bad} {regionLine(r)}
+            </Text>
+          ))}
+          {result.findings
+            .filter((f) => f.severity !== 'info' && !/mismatch:|region:/.test(f.message))
+            .slice(0, 3)
+            .map((f, i) => (
+              <Text key={i} wrap="truncate" color={tint('yellow')}>
+                {GLYPH.warn} {f.message}
+              </Text>
+            ))}
+          {(result.regions?.length ?? 0) > 0 && <Text dimColor>press esc, then b for the block map</Text>}
+        </Box>
+      )}
+      {run?.state === 'cancelled' && <Text color={tint('yellow')}>{GLYPH.warn} cancelled</Text>}
+      {run?.state === 'failed' && <Text color={tint('yellow')}>{GLYPH.warn} {run.error}</Text>}
+    </Box>
+  );
+}

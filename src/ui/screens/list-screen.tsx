@@ -1,0 +1,134 @@
+import { Box, Text, useInput } from 'ink';
+import { useMemo, useState } from 'react';
+import { useRefState } from '../hooks/use-ref-state.js';
+import type { BackupRun, CheckQueue } from '../../core/checks/queue.js';
+import type { BackupEntry, Inventory } from '../../core/inventory/inventory.js';
+import { formatBytes } from '../../output/format.js';
+import { Table, type Column } from '../components/table.js';
+import { useKeys } from '../hooks/use-keys.js';
+import { formatAge } from '../format-age.js';
+import { GLYPH, statusLook, tint } from '../theme.js';
+
+const SORTS = ['name', 'age', 'size', 'status'] as const;
+type Sort = (typeof SORTS)[number];
+
+/** What a row shows as its status: a running check, this session's result, or the last recorded one. */
+export function rowStatus(entry: BackupEntry, run: BackupRun | undefined): { glyph: string; word: string; color?: string; when?: string } {
+  if (run?.state === 'running') {
+    const pct = run.progress && run.progress.total > 0 ? Math.floor((run.progress.done / run.progress.total) * 100) : 0;
+    return { glyph: GLYPH.running, word: `${run.phase === 'blocks' ? 'blocks' : 'hashing'} ${pct}%`, color: tint('cyan') };
+  }
+  if (run?.state === 'queued') return { glyph: GLYPH.queued, word: 'queued' };
+  if (run?.result) return { ...statusLook(run.result.status), when: run.result.checkedAt };
+  if (run?.state === 'failed') return { glyph: GLYPH.warn, word: 'error', color: tint('yellow') };
+  if (entry.last) return { ...statusLook(entry.last.status), when: entry.last.checkedAt };
+  return statusLook(undefined);
+}
+
+const severity = (word: string) => (['corrupt', 'size mismatch', 'hash mismatch', 'missing'].includes(word) ? 0 : word === 'verified' ? 3 : word === 'unverified' ? 2 : 1);
+
+export interface ListScreenProps {
+  inventory: Inventory;
+  queue: CheckQueue;
+  width: number;
+  height: number;
+  active: boolean;
+  onOpen: (entry: BackupEntry) => void;
+  onBlocks: (entry: BackupEntry) => void;
+  onVerify: (entry: BackupEntry) => void;
+  onFilterEditing: (editing: boolean) => void;
+}
+
+export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onVerify, onFilterEditing }: ListScreenProps) {
+  const [latest, setSelected, selected] = useRefState(0);
+  const [sort, setSort] = useState<Sort>('name');
+  const [filter, setFilter] = useState('');
+  const [editing, setEditing] = useState(false);
+
+  const rows = useMemo(() => {
+    const needle = filter.toLowerCase();
+    const list = inventory.backups.filter((b) => b.name.toLowerCase().includes(needle));
+    const by: Record<Sort, (a: BackupEntry, b: BackupEntry) => number> = {
+      name: (a, b) => a.name.localeCompare(b.name),
+      age: (a, b) => b.mtimeMs - a.mtimeMs,
+      size: (a, b) => b.size - a.size,
+      status: (a, b) => severity(rowStatus(a, queue.get(a.file)).word) - severity(rowStatus(b, queue.get(b.file)).word),
+    };
+    return list.sort(by[sort]);
+  }, [inventory, filter, sort, sort === 'status' ? queue.version : 0]);
+  const currentRow = () => rows[Math.min(latest(), rows.length - 1)];
+  const move = (to: number) => setSelected(Math.max(0, Math.min(rows.length - 1, to)));
+  const by = (delta: number) => () => move(latest() + delta);
+  const page = Math.max(1, height - 4);
+
+  useKeys(
+    'list',
+    {
+      up: by(-1),
+      down: by(1),
+      top: () => move(0),
+      bottom: () => move(rows.length - 1),
+      pageUp: by(-page),
+      pageDown: by(page),
+      open: () => currentRow() && onOpen(currentRow()!),
+      verify: () => currentRow() && onVerify(currentRow()!),
+      verifyAll: () => rows.forEach((r) => queue.enqueue(r.file, 'verify')),
+      blockMap: () => currentRow() && onBlocks(currentRow()!),
+      sort: () => setSort(SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length]!),
+      filter: () => {
+        setEditing(true);
+        onFilterEditing(true);
+      },
+    },
+    active && !editing,
+  );
+  useInput(
+    (input, key) => {
+      if (key.return || key.escape) {
+        if (key.escape) setFilter('');
+        setEditing(false);
+        onFilterEditing(false);
+        setSelected(0);
+      } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+    },
+    { isActive: active && editing },
+  );
+
+  const counts = { ok: 0, bad: 0, warn: 0, unknown: 0 };
+  for (const b of inventory.backups) {
+    const g = rowStatus(b, queue.get(b.file)).glyph;
+    if (g === GLYPH.ok) counts.ok++;
+    else if (g === GLYPH.bad) counts.bad++;
+    else if (g === GLYPH.warn) counts.warn++;
+    else counts.unknown++;
+  }
+  const columns: Column<BackupEntry>[] = [
+    { header: 'status', width: 15, cell: (b) => { const s = rowStatus(b, queue.get(b.file)); return `${s.glyph} ${s.word}`; }, color: (b) => rowStatus(b, queue.get(b.file)).color },
+    { header: 'backup', cell: (b) => b.name },
+    { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
+    { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
+    { header: 'manifests', width: 16, cell: (b) => b.manifests.join(',') || '—' },
+    { header: 'checked', width: 7, cell: (b) => { const when = rowStatus(b, queue.get(b.file)).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; } },
+  ];
+  const folders = inventory.folders.length === 1 ? inventory.folders[0]! : `${inventory.folders.length} folders`;
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text wrap="truncate">
+        <Text bold>restorable</Text> {folders}
+        {'  '}
+        <Text color={tint('green')}>{GLYPH.ok} {counts.ok} ok</Text>
+        {'  '}
+        <Text color={tint('red')}>{GLYPH.bad} {counts.bad} failed</Text>
+        {counts.warn > 0 ? <Text color={tint('yellow')}>{`  ${GLYPH.warn} ${counts.warn} unchecked`}</Text> : null}
+        {'  '}
+        {GLYPH.unknown} {counts.unknown} unverified
+      </Text>
+      <Table rows={rows} columns={columns} selected={Math.min(selected, rows.length - 1)} height={height - 2} width={width} empty={<Text dimColor>  no backups here{filter ? ` match “${filter}”` : ''}</Text>} />
+      <Text wrap="truncate" dimColor={!editing}>
+        {editing || filter ? `filter: ${filter}${editing ? '▏' : ''}  ` : ''}sort: {sort}  {rows.length} of {inventory.backups.length} shown
+        {inventory.problems.length > 0 ? `  ${GLYPH.warn} ${inventory.problems[0]!.message}` : ''}
+      </Text>
+    </Box>
+  );
+}

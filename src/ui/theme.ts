@@ -1,0 +1,43 @@
+import type { BlockState, Status } from '../core/events/types.js';
+import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
+
+/**
+ * Colours and glyphs. Every coloured thing also carries a glyph or a word,
+ * so the screen reads the same with NO_COLOR and for colour-blind users.
+ */
+export const noColor = (): boolean => 'NO_COLOR' in process.env && process.env.NO_COLOR !== '';
+
+/** A colour name for Ink's `color` prop, or undefined when colour is off. */
+export function tint(color: string): string | undefined {
+  return noColor() ? undefined : color;
+}
+
+export const GLYPH = {
+  ok: '✓',
+  bad: '✗',
+  warn: '!',
+  running: '…',
+  queued: '○',
+  unknown: '·',
+  cursor: '›',
+} as const;
+
+export function statusLook(status: Status | string | undefined): { glyph: string; word: string; color?: string } {
+  if (!status) return { glyph: GLYPH.unknown, word: 'unverified' };
+  const word = status.replace(/_/g, ' ').replace('corrupt blocks', 'corrupt').replace('manifest created', 'created');
+  if (isIntegrityFailure(status as Status)) return { glyph: GLYPH.bad, word, color: tint('red') };
+  if (isCheckFailure(status as Status)) return { glyph: GLYPH.warn, word, color: tint('yellow') };
+  if (status === 'verified' || status === 'manifest_created') return { glyph: GLYPH.ok, word, color: tint('green') };
+  return { glyph: GLYPH.unknown, word };
+}
+
+/** One character per block-grid cell: distinct shapes, not only colours. */
+export const CELL: Record<BlockState | 'pending', { char: string; color?: string; label: string }> = {
+  pending: { char: '·', label: 'not read yet' },
+  ok: { char: '■', color: 'green', label: 'intact' },
+  corrupt: { char: 'X', color: 'red', label: 'corrupt' },
+  transient: { char: '?', color: 'yellow', label: 'transient' },
+  missing: { char: '_', color: 'red', label: 'missing' },
+  extra: { char: '+', color: 'yellow', label: 'extra' },
+  unreadable: { char: '!', color: 'red', label: 'unreadable' },
+};
