@@ -1,10 +1,7 @@
-import { render } from 'ink';
 import { CheckQueue } from '../core/checks/queue.js';
 import { WorkerPool } from '../core/hash/pool.js';
 import { scanFolders } from '../core/inventory/inventory.js';
-import { App } from './app.js';
-import { FRAME_INTERVAL_MS } from './hooks/use-queue.js';
-import { frameStream } from './frame-stream.js';
+import { renderInspector } from './render.js';
 
 const ALT_SCREEN_ON = '\u001b[?1049h';
 const ALT_SCREEN_OFF = '\u001b[?1049l';
@@ -26,12 +23,7 @@ export async function runInspector(dirs: string[]): Promise<number> {
     instance.unmount();
   };
   process.on('SIGTERM', onSignal);
-  const instance = render(<App inventory={inventory} queue={queue} />, {
-    stdout: frameStream(process.stdout),
-    exitOnCtrlC: false,
-    maxFps: 1000 / FRAME_INTERVAL_MS,
-    incrementalRendering: true,
-  });
+  const instance = renderInspector(inventory, queue, { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr });
   try {
     await instance.waitUntilExit();
   } finally {

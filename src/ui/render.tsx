@@ -1,0 +1,29 @@
+import { render, type Instance } from 'ink';
+import type { CheckQueue } from '../core/checks/queue.js';
+import type { Inventory } from '../core/inventory/inventory.js';
+import { App } from './app.js';
+import { frameStream } from './frame-stream.js';
+import { FRAME_INTERVAL_MS } from './hooks/use-queue.js';
+
+export interface Streams {
+  stdout: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+/**
+ * Renders the inspector with the options it always runs with: at most ten
+ * frames a second, only changed lines redrawn, Ctrl-C handled by the app.
+ * The real terminal and the tests' virtual one both come through here.
+ */
+export function renderInspector(inventory: Inventory, queue: CheckQueue, streams: Streams): Instance {
+  return render(<App inventory={inventory} queue={queue} />, {
+    stdout: frameStream(streams.stdout),
+    stdin: streams.stdin,
+    stderr: streams.stderr,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 1000 / FRAME_INTERVAL_MS,
+    incrementalRendering: true,
+  });
+}
