@@ -95,7 +95,8 @@ export class VirtualTerminal {
   private pending: Promise<void> = Promise.resolve();
 
   constructor(columns = 80, rows = 24) {
-    this.term = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true });
+    // convertEol: a real tty turns "\n" into CR LF (ONLCR) before the terminal sees it.
+    this.term = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true, convertEol: true });
     this.stdout = new FakeStdout(this, columns, rows);
   }
 
