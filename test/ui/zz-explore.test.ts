@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, it } from 'vitest';
+import { writeDemoSet, type DemoSet } from '../../src/core/demo/demo-set.js';
+import { WorkerPool } from '../../src/core/hash/pool.js';
+import { openInspector } from '../helpers/inspector.js';
+
+let set: DemoSet;
+beforeAll(async () => {
+  const pool = new WorkerPool(2);
+  set = await writeDemoSet(join(mkdtempSync(join(tmpdir(), 'restorable-ui-')), 'demo'), pool);
+  await pool.close();
+});
+afterAll(() => rmSync(join(set.dir, '..'), { recursive: true, force: true }));
+const show = (t: string, s: string) => console.log(`==== ${t}\n${s.split('\n').map((l,i)=>String(i).padStart(2)+'|'+l).join('\n')}`);
+
+it('explore', async () => {
+  const ui = await openInspector([set.dir]);
+  show('list', ui.vt.text());
+  ui.vt.press('jjj'); await ui.vt.settle(); show('jjj', ui.vt.text());
+  ui.vt.press('v'); await ui.vt.settle(30); show('v early', ui.vt.text());
+  await ui.waitFor(/✗ corrupt/); show('v done', ui.vt.text());
+  ui.vt.press('{enter}'); await ui.vt.settle(300); show('detail', ui.vt.text());
+  ui.vt.press('v'); await ui.vt.settle(30); show('hash early', ui.vt.text());
+  await ui.vt.settle(1500); show('hash done', ui.vt.text());
+  ui.vt.press('{escape}'); await ui.vt.settle(); 
+  ui.vt.press('b'); await ui.vt.settle(30); show('blocks early', ui.vt.text());
+  await ui.vt.settle(1500); show('blocks done', ui.vt.text());
+  ui.vt.press('n'); await ui.vt.settle(); show('n', ui.vt.text());
+  ui.vt.press('n'); await ui.vt.settle(); show('n2', ui.vt.text());
+  ui.vt.press('N'); await ui.vt.settle(); show('N', ui.vt.text());
+  ui.vt.press('x'); await ui.vt.settle(300); show('hex', ui.vt.text());
+  ui.vt.press('{escape}'); await ui.vt.settle(); show('back', ui.vt.text());
+  ui.vt.press('{tab}'); await ui.vt.settle(); show('tab', ui.vt.text());
+  ui.vt.press('j'); await ui.vt.settle(); show('tab j', ui.vt.text());
+  ui.vt.press('?'); await ui.vt.settle(); show('help', ui.vt.text());
+  ui.vt.press('z'); await ui.vt.settle(); show('help closed', ui.vt.text());
+  ui.vt.press('{escape}{escape}'); await ui.vt.settle(); show('esc esc', ui.vt.text());
+  ui.vt.press('?'); await ui.vt.settle(); show('help list', ui.vt.text());
+  ui.vt.press('z'); await ui.vt.settle();
+  ui.vt.press('/app-2026111'); await ui.vt.settle(); show('filter', ui.vt.text());
+  ui.vt.press('{enter}'); await ui.vt.settle(); show('filter enter', ui.vt.text());
+  ui.vt.press('/'); ui.vt.press('{escape}'); await ui.vt.settle(); show('filter esc', ui.vt.text());
+  ui.vt.press('s'); await ui.vt.settle(); show('sort age', ui.vt.text());
+  ui.vt.press('s'); await ui.vt.settle(); show('sort size', ui.vt.text());
+  ui.vt.press('s'); await ui.vt.settle(); show('sort status', ui.vt.text());
+  ui.vt.press('V'); await ui.vt.settle(30); show('V early', ui.vt.text());
+  await ui.vt.settle(2000); show('V done', ui.vt.text());
+  ui.vt.resize(100, 30); await ui.vt.settle(300); show('100x30', ui.vt.text());
+  ui.vt.resize(80, 24); await ui.vt.settle(300); show('80x24', ui.vt.text());
+  ui.vt.press('q'); await ui.instance.waitUntilExit(); console.log('exited');
+  await ui.close();
+}, 60000);
