@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
 import { useRefState } from '../hooks/use-ref-state.js';
-import type { CheckQueue } from '../../core/checks/queue.js';
-import type { BackupEntry } from '../../core/inventory/inventory.js';
+import type { BackupScreenProps } from './screen-props.js';
 import type { BadBlock, Region } from '../../core/events/types.js';
 import { formatBytes } from '../../output/format.js';
 import { BlockGrid, Legend, blocksPerCell, cellState } from '../components/block-grid.js';
@@ -18,13 +17,7 @@ export function blockAtCell(cell: number, perCell: number, total: number, bad: B
   return bad.find((b) => b.index >= first && b.index <= last)?.index ?? first;
 }
 
-export interface BlocksScreenProps {
-  entry: BackupEntry;
-  queue: CheckQueue;
-  width: number;
-  height: number;
-  active: boolean;
-  onBack: () => void;
+export interface BlocksScreenProps extends BackupScreenProps {
   onHex: (block: { index: number; offset: number; size: number }) => void;
 }
 

@@ -1,10 +1,8 @@
 import { Box, Text } from 'ink';
 import { basename } from 'node:path';
 import { useEffect, useState } from 'react';
-import { outputsFor } from '../../core/checks/create.js';
-import { DEFAULT_BLOCK_SIZE } from '../../core/checks/create.js';
-import type { CheckQueue } from '../../core/checks/queue.js';
-import type { BackupEntry } from '../../core/inventory/inventory.js';
+import { DEFAULT_BLOCK_SIZE, outputsFor } from '../../core/checks/create.js';
+import type { BackupScreenProps } from './screen-props.js';
 import { discover, type Discovery } from '../../core/manifest/discover.js';
 import type { Expectation } from '../../core/manifest/model.js';
 import { formatBytes } from '../../output/format.js';
@@ -23,13 +21,7 @@ function describe(e: Expectation): string {
   return parts.join(' · ');
 }
 
-export interface DetailScreenProps {
-  entry: BackupEntry;
-  queue: CheckQueue;
-  width: number;
-  height: number;
-  active: boolean;
-  onBack: () => void;
+export interface DetailScreenProps extends BackupScreenProps {
   onVerify: () => void;
   onBlocks: () => void;
   onModal: (open: boolean) => void;

@@ -1,6 +1,5 @@
 import { Box, Text } from 'ink';
-import type { CheckQueue } from '../../core/checks/queue.js';
-import type { BackupEntry } from '../../core/inventory/inventory.js';
+import type { BackupScreenProps } from './screen-props.js';
 import { formatBytes, formatDuration, formatRate } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { ProgressBar } from '../components/progress-bar.js';
@@ -8,7 +7,7 @@ import { useKeys } from '../hooks/use-keys.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
 
 /** Live verification: a bar per digest, throughput, ETA; then expected against actual. */
-export function HashScreen({ entry, queue, width, height, active, onBack }: { entry: BackupEntry; queue: CheckQueue; width: number; height: number; active: boolean; onBack: () => void }) {
+export function HashScreen({ entry, queue, width, height, active, onBack }: BackupScreenProps) {
   const run = queue.get(entry.file);
   useKeys('hash', { back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()) }, active);
   const p = run?.progress;
