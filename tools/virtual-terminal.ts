@@ -63,13 +63,42 @@ class FakeStdin extends EventEmitter {
 
 export interface Cell {
   char: string;
+  /** palette index (0-255) when fgMode is 'palette', 0xRRGGBB when 'rgb'; undefined: the default colour */
   fg: number | undefined;
   bg: number | undefined;
+  fgMode: ColorMode;
+  bgMode: ColorMode;
   bold: boolean;
   dim: boolean;
   inverse: boolean;
   underline: boolean;
+  italic: boolean;
+  strikethrough: boolean;
+  invisible: boolean;
+  /** the column the cell starts at (cells after a wide character are not listed) */
+  col: number;
+  /** 1, or 2 for a wide character */
+  width: number;
 }
+
+export type ColorMode = 'default' | 'palette' | 'rgb';
+
+const blankCell = (col: number): Cell => ({
+  char: ' ',
+  fg: undefined,
+  bg: undefined,
+  fgMode: 'default',
+  bgMode: 'default',
+  bold: false,
+  dim: false,
+  inverse: false,
+  underline: false,
+  italic: false,
+  strikethrough: false,
+  invisible: false,
+  col,
+  width: 1,
+});
 
 /** Key names → the bytes a terminal sends. */
 export const KEYS: Record<string, string> = {
@@ -138,28 +167,43 @@ export class VirtualTerminal {
     return this.lines().join('\n');
   }
 
-  /** Cells with their attributes, for screenshots. */
+  /**
+   * Cells with their attributes, for screenshots: one row per terminal row,
+   * each cell with the column it starts at (the second half of a wide
+   * character is not listed) and its colours with their mode.
+   */
   cells(): Cell[][] {
     const buf = this.term.buffer.active;
     const rows: Cell[][] = [];
+    const scratch = buf.getNullCell();
     for (let y = 0; y < this.term.rows; y++) {
       const line = buf.getLine(buf.viewportY + y);
       const row: Cell[] = [];
       for (let x = 0; x < this.term.cols; x++) {
-        const c = line?.getCell(x);
+        const c = line?.getCell(x, scratch);
         if (!c) {
-          row.push({ char: ' ', fg: undefined, bg: undefined, bold: false, dim: false, inverse: false, underline: false });
+          row.push(blankCell(x));
           continue;
         }
-        if (c.getWidth() === 0) continue;
+        const width = c.getWidth();
+        if (width === 0) continue;
+        const fgMode: ColorMode = c.isFgRGB() ? 'rgb' : c.isFgPalette() ? 'palette' : 'default';
+        const bgMode: ColorMode = c.isBgRGB() ? 'rgb' : c.isBgPalette() ? 'palette' : 'default';
         row.push({
           char: c.getChars() || ' ',
-          fg: c.isFgDefault() ? undefined : c.getFgColor(),
-          bg: c.isBgDefault() ? undefined : c.getBgColor(),
+          fg: fgMode === 'default' ? undefined : c.getFgColor(),
+          bg: bgMode === 'default' ? undefined : c.getBgColor(),
+          fgMode,
+          bgMode,
           bold: c.isBold() !== 0,
           dim: c.isDim() !== 0,
           inverse: c.isInverse() !== 0,
           underline: c.isUnderline() !== 0,
+          italic: c.isItalic() !== 0,
+          strikethrough: c.isStrikethrough() !== 0,
+          invisible: c.isInvisible() !== 0,
+          col: x,
+          width,
         });
       }
       rows.push(row);
