@@ -28,6 +28,10 @@ export function renderInventory(inv: Inventory): string {
 
 export async function inspect(dirs: string[]): Promise<number> {
   if (canInspect()) {
+    // Ink draws nothing until exit when it thinks it runs in CI; on a real
+    // terminal the inspector is interactive whatever CI says. Set before Ink loads.
+    process.env.CI = '0';
+    process.env.CONTINUOUS_INTEGRATION = '0';
     const { runInspector } = await import('../ui/run-inspector.js');
     return runInspector(dirs);
   }

@@ -11,10 +11,12 @@ export function exitCodeFor(results: CheckResult[]): number {
   return EXIT.ok;
 }
 
-export function regionLine(r: Region): string {
+/** "corrupt (confirmed)  blocks 19-20  bytes 1245184-1376255 (128 KiB)"; `compact` drops the column padding. */
+export function regionLine(r: Region, compact = false): string {
   const blocks = r.firstBlock === r.lastBlock ? `block ${r.firstBlock}` : `blocks ${r.firstBlock}-${r.lastBlock}`;
   const kind = r.kind === 'corrupt' ? `corrupt (${r.state ?? 'unconfirmed'})` : r.kind;
-  return `${kind.padEnd(20)} ${blocks.padEnd(16)} bytes ${r.offset}-${r.offset + r.length - 1} (${formatBytes(r.length)})`;
+  const bytes = `bytes ${r.offset}-${r.offset + r.length - 1} (${formatBytes(r.length)})`;
+  return compact ? `${kind} ${blocks} ${bytes}` : `${kind.padEnd(20)} ${blocks.padEnd(16)} ${bytes}`;
 }
 
 function headline(r: CheckResult): string {

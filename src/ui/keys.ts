@@ -18,8 +18,9 @@ export interface Binding {
   help: string;
   action: Action;
   screens: Screen[] | 'all';
-  /** shown in the key bar of these screens */
+  /** shown in the key bar, as `label short` */
   bar?: boolean;
+  short?: string;
 }
 
 export const BINDINGS: Binding[] = [
@@ -31,20 +32,20 @@ export const BINDINGS: Binding[] = [
   { keys: ['G', 'end'], label: 'G', help: 'go to the last', action: 'bottom', screens: ['list', 'blocks', 'hex'] },
   { keys: ['pageUp'], label: 'PgUp', help: 'page up', action: 'pageUp', screens: ['list', 'hex'] },
   { keys: ['pageDown'], label: 'PgDn', help: 'page down', action: 'pageDown', screens: ['list', 'hex'] },
-  { keys: ['return'], label: 'enter', help: 'open the backup', action: 'open', screens: ['list'], bar: true },
-  { keys: ['v'], label: 'v', help: 'verify (hash against every manifest)', action: 'verify', screens: ['list', 'detail'], bar: true },
-  { keys: ['V'], label: 'V', help: 'verify every backup listed', action: 'verifyAll', screens: ['list'], bar: true },
-  { keys: ['b'], label: 'b', help: 'block map: verify block by block, locate damage', action: 'blockMap', screens: ['list', 'detail'], bar: true },
-  { keys: ['m'], label: 'm', help: 'create a manifest and block map (asks first)', action: 'create', screens: ['detail'], bar: true },
-  { keys: ['/'], label: '/', help: 'filter by name', action: 'filter', screens: ['list'], bar: true },
-  { keys: ['s'], label: 's', help: 'sort by name, age, size or status', action: 'sort', screens: ['list'] },
-  { keys: ['n'], label: 'n/N', help: 'next / previous damaged region', action: 'nextRegion', screens: ['blocks'], bar: true },
+  { keys: ['return'], label: 'enter', help: 'open the backup', action: 'open', screens: ['list'], bar: true, short: 'open' },
+  { keys: ['v'], label: 'v', help: 'verify (hash against every manifest)', action: 'verify', screens: ['list', 'detail'], bar: true, short: 'verify' },
+  { keys: ['V'], label: 'V', help: 'verify every backup listed', action: 'verifyAll', screens: ['list'], bar: true, short: 'verify all' },
+  { keys: ['b'], label: 'b', help: 'block map: verify block by block, locate damage', action: 'blockMap', screens: ['list', 'detail'], bar: true, short: 'block map' },
+  { keys: ['m'], label: 'm', help: 'create a manifest and block map (asks first)', action: 'create', screens: ['detail'], bar: true, short: 'manifest' },
+  { keys: ['/'], label: '/', help: 'filter by name', action: 'filter', screens: ['list'], bar: true, short: 'filter' },
+  { keys: ['s'], label: 's', help: 'sort by name, age, size or status', action: 'sort', screens: ['list'], bar: true, short: 'sort' },
+  { keys: ['n'], label: 'n/N', help: 'next damaged region', action: 'nextRegion', screens: ['blocks'], bar: true, short: 'region' },
   { keys: ['N'], label: 'N', help: 'previous damaged region', action: 'prevRegion', screens: ['blocks'] },
-  { keys: ['x'], label: 'x', help: 'hex view of the block under the cursor', action: 'hex', screens: ['blocks'], bar: true },
-  { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true },
-  { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex'], bar: true },
-  { keys: ['?'], label: '?', help: 'help', action: 'help', screens: 'all', bar: true },
-  { keys: ['q', 'ctrl+c'], label: 'q', help: 'quit', action: 'quit', screens: 'all', bar: true },
+  { keys: ['x'], label: 'x', help: 'hex view of the block under the cursor', action: 'hex', screens: ['blocks'], bar: true, short: 'hex' },
+  { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true, short: 'pane' },
+  { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex'], bar: true, short: 'back' },
+  { keys: ['?'], label: '?', help: 'help', action: 'help', screens: 'all', bar: true, short: 'help' },
+  { keys: ['q', 'ctrl+c'], label: 'q', help: 'quit', action: 'quit', screens: 'all', bar: true, short: 'quit' },
 ];
 
 /** Ink's (input, key) as one name: 'j', 'G', 'up', 'return', 'ctrl+c'… */

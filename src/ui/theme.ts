@@ -33,8 +33,8 @@ export function statusLook(status: Status | string | undefined): { glyph: string
 
 /** One character per block-grid cell: distinct shapes, not only colours. */
 export const CELL: Record<BlockState | 'pending', { char: string; color?: string; label: string }> = {
-  pending: { char: '·', label: 'not read yet' },
-  ok: { char: '■', color: 'green', label: 'intact' },
+  pending: { char: '·', label: 'unread' },
+  ok: { char: '■', color: 'green', label: 'ok' },
   corrupt: { char: 'X', color: 'red', label: 'corrupt' },
   transient: { char: '?', color: 'yellow', label: 'transient' },
   missing: { char: '_', color: 'red', label: 'missing' },

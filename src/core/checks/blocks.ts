@@ -146,6 +146,7 @@ async function* reread(file: string, map: BlockMap, blocks: number[], firstRead:
         yield { type: 'progress', file, phase: 'reread', ...meter.snapshot(done) };
       }
     }
+    yield { type: 'progress', file, phase: 'reread', ...meter.snapshot(total) };
   } finally {
     await handle.close();
   }

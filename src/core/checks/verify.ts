@@ -141,7 +141,7 @@ async function* locate(
   ctx: CheckContext,
   findings: Finding[],
 ): AsyncGenerator<CheckEvent, 'changed' | { damaged: boolean; extra: Partial<CheckResult> }> {
-  yield { type: 'step', file, id: 'blocks', title: `blocks (${map.total_blocks} of ${map.block_size} bytes)`, state: 'running' };
+  yield { type: 'step', file, id: 'blocks', title: `blocks (${map.total_blocks} of ${map.block_size} bytes each)`, state: 'running' };
   const outcome = yield* blocksCheck(file, map, ctx);
   if (outcome.changed) {
     findings.push({ severity: 'error', message: `${file}: changed while it was read (${outcome.changed}); check again when it is complete` });

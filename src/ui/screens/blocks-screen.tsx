@@ -3,6 +3,7 @@ import { useRefState } from '../hooks/use-ref-state.js';
 import type { BackupScreenProps } from './screen-props.js';
 import type { BadBlock, Region } from '../../core/events/types.js';
 import { formatBytes } from '../../output/format.js';
+import { regionLine } from '../../output/report.js';
 import { BlockGrid, Legend, blocksPerCell, cellState } from '../components/block-grid.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
@@ -112,7 +113,7 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
       {regions.slice(0, 5).map((r, i) => (
         <Text key={i} inverse={pane === 'regions' && i === regionIndex} color={tint(r.kind === 'extra' || r.state === 'transient' ? 'yellow' : 'red')} wrap="truncate">
           {'  '}
-          {r.kind === 'corrupt' ? `corrupt (${r.state})` : r.kind} blocks {r.firstBlock}-{r.lastBlock} bytes {r.offset}-{r.offset + r.length - 1} ({formatBytes(r.length)})
+          {regionLine(r, true)}
         </Text>
       ))}
       {regions.length > 5 && <Text dimColor>  … {regions.length - 5} more (n/N to visit)</Text>}

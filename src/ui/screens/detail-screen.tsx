@@ -6,6 +6,7 @@ import type { BackupScreenProps } from './screen-props.js';
 import { discover, type Discovery } from '../../core/manifest/discover.js';
 import type { Expectation } from '../../core/manifest/model.js';
 import { formatBytes } from '../../output/format.js';
+import { regionLine } from '../../output/report.js';
 import { Confirm } from '../components/confirm.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
@@ -81,11 +82,20 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
           {GLYPH.warn} {p.message}
         </Text>
       ))}
-      {(run?.result?.findings ?? []).filter((f) => f.severity !== 'info').slice(0, 4).map((f, i) => (
-        <Text key={`f${i}`} color={f.severity === 'error' ? tint('red') : tint('yellow')} wrap="truncate">
-          {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
+      {run?.result && <Text bold>{'\n'}Last check</Text>}
+      {(run?.result?.regions ?? []).slice(0, 4).map((r, i) => (
+        <Text key={`r${i}`} color={tint('red')} wrap="truncate">
+          {GLYPH.bad} {regionLine(r, true)}
         </Text>
       ))}
+      {(run?.result?.findings ?? [])
+        .filter((f) => f.severity !== 'info' && !f.message.includes(' region: '))
+        .slice(0, Math.max(2, height - 12 - expectations.length * 2))
+        .map((f, i) => (
+          <Text key={`f${i}`} color={f.severity === 'error' ? tint('red') : tint('yellow')} wrap="truncate">
+            {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
+          </Text>
+        ))}
       <Box flexGrow={1} />
       {confirming && (
         <Confirm

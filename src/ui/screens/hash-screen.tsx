@@ -27,7 +27,7 @@ export function HashScreen({ entry, queue, width, height, active, onBack }: Back
           {s.detail ? <Text dimColor> {s.detail}</Text> : null}
         </Text>
       ))}
-      {p && (
+      {p && !result && (
         <Box flexDirection="column" marginTop={1}>
           {(parts.length > 0 ? parts : [[run?.phase ?? 'read', p.done] as [string, number]]).map(([label, done]) => (
             <Text key={label}>
@@ -45,23 +45,30 @@ export function HashScreen({ entry, queue, width, height, active, onBack }: Back
           <Text bold color={look?.color}>
             {look?.glyph} {look?.word}
           </Text>
-          {Object.entries(result.digests ?? {}).map(([algo, d]) => (
-            <Box key={algo} flexDirection="column">
-              <Text wrap="truncate">
-                {d.ok ? GLYPH.ok : GLYPH.bad} {algo.padEnd(7)}expected {d.expected}
+          {Object.entries(result.digests ?? {}).map(([algo, d]) =>
+            d.ok ? (
+              <Text key={algo} wrap="truncate">
+                {GLYPH.ok} {algo.padEnd(7)} {d.actual}
               </Text>
-              <Text wrap="truncate" color={d.ok ? undefined : tint('red')} bold={!d.ok}>
-                {'  '}
-                {''.padEnd(7)}actual{d.ok ? '  ' : '! '}
-                {d.actual}
-              </Text>
-            </Box>
-          ))}
+            ) : (
+              // A mismatch gets a line per digest, so a sha256 fits 80 columns whole.
+              <Box key={algo} flexDirection="column">
+                <Text wrap="truncate">
+                  {GLYPH.bad} {algo} mismatch
+                </Text>
+                <Text wrap="truncate">  expected {d.expected}</Text>
+                <Text wrap="truncate" color={tint('red')} bold>
+                  {'  '}actual   {d.actual}
+                </Text>
+              </Box>
+            ),
+          )}
           {(result.regions ?? []).slice(0, 5).map((r, i) => (
             <Text key={i} color={tint('red')} wrap="truncate">
               {GLYPH.bad} {regionLine(r)}
             </Text>
           ))}
+          {(result.regions?.length ?? 0) > 5 && <Text dimColor>  … {result.regions!.length - 5} more regions in the block map (b)</Text>}
           {result.findings
             .filter((f) => f.severity !== 'info' && !/mismatch:|region:/.test(f.message))
             .slice(0, 3)

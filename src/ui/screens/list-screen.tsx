@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { useRefState } from '../hooks/use-ref-state.js';
 import type { BackupRun, CheckQueue } from '../../core/checks/queue.js';
 import type { BackupEntry, Inventory } from '../../core/inventory/inventory.js';
-import { formatBytes } from '../../output/format.js';
+import { displayPath, formatBytes } from '../../output/format.js';
 import { Table, type Column } from '../components/table.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
@@ -111,7 +111,11 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
     { header: 'manifests', width: 16, cell: (b) => b.manifests.join(',') || '—' },
     { header: 'checked', width: 7, cell: (b) => { const when = rowStatus(b, queue.get(b.file)).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; } },
   ];
-  const folders = inventory.folders.length === 1 ? inventory.folders[0]! : `${inventory.folders.length} folders`;
+  // The counts matter more than the whole path: shorten the path from the left to fit.
+  const countsText = `${GLYPH.ok} ${counts.ok} ok  ${GLYPH.bad} ${counts.bad} failed${counts.warn ? `  ${GLYPH.warn} ${counts.warn} unchecked` : ''}  ${GLYPH.unknown} ${counts.unknown} unverified`;
+  const place = inventory.folders.length === 1 ? displayPath(inventory.folders[0]!) || '.' : `${inventory.folders.length} folders`;
+  const room = Math.max(8, width - countsText.length - 'restorable '.length - 2);
+  const folders = place.length > room ? `…${place.slice(-(room - 1))}` : place;
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate">
