@@ -164,7 +164,7 @@ export async function main(opts: ScreenshotOptions): Promise<string[]> {
     vt.press('v');
     await waitUntil('the verify screen', () => firstLine().startsWith('verify '));
     await waitUntil('verification to end', newRunEnded(corrupted, before));
-    await waitUntil('the result on the verify screen', (t) => /actual! /.test(t));
+    await waitUntil('the result on the verify screen', (t) => /mismatch\n  expected .*\n  actual   /.test(t));
     await shoot('hash', `verify ${corruptedName}: expected against actual digests`);
 
     // 4. esc, b: the block map; when the check has ended, n to the first damaged region.
