@@ -1,7 +1,7 @@
 import { Box, useApp, useInput } from 'ink';
 import { useState } from 'react';
 import type { CheckQueue } from '../core/checks/queue.js';
-import type { BackupEntry, Inventory } from '../core/inventory/inventory.js';
+import { scanFolders, type BackupEntry, type Inventory } from '../core/inventory/inventory.js';
 import { HelpOverlay } from './components/help-overlay.js';
 import { KeyBar } from './components/key-bar.js';
 import { useQueueVersion } from './hooks/use-queue.js';
@@ -25,7 +25,10 @@ type View =
  * Global keys (q, ?, Ctrl-C) live here; each screen binds its own from the
  * same key table.
  */
-export function App({ inventory, queue }: { inventory: Inventory; queue: CheckQueue }) {
+export function App({ inventory: initial, queue }: { inventory: Inventory; queue: CheckQueue }) {
+  const [inventory, setInventory] = useState(initial);
+  // After manifests were written, list the folders again so the rows show them.
+  const rescan = () => void scanFolders(inventory.folders).then(setInventory);
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   useQueueVersion(queue);
@@ -82,7 +85,7 @@ export function App({ inventory, queue }: { inventory: Inventory; queue: CheckQu
             onFilterEditing={setModal}
           />
         ) : view.screen === 'detail' ? (
-          <DetailScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(view.entry)} onBlocks={() => blocks(view.entry)} onModal={setModal} />
+          <DetailScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(view.entry)} onBlocks={() => blocks(view.entry)} onModal={setModal} onWritten={rescan} />
         ) : view.screen === 'hash' ? (
           <HashScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} />
         ) : view.screen === 'blocks' ? (

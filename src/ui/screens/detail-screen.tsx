@@ -26,20 +26,24 @@ export interface DetailScreenProps extends BackupScreenProps {
   onVerify: () => void;
   onBlocks: () => void;
   onModal: (open: boolean) => void;
+  /** manifests were written beside the backup */
+  onWritten: () => void;
 }
 
 /** Everything known about one backup: each manifest and what it says, the last result, and actions. */
-export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onModal }: DetailScreenProps) {
+export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onModal, onWritten }: DetailScreenProps) {
   const [found, setFound] = useState<Discovery | undefined>();
   const [confirming, setConfirming] = useState(false);
   const run = queue.get(entry.file);
+  const created = run?.kind === 'create' && run.state === 'done';
   useEffect(() => {
     let live = true;
     void discover([entry.file]).then((d) => live && setFound(d));
+    if (created) onWritten();
     return () => {
       live = false;
     };
-  }, [entry.file, run?.kind === 'create' && run.state === 'done']);
+  }, [entry.file, created]);
 
   useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, create: () => (setConfirming(true), onModal(true)) }, active && !confirming);
 
