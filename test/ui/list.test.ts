@@ -1,0 +1,290 @@
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DemoRole } from '../../src/core/demo/demo-set.js';
+import { formatBytes } from '../../src/output/format.js';
+import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+
+const demo = useDemoSet();
+
+/** Manifest kinds the demo writes for each backup, as the list names them. */
+const KINDS: Record<DemoRole, string[]> = {
+  healthy: [], // two healthy backups with different manifests: see kindsOf
+  dump: ['blocks', 'sha256'],
+  corrupted: ['blocks', 'json'],
+  truncated: ['blocks', 'json'],
+  'no-manifest': [],
+};
+function kindsOf(name: string, role: DemoRole): string[] {
+  if (role !== 'healthy') return KINDS[role];
+  // the newer healthy one has STEM.sha256 beside it, the older one a .b3
+  const healthy = demo.set.backups.filter((b) => b.role === 'healthy').map((b) => basename(b.file)).sort();
+  return name === healthy[1] ? ['blocks', 'json', 'sha256'] : ['b3', 'blocks', 'json'];
+}
+
+const rowsOf = (ui: Inspector) => ui.lines().filter((l) => /^[› ] \S .*\.(tar|sql)\.gz/.test(l));
+const namesOf = (ui: Inspector) => rowsOf(ui).map((l) => /\s((?:app|db)-\d{8}\.(?:tar|sql)\.gz)\s/.exec(l)?.[1]);
+const footer = (ui: Inspector) => ui.lines()[21]!;
+const allNames = () => demo.set.backups.map((b) => basename(b.file));
+
+async function withInspector(fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }) {
+  const ui = await openInspector([demo.set.dir], size);
+  try {
+    await fn(ui);
+  } finally {
+    await ui.close();
+  }
+}
+
+describe('the backup list', () => {
+  it('scrolls to keep the selection in view when there are more backups than rows', async () => {
+    const dir = join(dirname(demo.set.dir), 'many');
+    mkdirSync(dir);
+    const names = Array.from({ length: 40 }, (_, i) => `host-${String(i).padStart(2, '0')}.tar.gz`);
+    for (const n of names) writeFileSync(join(dir, n), n);
+    const ui = await openInspector([dir]);
+    try {
+      const shown = () => ui.lines().filter((l) => /host-\d\d\.tar\.gz/.test(l));
+      const sel = () => /host-\d\d/.exec(ui.selected()!.line)![0];
+      // a header, the table header, the rows, the footer, the key bar: 19 rows of backups at 24 lines
+      expect(shown()).toHaveLength(19);
+      expect(ui.lines()[21]).toBe('sort: name  40 of 40 shown');
+      expect(ui.lines()[0]).toMatch(/ {2}· 40 unverified$/);
+      await ui.type('G');
+      expect(sel()).toBe('host-39');
+      expect(shown()[18]).toContain('host-39');
+      await ui.type('g');
+      expect(sel()).toBe('host-00');
+      expect(ui.selected()!.index).toBe(2);
+      await ui.type('{pageDown}');
+      const afterPage = Number(sel().slice(5));
+      expect(afterPage).toBeGreaterThanOrEqual(10);
+      expect(shown().some((l) => l.startsWith('›'))).toBe(true);
+      await ui.type('{pageUp}');
+      expect(sel()).toBe('host-00');
+      ui.vt.stdin.push('j'.repeat(25));
+      await ui.vt.settle(200);
+      expect(sel()).toBe('host-25');
+      expect(shown()).toHaveLength(19);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  it('has a header with the folder and the counts, one row per backup, the footer and the key bar', () =>
+    withInspector(async (ui) => {
+      const lines = ui.lines();
+      expect(lines[0]).toBe(`restorable ${demo.set.dir}  ✓ 0 ok  ✗ 0 failed  · 6 unverified`);
+      expect(lines[0]!.length).toBeLessThanOrEqual(80);
+      expect(lines[1]).toMatch(/^ {2}status +backup +size +age +manifests +checked$/);
+      expect(rowsOf(ui)).toHaveLength(6);
+      expect(footer(ui)).toBe('sort: name  6 of 6 shown');
+      // the key bar: the list's keys from the key table, ? and q always
+      for (const key of ['enter', 'v', 'V', 'b', '/']) expect(lines[22]).toMatch(new RegExp(`(^|  )${re(key)} [a-z]`));
+      expect(lines[22]).toMatch(/ {2}\? help {2}q quit$/);
+      expect(lines[23]).toBe('');
+    }));
+
+  it('keeps the counts in the header when the folder path is long, shortening the path from the left', async () => {
+    const long = join(dirname(demo.set.dir), 'backups-of-the-production-database-server-in-eu-west-1');
+    symlinkSync(demo.set.dir, long);
+    const ui = await openInspector([long]);
+    try {
+      const header = ui.lines()[0]!;
+      expect(header.length).toBeLessThanOrEqual(80);
+      expect(header).toMatch(/^restorable …\S*-in-eu-west-1 {2}✓ 0 ok {2}✗ 0 failed {2}· 6 unverified$/);
+      expect(ui.vt.term.buffer.active.getLine(1)?.isWrapped).toBe(false);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  it('shows each backup with its size, age and manifest kinds, sorted by name', () =>
+    withInspector(async (ui) => {
+      expect(namesOf(ui)).toEqual([...allNames()].sort());
+      for (const b of demo.set.backups) {
+        const name = basename(b.file);
+        const st = statSync(b.file);
+        const row = rowsOf(ui).find((l) => l.includes(` ${name} `));
+        expect(row, name).toBeDefined();
+        const days = Math.floor((Date.now() - st.mtimeMs) / 86_400_000);
+        const kinds = kindsOf(name, b.role);
+        const kindText = kinds.length ? kinds.join(',') : '—';
+        // the manifests column is 16 wide: a longer list is cut with an ellipsis
+        const shown = kindText.length > 16 ? `${re(kindText.slice(0, 15))}…` : re(kindText);
+        expect(row).toMatch(new RegExp(`^[› ] · unverified +${re(name)} +${re(formatBytes(st.size))} +${days}d ${shown} +—$`));
+      }
+      // sizes as a person reads them
+      const size = (role: DemoRole) => rowsOf(ui).find((l) => l.includes(demo.byRole(role).name))!;
+      expect(size('truncated')).toMatch(/ 1\.46 MiB /);
+      expect(size('corrupted')).toMatch(/ 2\.44 MiB /);
+      expect(size('dump')).toMatch(/ 666 KiB /);
+      expect(size('no-manifest')).toMatch(/ — +—$/);
+    }));
+
+  it('shows every manifest kind in full when the terminal is wide enough', () =>
+    withInspector(
+      async (ui) => {
+        const newest = [...allNames()].filter((n) => n.startsWith('app-')).sort().pop()!;
+        const row = rowsOf(ui).find((l) => l.includes(newest))!;
+        // 100 columns leave the name column 41 wide for 19-character names; the
+        // manifest kinds (blocks,json,sha256: 18 characters) should not be cut.
+        expect(row).toContain('blocks,json,sha256');
+      },
+      { columns: 100, rows: 30 },
+    ));
+
+  it('marks the selected row with › and moves it with j/k, the arrows, g and G', () =>
+    withInspector(async (ui) => {
+      const sorted = [...allNames()].sort();
+      const at = () => {
+        const sel = ui.selected();
+        expect(ui.lines().filter((l) => l.startsWith('›'))).toHaveLength(1);
+        return sel ? /\s((?:app|db)-\S+)\s/.exec(sel.line)![1] : undefined;
+      };
+      expect(at()).toBe(sorted[0]);
+      expect(ui.selected()!.index).toBe(2);
+      await ui.type('j');
+      expect(at()).toBe(sorted[1]);
+      await ui.type('jj');
+      expect(at()).toBe(sorted[3]);
+      await ui.type('k');
+      expect(at()).toBe(sorted[2]);
+      await ui.type('{down}');
+      expect(at()).toBe(sorted[3]);
+      await ui.type('{up}{up}');
+      expect(at()).toBe(sorted[1]);
+      await ui.type('G');
+      expect(at()).toBe(sorted[5]);
+      expect(ui.selected()!.index).toBe(7);
+      await ui.type('j'); // stays on the last
+      expect(at()).toBe(sorted[5]);
+      await ui.type('g');
+      expect(at()).toBe(sorted[0]);
+      await ui.type('k'); // stays on the first
+      expect(at()).toBe(sorted[0]);
+      // the selected row is also drawn inverted, the others are not
+      const cells = ui.vt.cells();
+      expect(cells[2]!.filter((c) => c.inverse).length).toBeGreaterThan(70);
+      expect(cells[3]!.some((c) => c.inverse)).toBe(false);
+    }));
+
+  it('s cycles the sort through name, age, size and status, named in the footer', () =>
+    withInspector(async (ui) => {
+      const stats = new Map(demo.set.backups.map((b) => [basename(b.file), statSync(b.file)]));
+      const byName = [...allNames()].sort();
+      expect(footer(ui)).toMatch(/sort: name /);
+      expect(namesOf(ui)).toEqual(byName);
+      await ui.type('s');
+      expect(footer(ui)).toMatch(/sort: age /);
+      expect(namesOf(ui)).toEqual([...byName].sort((a, b) => stats.get(b)!.mtimeMs - stats.get(a)!.mtimeMs));
+      await ui.type('s');
+      expect(footer(ui)).toMatch(/sort: size /);
+      const bySize = [...byName].sort((a, b) => stats.get(b)!.size - stats.get(a)!.size);
+      expect(namesOf(ui)).toEqual(bySize);
+      expect(namesOf(ui)[5]).toBe(demo.byRole('dump').name);
+      await ui.type('s');
+      expect(footer(ui)).toMatch(/sort: status /);
+      await ui.type('s');
+      expect(footer(ui)).toMatch(/sort: name /);
+      expect(namesOf(ui)).toEqual(byName);
+    }));
+
+  it('v verifies the selected backup: inline progress on its row, then the result', () =>
+    withInspector(async (ui) => {
+      const corrupted = demo.byRole('corrupted').name;
+      const row = () => rowsOf(ui).find((l) => l.includes(corrupted))!;
+      const index = [...allNames()].sort().indexOf(corrupted);
+      await ui.type('j'.repeat(index));
+      expect(ui.selected()!.line).toContain(corrupted);
+      // hold the check once hashing has started, to see the row while it runs
+      const hashing = ui.pauseAt((e) => e.type === 'step' && e.id === 'hash' && e.state === 'running');
+      await ui.type('v');
+      await hashing.reached;
+      await ui.waitFor(() => /… hashing \d+%/.test(row()));
+      expect(row()).toMatch(new RegExp(`^› … hashing 0% +${re(corrupted)} `));
+      // only this row is checked
+      expect(rowsOf(ui).filter((l) => /hashing|queued/.test(l))).toHaveLength(1);
+      expect(ui.lines()[0]).toMatch(/✓ 0 ok {2}✗ 0 failed {2}· 6 unverified/);
+      hashing.release();
+      await ui.idle();
+      expect(row()).toMatch(new RegExp(`^› ✗ corrupt +${re(corrupted)} .* \\d+s ago$`));
+      expect(ui.lines()[0]).toMatch(/✓ 0 ok {2}✗ 1 failed {2}· 5 unverified$/);
+      expect(rowsOf(ui).filter((l) => l.includes('· unverified'))).toHaveLength(5);
+    }));
+
+  it('V verifies every backup: queued and running rows, then each result', () =>
+    withInspector(async (ui) => {
+      // hold the first two checks that report progress: both cores busy
+      const first = ui.pauseAt((e) => e.type === 'progress');
+      const second = ui.pauseAt((e) => e.type === 'progress');
+      await ui.type('V');
+      await Promise.all([first.reached, second.reached]);
+      const busy = await ui.waitFor((t) => t.split('\n').filter((l) => /^[› ] … (hashing|blocks) \d+% /.test(l)).length === 2);
+      // the one without a manifest is done at once; two run; the other three wait their turn
+      expect(busy.split('\n').filter((l) => /^[› ] ○ queued +\S+\.gz /.test(l))).toHaveLength(3);
+      expect(busy).toMatch(new RegExp(`^[› ] ! no manifest +${re(demo.byRole('no-manifest').name)} `, 'm'));
+      first.release();
+      second.release();
+      await ui.idle();
+      const status = (role: DemoRole) => rowsOf(ui).find((l) => l.includes(` ${demo.byRole(role).name} `))!;
+      expect(status('corrupted')).toMatch(/^[› ] ✗ corrupt +app-/);
+      expect(status('truncated')).toMatch(/^[› ] ✗ size mismatch app-/);
+      expect(status('no-manifest')).toMatch(/^[› ] ! no manifest +app-/);
+      expect(status('dump')).toMatch(/^[› ] ✓ verified +db-/);
+      expect(rowsOf(ui).filter((l) => /^[› ] ✓ verified +app-/.test(l))).toHaveLength(2);
+      expect(rowsOf(ui).every((l) => / \d+s ago$/.test(l))).toBe(true);
+      expect(ui.lines()[0]).toMatch(/^restorable \S+ {2}✓ 3 ok {2}✗ 2 failed {2}! 1 unchecked {2}· 0 unverified$/);
+      // the status sort puts the damaged ones first, then the unchecked, then the intact
+      await ui.type('sss');
+      expect(footer(ui)).toMatch(/sort: status /);
+      expect(rowsOf(ui).map((l) => l.slice(2, 17).trim())).toEqual(['✗ size mismatch', '✗ corrupt', '! no manifest', '✓ verified', '✓ verified', '✓ verified']);
+    }));
+
+  it('/ filters by name as you type; esc clears the filter', () =>
+    withInspector(async (ui) => {
+      await ui.type('/');
+      expect(footer(ui)).toMatch(/^filter: ▏ {2}sort: name {2}6 of 6 shown$/);
+      await ui.type('1119');
+      expect(footer(ui)).toMatch(/^filter: 1119▏ {2}sort: name {2}1 of 6 shown$/);
+      expect(namesOf(ui)).toEqual([demo.byRole('truncated').name]);
+      await ui.type('{backspace}{backspace}');
+      expect(footer(ui)).toMatch(/^filter: 11▏ /);
+      expect(namesOf(ui).length).toBeGreaterThan(1);
+      await ui.type('{escape}');
+      expect(footer(ui)).toBe('sort: name  6 of 6 shown');
+      expect(namesOf(ui)).toHaveLength(6);
+    }));
+
+  it('/ … enter keeps the filter and gives the keys back to the list', () =>
+    withInspector(async (ui) => {
+      await ui.type('/db{enter}');
+      expect(footer(ui)).toMatch(/^filter: db {2}sort: name {2}1 of 6 shown$/);
+      expect(namesOf(ui)).toEqual([demo.byRole('dump').name]);
+      expect(ui.selected()!.line).toContain(demo.byRole('dump').name);
+      await ui.type('{enter}');
+      await ui.waitFor(/^Manifests$/m);
+      expect(ui.lines()[0]).toBe(demo.byRole('dump').name);
+    }));
+
+  it('a filter that matches nothing says so', () =>
+    withInspector(async (ui) => {
+      await ui.type('/zzz');
+      expect(ui.vt.text()).toContain('no backups here match “zzz”');
+      expect(footer(ui)).toMatch(/0 of 6 shown/);
+    }));
+
+  it('coming back from a backup keeps the list as it was: selection and sort', () =>
+    withInspector(async (ui) => {
+      await ui.type('s'); // by age
+      await ui.type('jj');
+      const before = ui.selected()!;
+      expect(footer(ui)).toMatch(/sort: age /);
+      await ui.type('{enter}');
+      await ui.waitFor(/^Manifests$/m);
+      await ui.type('{escape}');
+      await ui.waitFor(/^restorable /);
+      expect(footer(ui)).toMatch(/sort: age /);
+      expect(ui.selected()).toEqual(before);
+    }));
+});
