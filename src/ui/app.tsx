@@ -57,7 +57,6 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
   // One row short of the terminal: the last line never scrolls the screen.
   const height = Math.max(6, rows - 1);
   const body = height - 1;
-  const active = !help && !modal;
   const verify = (entry: BackupEntry) => {
     queue.enqueue(entry.file, 'verify');
     push({ screen: 'hash', entry });
@@ -67,12 +66,11 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
     push({ screen: 'blocks', entry });
   };
   const screen: Screen = view.screen;
-  return (
-    <Box flexDirection="column" width={columns} height={height}>
-      <Box flexDirection="column" height={body}>
-        {help ? (
-          <HelpOverlay screen={screen} width={columns} />
-        ) : view.screen === 'list' ? (
+  // Every screen of the stack stays mounted (hidden), so going back finds it as it was left.
+  const render = (v: View, active: boolean) => {
+    switch (v.screen) {
+      case 'list':
+        return (
           <ListScreen
             inventory={inventory}
             queue={queue}
@@ -84,16 +82,32 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
             onBlocks={blocks}
             onFilterEditing={setModal}
           />
-        ) : view.screen === 'detail' ? (
-          <DetailScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(view.entry)} onBlocks={() => blocks(view.entry)} onModal={setModal} onWritten={rescan} />
-        ) : view.screen === 'hash' ? (
-          <HashScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} />
-        ) : view.screen === 'blocks' ? (
-          <BlocksScreen entry={view.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onHex={(block) => push({ screen: 'hex', entry: view.entry, block })} />
-        ) : (
-          <HexScreen entry={view.entry} block={view.block} height={body} active={active} onBack={back} />
-        )}
-      </Box>
+        );
+      case 'detail':
+        return <DetailScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(v.entry)} onBlocks={() => blocks(v.entry)} onModal={setModal} onWritten={rescan} />;
+      case 'hash':
+        return <HashScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} />;
+      case 'blocks':
+        return <BlocksScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onHex={(block) => push({ screen: 'hex', entry: v.entry, block })} />;
+      case 'hex':
+        return <HexScreen entry={v.entry} block={v.block} height={body} active={active} onBack={back} />;
+    }
+  };
+  return (
+    <Box flexDirection="column" width={columns} height={height}>
+      {help && (
+        <Box height={body}>
+          <HelpOverlay screen={screen} width={columns} />
+        </Box>
+      )}
+      {stack.map((v, i) => {
+        const top = i === stack.length - 1;
+        return (
+          <Box key={i} flexDirection="column" height={body} display={top && !help ? 'flex' : 'none'}>
+            {render(v, top && !help)}
+          </Box>
+        );
+      })}
       <KeyBar screen={screen} width={columns} />
     </Box>
   );

@@ -153,7 +153,7 @@ async function* locate(
     findings.push({ severity: 'error', message: `${what} region: ${blocks}, bytes ${r.offset}-${r.offset + r.length - 1} (${r.length} bytes)`, offset: r.offset });
   }
   const damaged = outcome.regions.length > 0;
-  yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${outcome.badBlockCount} bad blocks in ${outcome.regions.length} regions` : undefined };
+  yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${plural(outcome.badBlockCount, 'bad block')} in ${plural(outcome.regions.length, 'region')}` : undefined };
   return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks } };
 }
 
@@ -176,4 +176,8 @@ async function loadLocator(target: Target, findings: Finding[]): Promise<BlockMa
     }
   }
   return undefined;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -18,6 +18,13 @@ export function blockAtCell(cell: number, perCell: number, total: number, bad: B
   return bad.find((b) => b.index >= first && b.index <= last)?.index ?? first;
 }
 
+/** What is left of a block the file no longer fully reaches. */
+function missingNote(actualSize: number | undefined, offset: number, size: number): string {
+  if (actualSize === undefined) return '(not read)';
+  if (actualSize <= offset) return `(none: the file ends at byte ${actualSize}, before this block)`;
+  return `(incomplete: the file ends at byte ${actualSize}, ${actualSize - offset} of ${size} bytes are there)`;
+}
+
 export interface BlocksScreenProps extends BackupScreenProps {
   onHex: (block: { index: number; offset: number; size: number }) => void;
 }
@@ -67,7 +74,13 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
         const before = regions.map((r, i) => ({ r, i })).filter(({ r }) => cellOf(r.firstBlock) < latestCursor());
         goRegion(before.length ? before[before.length - 1]!.i : regions.length - 1);
       },
-      pane: () => setPane(latestPane() === 'grid' ? 'regions' : 'grid'),
+      pane: () => {
+        if (latestPane() === 'regions') return setPane('grid');
+        // Entering the list selects the region at or after the cursor.
+        const at = regions.findIndex((r) => cellOf(r.lastBlock) >= latestCursor());
+        if (regions.length > 0) setRegionIndex(at >= 0 ? at : regions.length - 1);
+        setPane('regions');
+      },
       hex: () => {
         if (!map) return;
         const index = blockAtCell(latestCursor(), perCell, total, bad);
@@ -130,7 +143,7 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
           </Text>
           {badBlock && (
             <Text wrap="truncate" color={tint('red')}>
-              actual   {badBlock.actual ?? '(no data: the file ends before this block)'}
+              actual   {badBlock.actual ?? missingNote(run?.result?.size, offset, size)}
             </Text>
           )}
         </Box>

@@ -86,7 +86,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
           {GLYPH.warn} {p.message}
         </Text>
       ))}
-      {run?.result && <Text bold>{'\n'}Last check</Text>}
+      {run?.result && ((run.result.regions?.length ?? 0) > 0 || run.result.findings.some((f) => f.severity !== 'info')) && <Text bold>{'\n'}Last check</Text>}
       {(run?.result?.regions ?? []).slice(0, 4).map((r, i) => (
         <Text key={`r${i}`} color={tint('red')} wrap="truncate">
           {GLYPH.bad} {regionLine(r, true)}

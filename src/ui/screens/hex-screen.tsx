@@ -56,6 +56,7 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
       </Text>
       <Text dimColor>offset(hex) 00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  ascii</Text>
       {error && <Text>{error}</Text>}
+      {data && data.bytes.length === 0 && <Text>(no bytes here: the file ends at byte {data.at} or before, so this part of the block is missing)</Text>}
       {rows.map((r, i) => (
         <Text key={i}>{r}</Text>
       ))}

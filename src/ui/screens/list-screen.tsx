@@ -40,8 +40,9 @@ export interface ListScreenProps {
 }
 
 export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onVerify, onFilterEditing }: ListScreenProps) {
-  const [latest, setSelected, selected] = useRefState(0);
-  const [sort, setSort] = useState<Sort>('name');
+  // The selection follows the backup, not the row number, as rows re-sort under it.
+  const [latestFile, setSelectedFile, selectedFile] = useRefState<string | undefined>(undefined);
+  const [latestSort, setSort, sort] = useRefState<Sort>('name');
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState(false);
 
@@ -56,9 +57,11 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
     };
     return list.sort(by[sort]);
   }, [inventory, filter, sort, sort === 'status' ? queue.version : 0]);
-  const currentRow = () => rows[Math.min(latest(), rows.length - 1)];
-  const move = (to: number) => setSelected(Math.max(0, Math.min(rows.length - 1, to)));
-  const by = (delta: number) => () => move(latest() + delta);
+  const indexOf = (file: string | undefined) => Math.max(0, rows.findIndex((r) => r.file === file));
+  const selected = indexOf(selectedFile);
+  const currentRow = () => rows[indexOf(latestFile())];
+  const move = (to: number) => setSelectedFile(rows[Math.max(0, Math.min(rows.length - 1, to))]?.file);
+  const by = (delta: number) => () => move(indexOf(latestFile()) + delta);
   const page = Math.max(1, height - 4);
 
   useKeys(
@@ -74,10 +77,13 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
       verify: () => currentRow() && onVerify(currentRow()!),
       verifyAll: () => rows.forEach((r) => queue.enqueue(r.file, 'verify')),
       blockMap: () => currentRow() && onBlocks(currentRow()!),
-      sort: () => setSort(SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length]!),
-      filter: () => {
+      sort: () => setSort(SORTS[(SORTS.indexOf(latestSort()) + 1) % SORTS.length]!),
+      filter: (rest) => {
+        // Text typed in the same breath as `/` is the start of the filter.
+        setFilter(rest.filter((k) => k.length === 1).join(''));
         setEditing(true);
         onFilterEditing(true);
+        return true;
       },
     },
     active && !editing,
@@ -88,7 +94,7 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
         if (key.escape) setFilter('');
         setEditing(false);
         onFilterEditing(false);
-        setSelected(0);
+        setSelectedFile(undefined);
       } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
       else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
     },
@@ -103,12 +109,15 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
     else if (g === GLYPH.warn) counts.warn++;
     else counts.unknown++;
   }
+  // As wide as the longest list of manifest kinds, leaving the name at least 16 columns.
+  const longest = Math.max(9, ...inventory.backups.map((b) => b.manifests.join(',').length));
+  const manifestsWidth = Math.max(9, Math.min(longest, width - 43 - 16));
   const columns: Column<BackupEntry>[] = [
     { header: 'status', width: 15, cell: (b) => { const s = rowStatus(b, queue.get(b.file)); return `${s.glyph} ${s.word}`; }, color: (b) => rowStatus(b, queue.get(b.file)).color },
     { header: 'backup', cell: (b) => b.name },
     { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
     { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
-    { header: 'manifests', width: 16, cell: (b) => b.manifests.join(',') || '—' },
+    { header: 'manifests', width: manifestsWidth, cell: (b) => b.manifests.join(',') || '—' },
     { header: 'checked', width: 7, cell: (b) => { const when = rowStatus(b, queue.get(b.file)).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; } },
   ];
   // The counts matter more than the whole path: shorten the path from the left to fit.
