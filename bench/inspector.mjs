@@ -7,14 +7,18 @@
 //      target within 10%, i.e. drawing never slows hashing down.
 //
 //   node bench/inspector.mjs [--runs 5] [--size 1GiB] [--count 5000] [--dir .bench]
+//
+// The 1 GiB backup is the test file run.mjs uses (lib/data-file.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { dataFileName, ensureDataFile } from './lib/data-file.mjs';
+import { runCleanups } from './lib/interrupt.mjs';
+import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
+import { parseSize, sizeLabel } from './lib/sizes.mjs';
+import { medianOf } from './lib/timing.mjs';
 
-const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(REPO, 'bin', 'restorable.js');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
   const at = args.indexOf(`--${name}`);
@@ -22,15 +26,12 @@ const opt = (name, fallback) => {
 };
 const runs = Number(opt('runs', '5'));
 const count = Number(opt('count', '5000'));
-const sizeText = opt('size', '1GiB');
-const size = Number(/^(\d+)/.exec(sizeText)[1]) * { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[(/[kmg]/i.exec(sizeText)?.[0] ?? 'g').toLowerCase()];
-const dir = resolve(opt('dir', join(REPO, '.bench')));
+const dir = resolve(opt('dir', DEFAULT_DIR));
 const SOCKET = `restorable-bench-${process.pid}`;
 
 const tmux = (...a) => spawnSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...a], { encoding: 'utf8' });
 const capture = () => tmux('capture-pane', '-p', '-t', 'b').stdout ?? '';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function waitFor(test, ms = 30_000) {
   const until = performance.now() + ms;
@@ -64,54 +65,51 @@ function makeManyBackups(folder, n) {
   writeFileSync(join(folder, '.complete'), '');
 }
 
-function ensureBigFile(path) {
-  if (existsSync(path) && statSync(path).size === size) return;
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'w');
-  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), Buffer.alloc(16));
-  const chunk = Buffer.alloc(8 << 20);
-  for (let done = 0; done < size; done += chunk.length) writeSync(fd, cipher.update(chunk.subarray(0, Math.min(chunk.length, size - done))));
-  closeSync(fd);
+/** An empty FOLDER (emptied if it was there). */
+function freshFolder(folder) {
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder);
 }
 
-async function firstFrame(folder) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
+/** Writes FOLDER/NAME.sha256 with sha256sum. */
+function writeChecksum(folder, name) {
+  writeFileSync(join(folder, `${name}.sha256`), execFileSync('sha256sum', [name], { cwd: folder, encoding: 'utf8' }));
+}
+
+function firstFrame(folder) {
+  return medianOf(runs, async () => {
     const t0 = performance.now();
     startInTmux(`node ${CLI} ${folder}`);
     const t1 = await waitFor((s) => new RegExp(`of ${count} shown`).test(s));
-    times.push((t1 - t0) / 1000);
     tmux('kill-server');
-  }
-  return median(times);
+    return (t1 - t0) / 1000;
+  });
 }
 
-async function verifyInInspector(folder) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
+function verifyInInspector(folder) {
+  return medianOf(runs, async () => {
     startInTmux(`node ${CLI} ${folder}`);
     await waitFor((s) => /1 of 1 shown/.test(s));
     const t0 = performance.now();
     tmux('send-keys', '-t', 'b', 'v');
     const t1 = await waitFor((s) => /✓ verified/.test(s));
-    times.push((t1 - t0) / 1000);
     tmux('kill-server');
-  }
-  return median(times);
+    return (t1 - t0) / 1000;
+  });
 }
 
 function verifyInShell(folder) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
+  return medianOf(runs, () => {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, [CLI, 'verify', folder], { stdio: 'ignore' });
     if (r.status !== 0) throw new Error(`restorable verify ${folder} exited ${r.status}`);
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
+    return (performance.now() - t0) / 1000;
+  });
 }
 
 async function main() {
+  const size = parseSize(opt('size', '1GiB'));
+  const sizeText = sizeLabel(size);
   if (spawnSync('tmux', ['-V']).status !== 0) {
     console.log('inspector benchmarks skipped: tmux is not installed');
     return;
@@ -120,12 +118,11 @@ async function main() {
   const many = join(dir, `inspector-${count}-backups`);
   makeManyBackups(many, count);
   const bigDir = join(dir, 'inspector-one-backup');
-  const big = join(dir, `bench-${sizeText}.bin`);
-  ensureBigFile(big);
-  rmSync(bigDir, { recursive: true, force: true });
-  mkdirSync(bigDir);
+  const big = join(dir, dataFileName(size));
+  await ensureDataFile(big, size);
+  freshFolder(bigDir);
   linkSync(big, join(bigDir, 'backup.img'));
-  writeFileSync(join(bigDir, 'backup.img.sha256'), execFileSync('sha256sum', ['backup.img'], { cwd: bigDir, encoding: 'utf8' }));
+  writeChecksum(bigDir, 'backup.img');
 
   console.log(`inspector, in tmux at 80x24, median of ${runs}:`);
   const frame = await firstFrame(many);
@@ -133,13 +130,12 @@ async function main() {
   // The shell's figure includes starting the process; the inspector's does not
   // (it is already running), so take the start-up, measured on a tiny backup, out.
   const tinyDir = join(dir, 'inspector-tiny-backup');
-  rmSync(tinyDir, { recursive: true, force: true });
-  mkdirSync(tinyDir);
+  freshFolder(tinyDir);
   writeFileSync(join(tinyDir, 'tiny.img'), 'x');
-  writeFileSync(join(tinyDir, 'tiny.img.sha256'), execFileSync('sha256sum', ['tiny.img'], { cwd: tinyDir, encoding: 'utf8' }));
-  verifyInShell(bigDir); // warm the page cache
-  const startup = verifyInShell(tinyDir);
-  const shell = verifyInShell(bigDir) - startup;
+  writeChecksum(tinyDir, 'tiny.img');
+  await verifyInShell(bigDir); // warm the page cache
+  const startup = await verifyInShell(tinyDir);
+  const shell = (await verifyInShell(bigDir)) - startup;
   const inspector = await verifyInInspector(bigDir);
   const ratio = inspector / shell;
   console.log(`  restorable verify (shell), ${sizeText}, less start-up ${shell.toFixed(3)} s`);
@@ -155,7 +151,9 @@ async function main() {
   rmSync(bigDir, { recursive: true, force: true });
 }
 
-main().catch((err) => {
-  console.error(`inspector benchmark failed: ${err.message}`);
-  process.exitCode = 1;
-});
+main()
+  .catch((err) => {
+    console.error(`inspector benchmark failed: ${err.message}`);
+    process.exitCode = 1;
+  })
+  .finally(runCleanups);

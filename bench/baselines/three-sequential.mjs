@@ -8,7 +8,8 @@
 // with node:crypto in the main thread. Prints one line per algorithm:
 // `ALGO  HEX`.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { forEachChunk } from '../lib/read-chunks.mjs';
 
 function usage(code) {
   (code ? process.stderr : process.stdout).write(
@@ -37,13 +38,7 @@ const fd = openSync(file, 'r');
 try {
   for (const algo of algos) {
     const hash = createHash(algo);
-    let pos = 0;
-    for (;;) {
-      const n = readSync(fd, buf, 0, chunk, pos);
-      if (n === 0) break;
-      hash.update(n === chunk ? buf : buf.subarray(0, n));
-      pos += n;
-    }
+    forEachChunk(fd, buf, (bytes) => hash.update(bytes));
     process.stdout.write(`${algo}  ${hash.digest('hex')}\n`);
   }
 } finally {

@@ -12,7 +12,8 @@
 // `sha256  HEX`, `blocks  N` and `blocks-sha256  HEX` (sha256 over the
 // newline-joined block digests, so the work cannot be skipped).
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { forEachChunk } from '../lib/read-chunks.mjs';
 
 function usage(code) {
   (code ? process.stderr : process.stdout).write('usage: node two-pass.mjs FILE [--block-size BYTES]\n');
@@ -39,25 +40,15 @@ const fd = openSync(file, 'r');
 try {
   // Pass 1: the whole file.
   const whole = createHash('sha256');
-  let pos = 0;
-  for (;;) {
-    const n = readSync(fd, buf, 0, chunk, pos);
-    if (n === 0) break;
-    whole.update(n === chunk ? buf : buf.subarray(0, n));
-    pos += n;
-  }
+  forEachChunk(fd, buf, (bytes) => whole.update(bytes));
 
   // Pass 2: every block. A read returns whole blocks except at the end of the file.
   const blocks = [];
-  pos = 0;
-  for (;;) {
-    const n = readSync(fd, buf, 0, chunk, pos);
-    if (n === 0) break;
-    for (let off = 0; off < n; off += blockSize) {
-      blocks.push(createHash('sha256').update(buf.subarray(off, Math.min(off + blockSize, n))).digest('hex'));
+  forEachChunk(fd, buf, (bytes) => {
+    for (let off = 0; off < bytes.length; off += blockSize) {
+      blocks.push(createHash('sha256').update(bytes.subarray(off, Math.min(off + blockSize, bytes.length))).digest('hex'));
     }
-    pos += n;
-  }
+  });
 
   process.stdout.write(`sha256  ${whole.digest('hex')}\n`);
   process.stdout.write(`blocks  ${blocks.length}\n`);
