@@ -14,6 +14,7 @@ const ALT_SCREEN_OFF = '\u001b[?1049l';
 export async function runInspector(dirs: string[]): Promise<number> {
   const inventory = await scanFolders(dirs);
   const pool = new WorkerPool();
+  pool.warm(1); // the first verification should not wait for a thread to start
   const queue = new CheckQueue(pool);
   const restore = () => process.stdout.write(ALT_SCREEN_OFF);
   process.stdout.write(ALT_SCREEN_ON);

@@ -184,7 +184,7 @@ describe('the detail of a backup (enter)', () => {
     await ui.type('v');
     await ui.waitFor(/^verify /);
     await ui.idle();
-    const verified = await ui.waitFor(/^✓ verified$/m);
+    const verified = await ui.waitFor(/^✓ verified \(.* in [\d.]+ s(, .*\/s)?\)$/m);
     expect(verified).toContain(`✓ sha256  ${digest}`);
     expect(verified).not.toMatch(/✗|no manifest/);
     await ui.type('{escape}');

@@ -52,7 +52,7 @@ describe('the hash screen (v from the detail)', () => {
       expect(live).not.toMatch(/expected|✗ corrupt/);
       hashing.release();
       await ui.idle();
-      const done = await ui.waitFor(/^✗ corrupt$/m);
+      const done = await ui.waitFor(/^✗ corrupt \(.* in [\d.]+ s(, .*\/s)?\)$/m);
       const lines = done.split('\n');
       // the progress bars are gone once the result is in
       expect(done).not.toMatch(/[█░]/);
@@ -84,7 +84,7 @@ describe('the hash screen (v from the detail)', () => {
       const name = await openDetail(ui, 'dump');
       await ui.type('v');
       await ui.idle();
-      const done = await ui.waitFor(/^✓ verified$/m);
+      const done = await ui.waitFor(/^✓ verified \(.* in [\d.]+ s(, .*\/s)?\)$/m);
       expect(done).toMatch(new RegExp(`^✓ sha256 +${digest('sha256', join(demo.set.dir, name))}$`, 'm'));
       expect(done).not.toMatch(/✗|mismatch/);
     }));
@@ -95,7 +95,7 @@ describe('the hash screen (v from the detail)', () => {
       const t = demo.byRole('truncated');
       await ui.type('v');
       await ui.idle();
-      const done = await ui.waitFor(/^✗ size mismatch$/m);
+      const done = await ui.waitFor(/^✗ size mismatch \(.* in [\d.]+ s(, .*\/s)?\)$/m);
       expect(done).toMatch(new RegExp(`^✗ size ${t.truncatedTo} bytes$`, 'm'));
       expect(done).toMatch(new RegExp(`^✗ missing +blocks 23-38 +bytes ${t.truncatedTo}-${t.truncatedFrom! - 1} `, 'm'));
       expect(done).toContain(`size is ${t.truncatedTo} bytes, expected ${t.truncatedFrom}`);
@@ -116,7 +116,7 @@ describe('the hash screen (v from the detail)', () => {
       a.release();
       b.release();
       await ui.idle();
-      await ui.waitFor(/^✓ verified$/m);
+      await ui.waitFor(/^✓ verified \(.* in [\d.]+ s(, .*\/s)?\)$/m);
     }));
 
   it('esc while hashing cancels the check', () =>

@@ -27,7 +27,7 @@ async function goTo(ui: Inspector, screen: Screen): Promise<void> {
     if (screen === 'hash') {
       await ui.type('v');
       await ui.idle();
-      await ui.waitFor(/^✗ corrupt$/m);
+      await ui.waitFor(/^✗ corrupt \(.* in [\d.]+ s(, .*\/s)?\)$/m);
     }
     return;
   }

@@ -81,7 +81,7 @@ describe('NO_COLOR=1', () => {
     expect(coloured(ui)).toEqual([]);
     await ui.type('v');
     await ui.idle();
-    const text = await ui.waitFor(/^✗ corrupt$/m);
+    const text = await ui.waitFor(/^✗ corrupt \(.* in [\d.]+ s(, .*\/s)?\)$/m);
     expect(text).toMatch(/^✗ sha256 mismatch$/m);
     expect(text).toMatch(/^✓ size \d+ bytes$/m);
     expect(coloured(ui)).toEqual([]);

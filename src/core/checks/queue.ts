@@ -35,6 +35,7 @@ export class CheckQueue {
   private readonly pending: { key: string; start: () => Promise<void> }[] = [];
   private readonly controllers = new Map<string, AbortController>();
   private active = 0;
+  private readonly settleListeners = new Set<() => void>();
   /** increases on every change */
   version = 0;
 
@@ -75,6 +76,12 @@ export class CheckQueue {
     for (const file of [...this.runs.keys()]) this.cancel(file);
   }
 
+  /** Called when a check ends (done, failed or cancelled): worth drawing at once. */
+  onSettle(listener: () => void): () => void {
+    this.settleListeners.add(listener);
+    return () => this.settleListeners.delete(listener);
+  }
+
   get busy(): boolean {
     return this.active > 0 || this.pending.length > 0;
   }
@@ -113,6 +120,7 @@ export class CheckQueue {
     } finally {
       this.controllers.delete(run.file);
       this.touch();
+      for (const listener of this.settleListeners) listener();
     }
   }
 

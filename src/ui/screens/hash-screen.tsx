@@ -1,10 +1,18 @@
 import { Box, Text } from 'ink';
 import type { BackupScreenProps } from './screen-props.js';
+import type { CheckResult } from '../../core/events/types.js';
 import { formatBytes, formatDuration, formatRate } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
+
+/** " (1.00 GiB in 0.74 s, 1.35 GiB/s)": what the check read and how long it took. */
+function timing(result: CheckResult): string {
+  const seconds = result.durationMs / 1000;
+  if (result.size === undefined || !result.checks.some((c) => c === 'hash' || c === 'blocks')) return ` in ${seconds.toFixed(2)} s`;
+  return ` (${formatBytes(result.size)} in ${seconds.toFixed(2)} s${seconds > 0 ? `, ${formatRate(result.size / seconds)}` : ''})`;
+}
 
 /** Live verification: a bar per digest, throughput, ETA; then expected against actual. */
 export function HashScreen({ entry, queue, width, height, active, onBack }: BackupScreenProps) {
@@ -44,6 +52,7 @@ export function HashScreen({ entry, queue, width, height, active, onBack }: Back
         <Box flexDirection="column" marginTop={1}>
           <Text bold color={look?.color}>
             {look?.glyph} {look?.word}
+            <Text dimColor>{timing(result)}</Text>
           </Text>
           {Object.entries(result.digests ?? {}).map(([algo, d]) =>
             d.ok ? (
