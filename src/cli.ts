@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT, RestorableError } from './core/errors.js';
 import { registerBlocks } from './commands/blocks.js';
+import { registerDeep } from './commands/deep.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerManifest } from './commands/manifest.js';
@@ -28,6 +29,7 @@ registerInspect(program);
 registerVerify(program);
 registerManifest(program);
 registerBlocks(program);
+registerDeep(program);
 registerDemo(program);
 program.addHelpText(
   'after',

@@ -19,7 +19,7 @@ export interface Session {
 export function openSession(opts: { threads?: number; warm?: number } = {}): Session {
   const controller = new AbortController();
   const pool = new WorkerPool(opts.threads);
-  pool.warm(Math.min(pool.threads, opts.warm ?? 1));
+  if ((opts.warm ?? 1) > 0) pool.warm(Math.min(pool.threads, opts.warm ?? 1));
   let interrupts = 0;
   const onSignal = () => {
     if (++interrupts > 1) process.exit(EXIT.interrupted);

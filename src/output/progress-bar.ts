@@ -1,7 +1,7 @@
 import type { CheckEvent } from '../core/events/types.js';
 import { displayPath, formatBytes, formatDuration, formatRate } from './format.js';
 
-const PHASE_VERB = { hash: 'hashing', blocks: 'blocks', reread: 're-reading' } as const;
+const PHASE_VERB = { hash: 'hashing', blocks: 'blocks', reread: 're-reading', read: 'reading' } as const;
 
 /**
  * One status line on stderr, redrawn in place. It is used only when stderr

@@ -20,6 +20,11 @@ export function regionLine(r: Region, compact = false): string {
 }
 
 function headline(r: CheckResult): string {
+  if (r.archive) {
+    const a = r.archive;
+    const what = `${a.format} · ${a.entries} member${a.entries === 1 ? '' : 's'} · ${formatBytes(a.contentBytes)}`;
+    return r.salvage ? `${what} readable, then damaged` : what;
+  }
   switch (r.status) {
     case 'verified':
     case 'manifest_created': {
@@ -53,9 +58,15 @@ export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean
   const lines = [`${color(`${statusGlyph(r.status)} ${word}`)} ${displayPath(r.file)}${joined ? `: ${head}` : `  ${p.dim(head)}`}`];
   const indent = '    ';
   for (const region of r.regions ?? []) lines.push(`${indent}${regionLine(region)}`);
+  if (r.salvage) {
+    const s = r.salvage;
+    lines.push(`${indent}salvage: reading stopped at byte ${s.compressedOffset} of the file (byte ${s.uncompressedOffset} uncompressed)${s.member ? `, inside ${s.member}` : ''}`);
+    lines.push(`${indent}         recoverable: ${s.recoverableMembers} members (${formatBytes(s.recoverableBytes)}); lost: ${s.member ? `${s.member} and ` : ''}all after it (${formatBytes(s.unreadBytes)} of the file unread)`);
+  }
   const shown = new Set<string>();
   for (const f of r.findings) {
     if (f.message.includes(' region: ') && r.regions?.length) continue; // already drawn above
+    if (r.salvage && f.message.startsWith('reading stopped at byte')) continue; // the salvage lines say it
     if ((r.status === 'no_manifest' || r.status === 'error' || r.status === 'missing') && f === r.findings.find((x) => x.severity === 'error')) continue;
     if (f.severity === 'info' && !opts.verbose) continue;
     if (shown.has(f.message)) continue;

@@ -34,6 +34,8 @@ export const STATUS_WORD: Record<Status, string> = {
   missing: 'missing',
   no_manifest: 'no manifest',
   changed: 'changed',
+  archive_damaged: 'damaged',
+  deep_failed: 'deep failed',
   error: 'error',
 };
 

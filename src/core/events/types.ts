@@ -18,15 +18,17 @@ export type Status =
   | 'missing'
   | 'no_manifest'
   | 'changed'
+  | 'archive_damaged'
+  | 'deep_failed'
   | 'error';
 
 /** Statuses that mean the backup itself is damaged or gone (exit code 1). */
-export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing'];
+export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed'];
 /** Statuses that mean it could not be checked (exit code 2). */
 export const CHECK_FAILURES: readonly Status[] = ['no_manifest', 'changed', 'error'];
 
-export type CheckKind = 'quick' | 'hash' | 'blocks';
-export type Phase = 'hash' | 'blocks' | 'reread';
+export type CheckKind = 'quick' | 'hash' | 'blocks' | 'deep';
+export type Phase = 'hash' | 'blocks' | 'reread' | 'read';
 
 export interface Finding {
   severity: Severity;
@@ -85,6 +87,10 @@ export interface CheckResult {
   findings: Finding[];
   manifests: ManifestRef[];
   checks: CheckKind[];
+  /** deep check: what the archive holds and whether it reads to its end */
+  archive?: ArchiveReport;
+  /** deep check of a damaged archive: what can still be recovered */
+  salvage?: SalvageReport;
   checkedAt: string;
   durationMs: number;
 }
@@ -105,4 +111,32 @@ export function isIntegrityFailure(status: Status): boolean {
 
 export function isCheckFailure(status: Status): boolean {
   return CHECK_FAILURES.includes(status);
+}
+
+export interface ArchiveReport {
+  format: string;
+  entries: number;
+  contentBytes: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+  complete: boolean;
+  trailingBytes: number;
+  files?: number;
+  directories?: number;
+  links?: number;
+  emptyFiles?: string[];
+  noPermissionFiles?: string[];
+}
+
+export interface SalvageReport {
+  message: string;
+  /** where reading stopped, in the file and in the decompressed stream */
+  compressedOffset: number;
+  uncompressedOffset: number;
+  /** the member being read when it stopped */
+  member?: string;
+  recoverableMembers: number;
+  recoverableBytes: number;
+  /** compressed bytes after the failure point, which could not be read */
+  unreadBytes: number;
 }

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { ExtractLimits } from '../core/archive/sandbox.js';
+import { jsonOption, sizeArg } from './options.js';
+import { runJobs } from './runner.js';
+import { openSession } from './session.js';
+
+interface DeepFlags {
+  json?: boolean;
+  verbose?: boolean;
+  tempDir?: string;
+  maxBytes?: number;
+  maxRatio?: number;
+  maxEntries?: number;
+}
+
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got "${v}"`);
+  return n;
+};
+
+export function registerDeep(program: Command): void {
+  program
+    .command('deep')
+    .description('deep archive check: read every member, extract into a sandbox, count files, check dumps; a salvage report when damaged')
+    .argument('<file...>', 'backups (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom)')
+    .option('--temp-dir <dir>', 'where the sandbox folder is made (default: the system temp folder)')
+    .option('--max-bytes <size>', 'stop when extraction would write more than this', sizeArg)
+    .option('--max-ratio <n>', 'stop when the archive expands more than N times its compressed size', positive)
+    .option('--max-entries <n>', 'stop after this many members', positive)
+    .option('-v, --verbose', 'show hints as well as problems')
+    .addOption(jsonOption())
+    .action(async (files: string[], flags: DeepFlags) => {
+      const session = openSession({ warm: 0 });
+      try {
+        const { deepCheck } = await import('../core/checks/deep.js');
+        const { DEFAULT_LIMITS } = await import('../core/archive/sandbox.js');
+        const limits: ExtractLimits = {
+          ...DEFAULT_LIMITS,
+          ...(flags.maxBytes ? { maxTotalBytes: flags.maxBytes } : {}),
+          ...(flags.maxRatio ? { maxRatio: flags.maxRatio } : {}),
+          ...(flags.maxEntries ? { maxEntries: flags.maxEntries } : {}),
+        };
+        const jobs = files.map((f) => resolve(f)).map((file) => ({ file, run: () => deepCheck(file, { tempDir: flags.tempDir, limits, signal: session.signal }) }));
+        process.exitCode = await runJobs(jobs, flags);
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { RestorableError } from '../errors.js';
+import type { Compression } from './detect.js';
+
+/** The programs that decompress what node:zlib does not, and the Debian package of each. */
+const PROGRAMS: Record<Exclude<Compression, 'none' | 'gzip'>, { cmd: string; pkg: string }> = {
+  zstd: { cmd: 'zstd', pkg: 'zstd' },
+  xz: { cmd: 'xz', pkg: 'xz-utils' },
+  bzip2: { cmd: 'bzip2', pkg: 'bzip2' },
+};
+
+export interface Decompressor {
+  /** decompressed bytes */
+  output: Readable;
+  /** compressed bytes consumed so far (where a failure happened, within a read) */
+  consumed(): number;
+  /** after the end: what the decompressor said was wrong, if anything */
+  problem(): string | undefined;
+  /** settles when the decompressor is done (a program has exited) */
+  finished: Promise<void>;
+}
+
+/**
+ * Decompresses `input` (the backup, read once from one descriptor): gzip in
+ * process with zlib; zstd, xz and bzip2 through the system's programs, fed
+ * through a pipe. A missing program is a clear error naming it.
+ */
+export async function decompress(input: Readable, compression: Compression, file: string): Promise<Decompressor> {
+  let consumed = 0;
+  input.on('data', (chunk: string | Buffer) => (consumed += chunk.length));
+  if (compression === 'none') {
+    const output = new PassThrough();
+    input.pipe(output);
+    return { output, consumed: () => consumed, problem: () => undefined, finished: Promise.resolve() };
+  }
+  if (compression === 'gzip') {
+    const gunzip = createGunzip();
+    let problem: string | undefined;
+    gunzip.on('error', (err) => (problem = `gzip: ${err.message}`));
+    input.pipe(gunzip);
+    return { output: gunzip, consumed: () => gunzip.bytesWritten, problem: () => problem, finished: Promise.resolve() };
+  }
+  const { cmd, pkg } = PROGRAMS[compression];
+  const { execa } = await import('execa');
+  const child = execa(cmd, ['-dc'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true } });
+  let problem: string | undefined;
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') reject(new RestorableError(`${file}: ${cmd} is not installed; it is needed to read ${compression} backups (Debian: apt-get install ${pkg})`));
+      else reject(err);
+    });
+  });
+  await spawned;
+  input.pipe(child.stdin!);
+  child.stdin!.on('error', () => {}); // the program may stop reading first: its exit says why
+  const finished = child.then((r) => {
+    if (r.exitCode !== 0 && !r.isTerminated) problem = `${cmd}: ${String(r.stderr ?? '').trim().split('\n').pop() || `exit code ${r.exitCode}`}`;
+  });
+  return { output: child.stdout!, consumed: () => consumed, problem: () => problem, finished: finished.then(() => undefined) };
+}

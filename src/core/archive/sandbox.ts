@@ -1,0 +1,197 @@
+import { constants } from 'node:fs';
+import { chmod, link, lstat, mkdir, open, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+import type { Finding } from '../events/types.js';
+import type { ArchiveEntry, EntryContent } from './tar-reader.js';
+
+/** Limits that stop decompression bombs and absurd archives; all configurable. */
+export interface ExtractLimits {
+  /** bytes written in all */
+  maxTotalBytes: number;
+  /** uncompressed bytes per compressed byte, checked once past `ratioGraceBytes` */
+  maxRatio: number;
+  ratioGraceBytes: number;
+  maxEntries: number;
+}
+
+export const DEFAULT_LIMITS: ExtractLimits = {
+  maxTotalBytes: 256 * 1024 ** 3,
+  maxRatio: 1000,
+  ratioGraceBytes: 64 * 1024 ** 2,
+  maxEntries: 5_000_000,
+};
+
+/** Thrown to stop reading: a limit was reached. */
+export class LimitReached extends Error {}
+
+export interface SandboxStats {
+  files: number;
+  directories: number;
+  links: number;
+  bytes: number;
+  emptyFiles: string[];
+  noPermissionFiles: string[];
+}
+
+/** Drains a member's content without keeping it. */
+export async function drain(content: EntryContent): Promise<number> {
+  let n = 0;
+  for await (const chunk of content) n += chunk.length;
+  return n;
+}
+
+/**
+ * Materialises archive members inside `root`, and nowhere else. Absolute
+ * names, `..`, links that point outside, writes through a link, devices and
+ * FIFOs are refused (each a finding, never a crash); setuid and setgid bits
+ * are not restored; limits stop bombs. Directories are created for us alone
+ * (0700) so that cleanup always succeeds.
+ */
+export class Sandbox {
+  readonly stats: SandboxStats = { files: 0, directories: 0, links: 0, bytes: 0, emptyFiles: [], noPermissionFiles: [] };
+  readonly findings: Finding[] = [];
+  private entries = 0;
+
+  constructor(
+    readonly root: string,
+    private readonly limits: ExtractLimits = DEFAULT_LIMITS,
+    /** compressed bytes read so far, for the ratio limit */
+    private readonly compressedSoFar: () => number = () => Number.POSITIVE_INFINITY,
+  ) {}
+
+  private refuse(entry: ArchiveEntry, why: string): void {
+    this.findings.push({ severity: 'error', message: `refused ${entry.path}: ${why}`, member: entry.path });
+  }
+
+  /** The member's place inside the sandbox, or why it has none. */
+  private place(name: string): { path: string; rel: string } | { refused: string } {
+    if (name.includes('\0')) return { refused: 'the name contains a NUL byte' };
+    if (isAbsolute(name) || /^[A-Za-z]:[\\/]/.test(name)) return { refused: 'absolute path' };
+    const rel = posix.normalize(name.replace(/\\/g, '/')).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+    if (rel === '..' || rel.startsWith('../')) return { refused: 'its path leads outside the archive (..)' };
+    if (rel === '' || rel === '.') return { refused: 'empty name' };
+    return { path: join(this.root, rel), rel };
+  }
+
+  /** Creates the parent folders one by one, refusing to pass through a link. */
+  private async parents(path: string): Promise<string | undefined> {
+    const parts = relative(this.root, dirname(path)).split(sep).filter(Boolean);
+    let at = this.root;
+    for (const part of parts) {
+      at = join(at, part);
+      const info = await lstat(at).catch(() => undefined);
+      if (!info) {
+        await mkdir(at, { mode: 0o700 });
+        this.stats.directories++;
+      } else if (info.isSymbolicLink()) return `it would be written through the link ${relative(this.root, at)}`;
+      else if (!info.isDirectory()) return `${relative(this.root, at)} is not a folder`;
+    }
+    return undefined;
+  }
+
+  private checkLimits(extra: number): void {
+    const total = this.stats.bytes + extra;
+    if (total > this.limits.maxTotalBytes) throw new LimitReached(`more than ${this.limits.maxTotalBytes} bytes would be extracted (limit)`);
+    if (total > this.limits.ratioGraceBytes) {
+      const ratio = total / Math.max(1, this.compressedSoFar());
+      if (ratio > this.limits.maxRatio) throw new LimitReached(`expands ${Math.round(ratio)}x its compressed size (limit ${this.limits.maxRatio}x): a decompression bomb`);
+    }
+  }
+
+  async add(entry: ArchiveEntry, content: EntryContent): Promise<void> {
+    if (++this.entries > this.limits.maxEntries) throw new LimitReached(`more than ${this.limits.maxEntries} members (limit)`);
+    const where = this.place(entry.path);
+    if ('refused' in where) {
+      this.refuse(entry, where.refused);
+      await drain(content);
+      return;
+    }
+    if (entry.type === 'character-device' || entry.type === 'block-device' || entry.type === 'fifo') {
+      this.refuse(entry, `${entry.type.replace('-', ' ')}: not created`);
+      await drain(content);
+      return;
+    }
+    if (entry.mode & 0o6000) this.findings.push({ severity: 'warning', message: `${entry.path}: has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit; not restored`, member: entry.path });
+    const blocked = await this.parents(where.path);
+    if (blocked) {
+      this.refuse(entry, blocked);
+      await drain(content);
+      return;
+    }
+    switch (entry.type) {
+      case 'directory': {
+        const info = await lstat(where.path).catch(() => undefined);
+        if (!info) {
+          await mkdir(where.path, { mode: 0o700 });
+          this.stats.directories++;
+        } else if (!info.isDirectory()) this.refuse(entry, 'a non-folder of that name exists');
+        await drain(content);
+        return;
+      }
+      case 'symlink':
+        return this.addSymlink(entry, where.path, content);
+      case 'link':
+        return this.addHardlink(entry, where.path, content);
+      case 'file':
+        return this.addFile(entry, where.path, content);
+      default:
+        this.refuse(entry, 'unsupported member type');
+        await drain(content);
+    }
+  }
+
+  private async addFile(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
+    let handle;
+    try {
+      // O_NOFOLLOW: a link planted under this name earlier is never followed.
+      handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    } catch (err) {
+      this.refuse(entry, (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a link of that name exists; not followed' : (err as Error).message);
+      await drain(content);
+      return;
+    }
+    let written = 0;
+    try {
+      for await (const chunk of content) {
+        this.checkLimits(chunk.length);
+        await handle.write(chunk);
+        written += chunk.length;
+        this.stats.bytes += chunk.length;
+      }
+    } finally {
+      await handle.close();
+    }
+    await chmod(path, entry.mode & 0o777);
+    this.stats.files++;
+    if (written === 0) this.stats.emptyFiles.push(entry.path);
+    if ((entry.mode & 0o777) === 0) this.stats.noPermissionFiles.push(entry.path);
+  }
+
+  private async addSymlink(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
+    await drain(content);
+    const target = entry.linkname ?? '';
+    const resolved = posix.normalize(posix.join(posix.dirname(relative(this.root, path).split(sep).join('/')), target));
+    if (isAbsolute(target) || resolved === '..' || resolved.startsWith('../')) {
+      this.refuse(entry, `symbolic link to ${target}, outside the archive`);
+      return;
+    }
+    await symlink(target, path);
+    this.stats.links++;
+  }
+
+  private async addHardlink(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
+    await drain(content);
+    const target = this.place(entry.linkname ?? '');
+    if ('refused' in target) {
+      this.refuse(entry, `hard link to ${entry.linkname}: ${target.refused}`);
+      return;
+    }
+    const info = await lstat(target.path).catch(() => undefined);
+    if (!info?.isFile()) {
+      this.refuse(entry, `hard link to ${entry.linkname}, which is not a file extracted from this archive`);
+      return;
+    }
+    await link(target.path, path);
+    this.stats.links++;
+  }
+}

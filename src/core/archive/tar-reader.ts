@@ -1,0 +1,147 @@
+import type { FileHandle } from 'node:fs/promises';
+import { readBackup } from './read-stream.js';
+import tar from 'tar-stream';
+import { decompress } from './decompress.js';
+import type { ArchiveKind } from './detect.js';
+
+export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo' | 'other';
+
+/** A member's content: iterate it to the end (tar-stream's streams are not Node's). */
+export type EntryContent = AsyncIterable<Buffer>;
+
+export interface ArchiveEntry {
+  path: string;
+  type: EntryType;
+  size: number;
+  mode: number;
+  linkname?: string;
+  mtime?: Date;
+  /** bytes of the uncompressed stream read before this member's data began */
+  offset: number;
+}
+
+/** Where and why reading stopped early. */
+export interface ReadFailure {
+  message: string;
+  /** compressed bytes consumed when it failed (equals the uncompressed offset for a plain tar) */
+  compressedOffset: number;
+  uncompressedOffset: number;
+  /** the member being read, if the failure was inside one */
+  member?: string;
+  /** the reader was stopped on purpose (a limit), not by damage */
+  stopped?: boolean;
+}
+
+export interface ReadSummary {
+  entries: number;
+  /** bytes of member content */
+  contentBytes: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+  /** the archive ended cleanly: end-of-archive marker and a complete compressed stream */
+  complete: boolean;
+  /** bytes after the end of the compressed stream (trailing garbage) */
+  trailingBytes: number;
+  failure?: ReadFailure;
+}
+
+const TYPES: Record<string, EntryType> = {
+  file: 'file', 'contiguous-file': 'file', directory: 'directory', symlink: 'symlink', link: 'link',
+  'character-device': 'character-device', 'block-device': 'block-device', fifo: 'fifo',
+};
+
+/**
+ * Reads a tar archive (compressed or not) once, from one open descriptor,
+ * handing each member's content to `onEntry`, which must consume it. Never
+ * throws for a damaged archive: where it stopped, and why, is in the summary.
+ */
+export async function readTar(
+  handle: FileHandle,
+  file: string,
+  kind: ArchiveKind,
+  fileSize: number,
+  onEntry: (entry: ArchiveEntry, content: EntryContent) => Promise<void>,
+  opts: { signal?: AbortSignal; onRead?: (compressedBytes: number) => void } = {},
+): Promise<ReadSummary> {
+  const { signal } = opts;
+  const input = readBackup(handle);
+  let read = 0;
+  input.on('data', (chunk: string | Buffer) => opts.onRead?.((read += chunk.length)));
+  const dec = await decompress(input, kind.compression, file);
+  const extract = tar.extract();
+  let uncompressed = 0;
+  let entries = 0;
+  let contentBytes = 0;
+  let current: string | undefined;
+  let failure: ReadFailure | undefined;
+  const fail = (message: string) => {
+    failure ??= { message, compressedOffset: dec.consumed(), uncompressedOffset: uncompressed, member: current };
+  };
+
+  dec.output.on('data', (chunk: Buffer) => (uncompressed += chunk.length));
+  dec.output.on('error', (err: Error) => fail(err.message));
+  const onAbort = () => {
+    fail('interrupted');
+    input.destroy();
+    extract.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  await new Promise<void>((resolve) => {
+    let settled = false;
+    const done = () => {
+      if (!settled) {
+        settled = true;
+        resolve();
+      }
+    };
+    extract.on('entry', (header, stream, next) => {
+      const entry: ArchiveEntry = {
+        path: header.name,
+        type: TYPES[header.type ?? 'file'] ?? 'other',
+        size: header.size ?? 0,
+        mode: header.mode ?? 0,
+        linkname: header.linkname ?? undefined,
+        mtime: header.mtime,
+        offset: uncompressed,
+      };
+      current = entry.path;
+      stream.on('error', (err: Error) => fail(err.message));
+      onEntry(entry, stream as unknown as EntryContent).then(
+        () => {
+          entries++;
+          contentBytes += entry.size;
+          current = undefined;
+          next();
+        },
+        (err: Error) => {
+          fail(err.message);
+          failure!.stopped = true;
+          stream.resume();
+          extract.destroy();
+          done();
+        },
+      );
+    });
+    extract.on('finish', done);
+    extract.on('close', done);
+    extract.on('error', (err: Error) => {
+      fail(err.message === 'Unexpected end of data' ? 'the archive ends without its end-of-archive marker (cut short)' : err.message);
+      done();
+    });
+    dec.output.on('error', () => {
+      extract.destroy();
+      done();
+    });
+    dec.output.pipe(extract);
+  });
+  signal?.removeEventListener('abort', onAbort);
+  input.destroy();
+  await dec.finished;
+  const problem = dec.problem();
+  if (problem) fail(problem);
+  const compressedBytes = kind.compression === 'none' ? uncompressed : dec.consumed();
+  // zlib stops at the end of the gzip stream: anything after it is not part of the backup's data.
+  const trailingBytes = !failure && kind.compression === 'gzip' ? Math.max(0, fileSize - compressedBytes) : 0;
+  return { entries, contentBytes, compressedBytes, uncompressedBytes: uncompressed, complete: !failure, trailingBytes, failure };
+}

@@ -1,0 +1,187 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { compressionOf, containerOf, readHead } from '../archive/detect.js';
+import { decompress } from '../archive/decompress.js';
+import { readBackup } from '../archive/read-stream.js';
+import { DumpTail } from '../archive/dump-check.js';
+import { DEFAULT_LIMITS, Sandbox, type ExtractLimits } from '../archive/sandbox.js';
+import { readTar, type EntryContent } from '../archive/tar-reader.js';
+import { fsError } from '../errors.js';
+import { eventChannel } from '../events/channel.js';
+import type { CheckEvent, CheckResult, Finding, SalvageReport, Status } from '../events/types.js';
+import { describeChange, identityOf, openBackup } from '../hash/file-identity.js';
+import { ProgressMeter } from '../hash/progress.js';
+
+export interface DeepOptions {
+  /** where the sandbox folder is made (default: the system's temp folder) */
+  tempDir?: string;
+  limits?: ExtractLimits;
+  signal?: AbortSignal;
+}
+
+/** Passes a member's bytes through, keeping the tail of a SQL dump on the way. */
+async function* watching(content: EntryContent, tail: DumpTail): AsyncGenerator<Buffer> {
+  for await (const chunk of content) {
+    tail.push(chunk);
+    yield chunk;
+  }
+}
+
+/**
+ * The deep check: reads the archive once, from one descriptor, listing every
+ * member and extracting it into a fresh sandbox folder; then counts files,
+ * empty files and files nobody may read, checks dumps for their completion
+ * trailer, and removes the sandbox whatever happened. A damaged archive gets
+ * a salvage report: where reading stopped and what came out intact.
+ */
+export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGenerator<CheckEvent, CheckResult> {
+  const started = performance.now();
+  const findings: Finding[] = [];
+  const step = (id: string, title: string, state: 'running' | 'ok' | 'failed' | 'skipped', detail?: string): CheckEvent => ({ type: 'step', file, id, title, state, detail });
+  yield { type: 'start', file, checks: ['deep'] };
+
+  let handle;
+  try {
+    handle = await openBackup(file);
+  } catch (err) {
+    throw fsError(err, file);
+  }
+  let sandbox: string | undefined;
+  try {
+    const before = identityOf(await handle.stat());
+    const head = await readHead(handle);
+    const compression = compressionOf(head);
+    const container = containerOf(head, basename(file));
+    const format = `${container}${compression === 'none' ? '' : `+${compression}`}`;
+    yield step('open', `open (${format})`, 'ok', `${before.size} bytes`);
+
+    let result: Partial<CheckResult>;
+    if (container === 'tar') {
+      sandbox = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'restorable-deep-'));
+      const box = new Sandbox(sandbox, opts.limits ?? DEFAULT_LIMITS);
+      const dumps: DumpTail[] = [];
+      const dumpNames: string[] = [];
+      yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox);
+      const summary = yield* eventChannel<CheckEvent, Awaited<ReturnType<typeof readTar>>>((emit) => {
+        const meter = new ProgressMeter(before.size, (p) => void emit({ type: 'progress', file, phase: 'read', ...p }));
+        return readTar(
+          handle!,
+          file,
+          { compression, container },
+          before.size,
+          async (entry, content) => {
+            let stream = content;
+            if (/\.sql$/i.test(entry.path) && entry.type === 'file') {
+              const tail = new DumpTail();
+              dumps.push(tail);
+              dumpNames.push(entry.path);
+              stream = watching(content, tail);
+            }
+            await box.add(entry, stream);
+          },
+          { signal: opts.signal, onRead: (n) => meter.update(n) },
+        );
+      });
+      findings.push(...box.findings);
+      const stats = box.stats;
+      yield step('read', 'read every member and extract it into a sandbox', summary.failure ? 'failed' : 'ok', `${summary.entries} members, ${summary.contentBytes} bytes`);
+      let salvage: SalvageReport | undefined;
+      if (summary.failure?.stopped) {
+        findings.push({ severity: 'error', message: `extraction stopped: ${summary.failure.message}`, member: summary.failure.member });
+      } else if (summary.failure) {
+        const f = summary.failure;
+        salvage = {
+          message: f.message,
+          compressedOffset: f.compressedOffset,
+          uncompressedOffset: f.uncompressedOffset,
+          member: f.member,
+          recoverableMembers: summary.entries,
+          recoverableBytes: summary.contentBytes,
+          unreadBytes: Math.max(0, before.size - f.compressedOffset),
+        };
+        findings.push({
+          severity: 'error',
+          message: `reading stopped at byte ${f.compressedOffset} of the file (byte ${f.uncompressedOffset} of the archive)${f.member ? ` inside ${f.member}` : ''}: ${f.message}. ${summary.entries} members (${summary.contentBytes} bytes) before it came out intact; ${f.member ? `${f.member} and ` : ''}everything after it is lost`,
+          offset: f.compressedOffset,
+          member: f.member,
+        });
+      }
+      if (summary.trailingBytes > 0) findings.push({ severity: 'warning', message: `${summary.trailingBytes} bytes of trailing data after the end of the compressed stream` });
+      yield step('files', 'count files', 'ok', `${stats.files} files, ${stats.directories} folders, ${stats.links} links`);
+      if (stats.emptyFiles.length) findings.push({ severity: 'info', message: `${stats.emptyFiles.length} empty files: ${stats.emptyFiles.slice(0, 5).join(', ')}${stats.emptyFiles.length > 5 ? ', …' : ''}` });
+      if (stats.noPermissionFiles.length) findings.push({ severity: 'warning', message: `${stats.noPermissionFiles.length} files nobody may read (mode 000): ${stats.noPermissionFiles.slice(0, 5).join(', ')}` });
+      if (dumps.length) {
+        const verdicts = dumps.map((d, i) => d.verdict(dumpNames[i]!));
+        findings.push(...verdicts);
+        yield step('dumps', `SQL dumps (${dumps.length})`, verdicts.some((v) => v.severity === 'error') ? 'failed' : 'ok');
+      }
+      result = {
+        archive: { format, entries: summary.entries, contentBytes: summary.contentBytes, compressedBytes: summary.compressedBytes, uncompressedBytes: summary.uncompressedBytes, complete: summary.complete, trailingBytes: summary.trailingBytes, files: stats.files, directories: stats.directories, links: stats.links, emptyFiles: stats.emptyFiles, noPermissionFiles: stats.noPermissionFiles },
+        salvage,
+      };
+    } else if (container === 'sql') {
+      yield step('read', 'read the dump to its end', 'running');
+      const input = readBackup(handle);
+      const dec = await decompress(input, compression, file);
+      const tail = new DumpTail();
+      let bytes = 0;
+      for await (const chunk of dec.output as AsyncIterable<Buffer>) {
+        tail.push(chunk);
+        bytes += chunk.length;
+      }
+      await dec.finished;
+      const problem = dec.problem();
+      if (problem) findings.push({ severity: 'error', message: `${problem} at byte ${dec.consumed()} of the file`, offset: dec.consumed() });
+      findings.push(tail.verdict(basename(file)));
+      yield step('read', 'read the dump to its end', problem ? 'failed' : 'ok', `${bytes} bytes of SQL`);
+      result = { archive: { format, entries: 1, contentBytes: bytes, compressedBytes: dec.consumed(), uncompressedBytes: bytes, complete: !problem, trailingBytes: 0 } };
+    } else if (container === 'pg-custom') {
+      const ok = Buffer.from(head.subarray(0, 5)).toString('latin1') === 'PGDMP';
+      findings.push(ok ? { severity: 'info', message: 'pg_dump custom-format header is present' } : { severity: 'error', message: 'not a pg_dump custom-format file (no PGDMP header)' });
+      yield step('read', 'pg_dump custom-format header', ok ? 'ok' : 'failed');
+      result = { archive: { format, entries: 1, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: ok, trailingBytes: 0 } };
+    } else {
+      findings.push({ severity: 'error', message: 'not an archive or dump restorable can read (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom)' });
+      result = {};
+    }
+
+    const after = identityOf(await handle.stat());
+    const atPath = await stat(file).then(identityOf, () => undefined);
+    const changed = describeChange(before, after, after.size, atPath);
+    if (changed) findings.push({ severity: 'error', message: `${file}: changed while it was read (${changed})` });
+    const status: Status = changed
+      ? 'changed'
+      : result.salvage
+        ? 'archive_damaged'
+        : !result.archive
+          ? 'error'
+          : findings.some((f) => f.severity === 'error')
+            ? 'deep_failed'
+            : 'verified';
+    const final: CheckResult = {
+      file,
+      status,
+      size: before.size,
+      findings,
+      manifests: [],
+      checks: ['deep'],
+      checkedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - started),
+      ...result,
+    };
+    if (sandbox) {
+      yield step('cleanup', 'remove the sandbox', 'running', sandbox);
+      await rm(sandbox, { recursive: true, force: true });
+      sandbox = undefined;
+      yield step('cleanup', 'remove the sandbox', 'ok');
+    }
+    yield { type: 'result', result: final };
+    return final;
+  } finally {
+    // On failure or interruption too: nothing is left in the temp folder.
+    if (sandbox) await rm(sandbox, { recursive: true, force: true }).catch(() => {});
+    await handle.close();
+  }
+}
+
