@@ -29,10 +29,12 @@ export interface Decompressor {
  */
 export async function decompress(input: Readable, compression: Compression, file: string): Promise<Decompressor> {
   let consumed = 0;
-  input.on('data', (chunk: string | Buffer) => (consumed += chunk.length));
+  // Counted only once the input is connected: a 'data' listener starts the flow.
+  const count = () => input.on('data', (chunk: string | Buffer) => (consumed += chunk.length));
   if (compression === 'none') {
     const output = new PassThrough();
     input.pipe(output);
+    count();
     return { output, consumed: () => consumed, problem: () => undefined, finished: Promise.resolve() };
   }
   if (compression === 'gzip') {
@@ -55,6 +57,7 @@ export async function decompress(input: Readable, compression: Compression, file
   });
   await spawned;
   input.pipe(child.stdin!);
+  count();
   child.stdin!.on('error', () => {}); // the program may stop reading first: its exit says why
   const finished = child.then((r) => {
     if (r.exitCode !== 0 && !r.isTerminated) problem = `${cmd}: ${String(r.stderr ?? '').trim().split('\n').pop() || `exit code ${r.exitCode}`}`;

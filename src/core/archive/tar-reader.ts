@@ -65,9 +65,10 @@ export async function readTar(
 ): Promise<ReadSummary> {
   const { signal } = opts;
   const input = readBackup(handle);
+  const dec = await decompress(input, kind.compression, file);
+  // Attached once the input is connected to the decompressor: a listener starts the flow.
   let read = 0;
   input.on('data', (chunk: string | Buffer) => opts.onRead?.((read += chunk.length)));
-  const dec = await decompress(input, kind.compression, file);
   const extract = tar.extract();
   let uncompressed = 0;
   let entries = 0;
@@ -87,6 +88,9 @@ export async function readTar(
   };
   signal?.addEventListener('abort', onAbort, { once: true });
 
+  // The member being handed over: its outcome must be known before the summary is.
+  let inFlight: Promise<void> = Promise.resolve();
+  let finished = false;
   await new Promise<void>((resolve) => {
     let settled = false;
     const done = () => {
@@ -107,7 +111,7 @@ export async function readTar(
       };
       current = entry.path;
       stream.on('error', (err: Error) => fail(err.message));
-      onEntry(entry, stream as unknown as EntryContent).then(
+      inFlight = onEntry(entry, stream as unknown as EntryContent).then(
         () => {
           entries++;
           contentBytes += entry.size;
@@ -115,15 +119,20 @@ export async function readTar(
           next();
         },
         (err: Error) => {
+          // Damage reaches the consumer as an error too; only its own errors (limits) are a stop.
+          const damaged = failure !== undefined;
           fail(err.message);
-          failure!.stopped = true;
+          if (!damaged) failure!.stopped = true;
           stream.resume();
           extract.destroy();
           done();
         },
       );
     });
-    extract.on('finish', done);
+    extract.on('finish', () => {
+      finished = true;
+      done();
+    });
     extract.on('close', done);
     extract.on('error', (err: Error) => {
       fail(err.message === 'Unexpected end of data' ? 'the archive ends without its end-of-archive marker (cut short)' : err.message);
@@ -136,6 +145,8 @@ export async function readTar(
     dec.output.pipe(extract);
   });
   signal?.removeEventListener('abort', onAbort);
+  await inFlight.catch(() => {});
+  if (!finished) fail('reading stopped before the end of the archive');
   input.destroy();
   await dec.finished;
   const problem = dec.problem();

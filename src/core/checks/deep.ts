@@ -59,7 +59,8 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     let result: Partial<CheckResult>;
     if (container === 'tar') {
       sandbox = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'restorable-deep-'));
-      const box = new Sandbox(sandbox, opts.limits ?? DEFAULT_LIMITS);
+      let compressedRead = 0;
+      const box = new Sandbox(sandbox, opts.limits ?? DEFAULT_LIMITS, () => compressedRead);
       const dumps: DumpTail[] = [];
       const dumpNames: string[] = [];
       yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox);
@@ -80,7 +81,13 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
             }
             await box.add(entry, stream);
           },
-          { signal: opts.signal, onRead: (n) => meter.update(n) },
+          {
+            signal: opts.signal,
+            onRead: (n) => {
+              compressedRead = n;
+              meter.update(n);
+            },
+          },
         );
       });
       findings.push(...box.findings);
@@ -126,12 +133,17 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       const dec = await decompress(input, compression, file);
       const tail = new DumpTail();
       let bytes = 0;
-      for await (const chunk of dec.output as AsyncIterable<Buffer>) {
-        tail.push(chunk);
-        bytes += chunk.length;
+      let readError: string | undefined;
+      try {
+        for await (const chunk of dec.output as AsyncIterable<Buffer>) {
+          tail.push(chunk);
+          bytes += chunk.length;
+        }
+      } catch (err) {
+        readError = err instanceof Error ? err.message : String(err);
       }
       await dec.finished;
-      const problem = dec.problem();
+      const problem = dec.problem() ?? (readError ? `${compression}: ${readError}` : undefined);
       if (problem) findings.push({ severity: 'error', message: `${problem} at byte ${dec.consumed()} of the file`, offset: dec.consumed() });
       findings.push(tail.verdict(basename(file)));
       yield step('read', 'read the dump to its end', problem ? 'failed' : 'ok', `${bytes} bytes of SQL`);

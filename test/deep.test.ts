@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { parseJsonOutput, runCli } from './helpers/run-cli.js';
+import { bytes, tempDir } from './helpers/fixtures.js';
+
+type Member = tar.Headers & { content?: Buffer };
+
+/** Builds a tar (gzip-compressed unless told) from headers, as an attacker could. */
+async function makeTar(members: Member[], gzip = true): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  for (const m of members) {
+    const { content, ...header } = m;
+    await new Promise<void>((resolve, reject) => pack.entry({ mtime: new Date(0), ...header, size: content?.length ?? 0 }, content ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+  }
+  pack.finalize();
+  await done;
+  const raw = Buffer.concat(chunks);
+  return gzip ? gzipSync(raw) : raw;
+}
+
+async function deep(file: string, ...args: string[]) {
+  const sandboxes = tempDir('restorable-sandboxes-');
+  const before = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const run = await runCli(['deep', file, '--json', '--temp-dir', sandboxes, ...args]);
+  // The backup is byte-identical afterwards, and no sandbox is left behind.
+  expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(before);
+  expect(readdirSync(sandboxes)).toEqual([]);
+  return { run, result: parseJsonOutput(run).results[0]! };
+}
+
+describe('deep check', () => {
+  it('passes a healthy tar.gz made by GNU tar, counting files, empty files and files nobody may read', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'src');
+    mkdirSync(join(src, 'site'), { recursive: true });
+    mkdirSync(join(src, 'db'));
+    writeFileSync(join(src, 'site/index.html'), '<h1>hi</h1>');
+    writeFileSync(join(src, 'site/empty.txt'), '');
+    writeFileSync(join(src, 'site/secret.key'), 'k', { mode: 0o000 });
+    execFileSync('ln', ['-s', 'index.html', join(src, 'site/link')]);
+    writeFileSync(join(src, 'db/dump.sql'), '-- MySQL dump 10.13\nINSERT INTO t VALUES (1);\n-- Dump completed on 2026-11-20 02:00:00\n');
+    const file = join(dir, 'site.tar.gz');
+    execFileSync('tar', ['-czf', file, '-C', src, 'site', 'db']);
+    const { run, result } = await deep(file);
+    expect(run.code).toBe(0);
+    expect(result.status).toBe('verified');
+    expect(result.archive).toMatchObject({ format: 'tar+gzip', entries: 7, complete: true, files: 4, links: 1, emptyFiles: ['site/empty.txt'], noPermissionFiles: ['site/secret.key'] });
+    expect(result.findings.map((f: { message: string }) => f.message)).toContain('db/dump.sql: mysqldump dump is complete (its trailer is there)');
+  });
+
+  it('fails a dump inside the archive that lacks its completion trailer', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'db.tar');
+    writeFileSync(file, await makeTar([{ name: 'dump.sql', mode: 0o600, content: Buffer.from('-- MySQL dump 10.13\nINSERT INTO t VALUES (1);\n') }], false));
+    const { run, result } = await deep(file);
+    expect(run.code).toBe(1);
+    expect(result.status).toBe('deep_failed');
+    expect(result.findings[0].message).toBe('dump.sql: mysqldump dump has no completion trailer: it was cut short');
+  });
+
+  it('checks standalone .sql.gz dumps: complete, cut short, and a corrupt gzip stream', async () => {
+    const dir = tempDir();
+    const complete = join(dir, 'ok.sql.gz');
+    writeFileSync(complete, gzipSync('--\n-- PostgreSQL database dump\n--\nCREATE TABLE t ();\n--\n-- PostgreSQL database dump complete\n--\n'));
+    expect((await deep(complete)).run.code).toBe(0);
+    const cut = join(dir, 'cut.sql.gz');
+    writeFileSync(cut, gzipSync('--\n-- PostgreSQL database dump\n--\nCREATE TABLE t ();\n'));
+    expect((await deep(cut)).result.status).toBe('deep_failed');
+    const broken = join(dir, 'broken.sql.gz');
+    const gz = gzipSync(bytes('sql', 200_000).toString('hex'));
+    gz.fill(0x55, 1000, 1100);
+    writeFileSync(broken, gz);
+    const { result } = await deep(broken);
+    expect(result.status).toBe('deep_failed');
+    expect(result.findings[0].message).toMatch(/^gzip: .* at byte \d+ of the file$/);
+  });
+
+  it('gives a salvage report for the demo set\'s corrupted backup: the first damaged member and what is recoverable', async () => {
+    const dir = join(tempDir(), 'demo');
+    const set = JSON.parse((await runCli(['demo', dir, '--json'])).stdout) as { backups: { file: string; role: string }[] };
+    const corrupted = set.backups.find((b) => b.role === 'corrupted')!.file;
+    const { run, result } = await deep(corrupted);
+    expect(run.code).toBe(1);
+    expect(result.status).toBe('archive_damaged');
+    // Planted: bytes flipped at 328680 (block 5). The members before it read intact.
+    expect(result.salvage).toMatchObject({ member: 'app/logs/access.log', recoverableMembers: 3 });
+    expect(result.salvage.compressedOffset).toBeGreaterThan(5 * 65536);
+    expect(result.salvage.compressedOffset).toBeLessThanOrEqual(6 * 65536);
+    expect(run.stdout).not.toContain('"verified"');
+    const healthy = set.backups.find((b) => b.role === 'healthy')!.file;
+    expect((await deep(healthy)).result.status).toBe('verified');
+  });
+});
+
+describe('hostile archives are contained', () => {
+  const cases: [string, Member[], RegExp][] = [
+    ['an absolute path', [{ name: '/tmp/restorable-pwned', content: Buffer.from('x') }], /refused \/tmp\/restorable-pwned: absolute path/],
+    ['a path with ..', [{ name: 'a/../../escaped.txt', content: Buffer.from('x') }], /refused a\/..\/..\/escaped.txt: its path leads outside the archive/],
+    ['a symlink pointing outside', [{ name: 'etc', type: 'symlink', linkname: '/etc' }], /refused etc: symbolic link to \/etc, outside the archive/],
+    ['a relative symlink climbing out', [{ name: 'up', type: 'symlink', linkname: '../../..' }], /refused up: symbolic link to ..\/..\/.., outside the archive/],
+    [
+      'a write through a symlink',
+      [
+        { name: 'inner', type: 'directory' },
+        { name: 'jump', type: 'symlink', linkname: 'inner' },
+        { name: 'jump/file.txt', content: Buffer.from('x') },
+      ],
+      /refused jump\/file.txt: it would be written through the link jump/,
+    ],
+    ['a hard link to a file outside', [{ name: 'passwd', type: 'link', linkname: '/etc/passwd' }], /refused passwd: hard link to \/etc\/passwd: absolute path/],
+    ['a device', [{ name: 'sda', type: 'block-device', devmajor: 8, devminor: 0 }], /refused sda: block device: not created/],
+    ['a FIFO', [{ name: 'pipe', type: 'fifo' }], /refused pipe: fifo: not created/],
+  ];
+  for (const [what, members, message] of cases) {
+    it(`refuses ${what}, as a finding, and writes nothing outside the sandbox`, async () => {
+      const dir = tempDir();
+      const file = join(dir, 'evil.tar.gz');
+      writeFileSync(file, await makeTar(members));
+      const { run, result } = await deep(file);
+      expect(run.code).toBe(1);
+      expect(result.status).toBe('deep_failed');
+      expect(result.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(() => statSync('/tmp/restorable-pwned')).toThrow();
+      expect(readdirSync(dir)).toEqual(['evil.tar.gz']);
+    });
+  }
+
+  it('does not restore setuid bits', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'suid.tar');
+    writeFileSync(file, await makeTar([{ name: 'bin/su', mode: 0o4755, content: Buffer.from('#!/bin/sh\n') }], false));
+    const { result } = await deep(file);
+    expect(result.findings.map((f: { message: string }) => f.message)).toContain('bin/su: has the setuid bit; not restored');
+  });
+
+  it('stops a decompression bomb at the ratio limit', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bomb.tar.gz');
+    writeFileSync(file, await makeTar([{ name: 'zeros.bin', content: Buffer.alloc(80 * 1024 * 1024) }]));
+    const { run, result } = await deep(file, '--max-ratio', '50');
+    expect(run.code).toBe(1);
+    expect(result.findings[0].message).toMatch(/^extraction stopped: expands \d+x its compressed size \(limit 50x\): a decompression bomb$/);
+  });
+
+  it('stops at the member count limit, and at the byte limit', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'many.tar');
+    writeFileSync(file, await makeTar(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, content: Buffer.from('0123456789') })), false));
+    expect((await deep(file, '--max-entries', '5')).result.findings[0].message).toBe('extraction stopped: more than 5 members (limit)');
+    expect((await deep(file, '--max-bytes', '100')).result.findings[0].message).toBe('extraction stopped: more than 100 bytes would be extracted (limit)');
+  });
+
+  it('reports an archive that ends without its end-of-archive marker as damaged, never as a pass', async () => {
+    const dir = tempDir();
+    const whole = await makeTar([{ name: 'a.txt', content: bytes('a', 5000) }, { name: 'b.txt', content: bytes('b', 5000) }], false);
+    const file = join(dir, 'cut.tar');
+    writeFileSync(file, whole.subarray(0, 512 + 5120 + 512 + 1000));
+    const { run, result } = await deep(file);
+    expect(run.code).toBe(1);
+    expect(result.status).toBe('archive_damaged');
+    expect(result.salvage).toMatchObject({ member: 'b.txt', recoverableMembers: 1, recoverableBytes: 5000 });
+  });
+
+  it('names the missing program for a .tar.zst when zstd is absent', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'x.tar.zst');
+    writeFileSync(file, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]));
+    const run = await runCli(['deep', file], { env: { PATH: '/nonexistent' } });
+    expect(run.code).toBe(2);
+    expect(run.stdout + run.stderr).toContain('zstd is not installed; it is needed to read zstd backups (Debian: apt-get install zstd)');
+  });
+
+  it('reads a tar.zst and a tar.xz through the system programs', async () => {
+    const dir = tempDir();
+    const raw = await makeTar([{ name: 'a.txt', content: Buffer.from('hello') }], false);
+    writeFileSync(join(dir, 'x.tar'), raw);
+    execFileSync('zstd', ['-q', 'x.tar', '-o', 'x.tar.zst'], { cwd: dir });
+    execFileSync('xz', ['-k', 'x.tar'], { cwd: dir });
+    for (const name of ['x.tar.zst', 'x.tar.xz']) {
+      const { run, result } = await deep(join(dir, name));
+      expect(run.code, name).toBe(0);
+      expect(result.archive.entries).toBe(1);
+    }
+    mkdirSync(join(dir, 'unused'));
+  });
+});
