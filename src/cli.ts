@@ -6,6 +6,7 @@ import { registerDeep } from './commands/deep.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerManifest } from './commands/manifest.js';
+import { registerRestoreTest } from './commands/restore-test.js';
 import { registerVerify } from './commands/verify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +31,7 @@ registerVerify(program);
 registerManifest(program);
 registerBlocks(program);
 registerDeep(program);
+registerRestoreTest(program);
 registerDemo(program);
 program.addHelpText(
   'after',

@@ -20,6 +20,10 @@ export function regionLine(r: Region, compact = false): string {
 }
 
 function headline(r: CheckResult): string {
+  if (r.restore) {
+    const x = r.restore;
+    return `restored ${x.restoredFiles} files, ${formatBytes(x.restoredBytes)} in ${x.seconds.toFixed(2)} s (${formatBytes(Math.round(x.bytesPerSec))}/s)${x.kept ? ` into ${x.target}` : ''}`;
+  }
   if (r.archive) {
     const a = r.archive;
     const what = `${a.format} · ${a.entries} member${a.entries === 1 ? '' : 's'} · ${formatBytes(a.contentBytes)}`;

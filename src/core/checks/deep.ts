@@ -7,7 +7,7 @@ import { readBackup } from '../archive/read-stream.js';
 import { DumpTail } from '../archive/dump-check.js';
 import { DEFAULT_LIMITS, Sandbox, type ExtractLimits } from '../archive/sandbox.js';
 import { readTar, type EntryContent } from '../archive/tar-reader.js';
-import { fsError } from '../errors.js';
+import { AbortError, fsError } from '../errors.js';
 import { eventChannel } from '../events/channel.js';
 import type { CheckEvent, CheckResult, Finding, SalvageReport, Status } from '../events/types.js';
 import { describeChange, identityOf, openBackup } from '../hash/file-identity.js';
@@ -90,6 +90,8 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
           },
         );
       });
+      // Interrupted: not a verdict on the backup. The finally below removes the sandbox.
+      if (opts.signal?.aborted) throw new AbortError();
       findings.push(...box.findings);
       const stats = box.stats;
       yield step('read', 'read every member and extract it into a sandbox', summary.failure ? 'failed' : 'ok', `${summary.entries} members, ${summary.contentBytes} bytes`);

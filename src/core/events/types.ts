@@ -27,7 +27,7 @@ export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mis
 /** Statuses that mean it could not be checked (exit code 2). */
 export const CHECK_FAILURES: readonly Status[] = ['no_manifest', 'changed', 'error'];
 
-export type CheckKind = 'quick' | 'hash' | 'blocks' | 'deep';
+export type CheckKind = 'quick' | 'hash' | 'blocks' | 'deep' | 'restore';
 export type Phase = 'hash' | 'blocks' | 'reread' | 'read';
 
 export interface Finding {
@@ -91,6 +91,8 @@ export interface CheckResult {
   archive?: ArchiveReport;
   /** deep check of a damaged archive: what can still be recovered */
   salvage?: SalvageReport;
+  /** restore test: where, how long, how fast */
+  restore?: RestoreReport;
   checkedAt: string;
   durationMs: number;
 }
@@ -139,4 +141,15 @@ export interface SalvageReport {
   recoverableBytes: number;
   /** compressed bytes after the failure point, which could not be read */
   unreadBytes: number;
+}
+
+export interface RestoreReport {
+  target: string;
+  /** restored into --target and left there (a temp folder is always removed) */
+  kept: boolean;
+  seconds: number;
+  bytesPerSec: number;
+  restoredFiles: number;
+  restoredBytes: number;
+  mismatches: number;
 }
