@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- options]`: the engine benchmarks (run.mjs), then the
-// inspector's (inspector.mjs), with the options they share passed to both.
+// inspector's (inspector.mjs) and the deep check's (deep.mjs), with the
+// options they share passed on.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -17,4 +18,6 @@ for (const name of ['--size', '--runs', '--dir']) {
 }
 if (args.includes('--markdown')) shared.push('--markdown');
 const inspector = run('./inspector.mjs', shared);
-process.exit(engine || inspector);
+const deepShared = shared.filter((a, i) => shared[i - 1] !== '--size' && a !== '--size');
+const deep = run('./deep.mjs', deepShared);
+process.exit(engine || inspector || deep);

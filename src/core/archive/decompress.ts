@@ -38,7 +38,8 @@ export async function decompress(input: Readable, compression: Compression, file
     return { output, consumed: () => consumed, problem: () => undefined, finished: Promise.resolve() };
   }
   if (compression === 'gzip') {
-    const gunzip = createGunzip();
+    // Large output chunks: fewer, bigger pieces through the tar parser and to disk.
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     let problem: string | undefined;
     gunzip.on('error', (err) => (problem = `gzip: ${err.message}`));
     input.pipe(gunzip);

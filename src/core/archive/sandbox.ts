@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, symlink } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
+import { link, lstat, mkdir, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import type { Finding } from '../events/types.js';
 import type { ArchiveEntry, EntryContent } from './tar-reader.js';
@@ -51,6 +51,9 @@ export class Sandbox {
   readonly stats: SandboxStats = { files: 0, directories: 0, links: 0, bytes: 0, emptyFiles: [], noPermissionFiles: [] };
   readonly findings: Finding[] = [];
   private entries = 0;
+  /** folders made (or checked) here: real folders, not links, so they need no second look */
+  private readonly folders = new Set<string>();
+  private readonly umask = process.umask();
 
   constructor(
     readonly root: string,
@@ -75,16 +78,20 @@ export class Sandbox {
 
   /** Creates the parent folders one by one, refusing to pass through a link. */
   private async parents(path: string): Promise<string | undefined> {
-    const parts = relative(this.root, dirname(path)).split(sep).filter(Boolean);
+    const parent = dirname(path);
+    if (parent === this.root || this.folders.has(parent)) return undefined;
+    const parts = relative(this.root, parent).split(sep).filter(Boolean);
     let at = this.root;
     for (const part of parts) {
       at = join(at, part);
+      if (this.folders.has(at)) continue;
       const info = await lstat(at).catch(() => undefined);
       if (!info) {
         await mkdir(at, { mode: 0o700 });
         this.stats.directories++;
       } else if (info.isSymbolicLink()) return `it would be written through the link ${relative(this.root, at)}`;
       else if (!info.isDirectory()) return `${relative(this.root, at)} is not a folder`;
+      this.folders.add(at);
     }
     return undefined;
   }
@@ -141,10 +148,12 @@ export class Sandbox {
   }
 
   private async addFile(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
-    let handle;
+    const mode = entry.mode & 0o777;
+    let fd: number;
     try {
       // O_NOFOLLOW: a link planted under this name earlier is never followed.
-      handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+      // Synchronous writes: thousands of small files go several times faster than through the thread pool.
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode | 0o200);
     } catch (err) {
       this.refuse(entry, (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a link of that name exists; not followed' : (err as Error).message);
       await drain(content);
@@ -154,17 +163,18 @@ export class Sandbox {
     try {
       for await (const chunk of content) {
         this.checkLimits(chunk.length);
-        await handle.write(chunk);
+        for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
         written += chunk.length;
         this.stats.bytes += chunk.length;
       }
+      // The umask (and the write bit we needed) may differ from the archive's mode: set it exactly.
+      if (((mode | 0o200) & ~this.umask) !== mode) fchmodSync(fd, mode);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await chmod(path, entry.mode & 0o777);
     this.stats.files++;
     if (written === 0) this.stats.emptyFiles.push(entry.path);
-    if ((entry.mode & 0o777) === 0) this.stats.noPermissionFiles.push(entry.path);
+    if (mode === 0) this.stats.noPermissionFiles.push(entry.path);
   }
 
   private async addSymlink(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Deep check and restore test benchmarks (part of `npm run bench`): a tar.gz
+// of 10,000 generated files (~500 MB uncompressed), `restorable deep` and
+// `restorable restore-test` against `tar -xzf` plus `find` over the result,
+// whole processes, rounds interleaved, medians. Target: at most 1.3x.
+//
+//   node bench/deep.mjs [--runs 5] [--dir .bench] [--files 10000] [--markdown]
+import { spawnSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
+import { log } from './lib/text.mjs';
+import { median, stopwatch } from './lib/timing.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const runs = Number(opt('runs', '5'));
+const files = Number(opt('files', '10000'));
+const dir = opt('dir', DEFAULT_DIR);
+const TARGET = 1.3;
+
+/** Log-like text (compresses as real backups do) mixed with some incompressible bytes. */
+function makeArchive(path) {
+  if (existsSync(path)) return;
+  log(`  creating ${path} (${files} files)…`);
+  const src = mkdtempSync(join(dir, 'deep-src-'));
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16));
+  for (let i = 0; i < files; i++) {
+    const folder = join(src, 'data', `d${String(i % 100).padStart(2, '0')}`);
+    if (i < 100) mkdirSync(folder, { recursive: true });
+    const line = `2026-11-20T02:00:${String(i % 60).padStart(2, '0')}Z host-${i % 17} GET /api/orders/${i} 200 ${i * 7}\n`;
+    const text = line.repeat(Math.ceil(40_000 / line.length));
+    const noise = cipher.update(Buffer.alloc(10_000)).toString('base64');
+    writeFileSync(join(folder, `f${i}.log`), text + noise);
+  }
+  const r = spawnSync('tar', ['-czf', path, '-C', src, 'data']);
+  rmSync(src, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`tar -czf failed: ${r.stderr}`);
+}
+
+function time(argv) {
+  const elapsed = stopwatch();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const s = elapsed();
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return s;
+}
+
+function main() {
+  mkdirSync(dir, { recursive: true });
+  const archive = join(dir, `deep-${files}-files.tar.gz`);
+  makeArchive(archive);
+  const scratch = join(dir, 'deep-scratch');
+  const commands = {
+    'tar -xzf + find': ['sh', '-c', `rm -rf "${scratch}" && mkdir "${scratch}" && tar -xzf "${archive}" -C "${scratch}" && find "${scratch}" | wc -l >/dev/null`],
+    'restorable deep': [process.execPath, CLI, 'deep', archive, '--temp-dir', dir],
+    'restorable restore-test': [process.execPath, CLI, 'restore-test', archive, '--temp-dir', dir],
+  };
+  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let round = 0; round <= runs; round++) {
+    for (const [name, argv] of Object.entries(commands)) {
+      const s = time(argv);
+      if (round > 0) times[name].push(s); // round 0 warms the page cache
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+  const base = median(times['tar -xzf + find']);
+  console.log(`deep check and restore test, ${files} files, median of ${runs}:`);
+  const rows = [];
+  for (const [name, list] of Object.entries(times)) {
+    const m = median(list);
+    const ratio = m / base;
+    const verdict = name.startsWith('tar') ? '' : ratio <= TARGET ? 'PASS' : 'FAIL';
+    rows.push({ name, m, ratio, verdict });
+    console.log(`  ${name.padEnd(26)} ${m.toFixed(3)} s${name.startsWith('tar') ? '' : `   ${ratio.toFixed(2)}x   target ≤ ${TARGET}   ${verdict}`}`);
+  }
+  if (args.includes('--markdown')) {
+    console.log(`\n| deep / restore measurement | median s | ratio | target | result |\n|---|---:|---:|---|---|`);
+    for (const r of rows) console.log(`| \`${r.name}\` | ${r.m.toFixed(3)} | ${r.name.startsWith('tar') ? '' : r.ratio.toFixed(2)} | ${r.name.startsWith('tar') ? '' : `≤ ${TARGET}`} | ${r.verdict ? (r.verdict === 'PASS' ? 'pass' : '**missed**') : ''} |`);
+  }
+}
+
+main();
