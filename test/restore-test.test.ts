@@ -78,7 +78,17 @@ describe('interruption of deep checks and restore tests', () => {
       execSync(`head -c 419430400 /dev/zero > ${join(dir, 'zero.img')} && tar -czf ${join(dir, 'big.tar.gz')} -C ${dir} zero.img && rm ${join(dir, 'zero.img')}`);
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         const temps = tempDir('restorable-temps-');
-        const run = await runCli([command, join(dir, 'big.tar.gz'), '--temp-dir', temps], { onSpawn: (kill) => setTimeout(() => kill(signal), 600) });
+        // Signal it as soon as its sandbox exists: it is then in the middle of extracting.
+        const run = await runCli([command, join(dir, 'big.tar.gz'), '--temp-dir', temps], {
+          onSpawn: (kill) => {
+            const poll = setInterval(() => {
+              if (readdirSync(temps).length > 0) {
+                clearInterval(poll);
+                kill(signal);
+              }
+            }, 5);
+          },
+        });
         expect(run.code, `${command} ${signal}: ${run.stdout}${run.stderr}`).toBe(130);
         expect(readdirSync(temps)).toEqual([]);
       }

@@ -16,7 +16,9 @@ export interface ExtractLimits {
 
 export const DEFAULT_LIMITS: ExtractLimits = {
   maxTotalBytes: 256 * 1024 ** 3,
-  maxRatio: 1000,
+  // gzip cannot pass ~1030x even on zeros, so a real backup of zero-filled
+  // images may reach 1000x; zstd and xz go far beyond on crafted input.
+  maxRatio: 10_000,
   ratioGraceBytes: 64 * 1024 ** 2,
   maxEntries: 5_000_000,
 };
@@ -204,4 +206,15 @@ export class Sandbox {
     await link(target.path, path);
     this.stats.links++;
   }
+}
+
+/**
+ * The limits for a sandbox on the file system of `folder`: never more than
+ * its free space (less a margin), so a bomb fills nothing.
+ */
+export async function limitsForFolder(folder: string, limits: ExtractLimits): Promise<ExtractLimits> {
+  const { statfs } = await import('node:fs/promises');
+  const fs = await statfs(folder);
+  const free = fs.bavail * fs.bsize - 64 * 1024 * 1024;
+  return { ...limits, maxTotalBytes: Math.max(0, Math.min(limits.maxTotalBytes, free)) };
 }

@@ -5,7 +5,7 @@ import { compressionOf, containerOf, readHead } from '../archive/detect.js';
 import { decompress } from '../archive/decompress.js';
 import { readBackup } from '../archive/read-stream.js';
 import { DumpTail } from '../archive/dump-check.js';
-import { DEFAULT_LIMITS, Sandbox, type ExtractLimits } from '../archive/sandbox.js';
+import { DEFAULT_LIMITS, Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
 import { readTar, type EntryContent } from '../archive/tar-reader.js';
 import { AbortError, fsError } from '../errors.js';
 import { eventChannel } from '../events/channel.js';
@@ -60,7 +60,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     if (container === 'tar') {
       sandbox = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'restorable-deep-'));
       let compressedRead = 0;
-      const box = new Sandbox(sandbox, opts.limits ?? DEFAULT_LIMITS, () => compressedRead);
+      const box = new Sandbox(sandbox, await limitsForFolder(sandbox, opts.limits ?? DEFAULT_LIMITS), () => compressedRead);
       const dumps: DumpTail[] = [];
       const dumpNames: string[] = [];
       yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox);

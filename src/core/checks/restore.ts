@@ -2,7 +2,7 @@ import { lstat, mkdir, mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { compressionOf, containerOf, readHead } from '../archive/detect.js';
-import { DEFAULT_LIMITS, Sandbox, type ExtractLimits } from '../archive/sandbox.js';
+import { DEFAULT_LIMITS, Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
 import { readTar, type ArchiveEntry } from '../archive/tar-reader.js';
 import { AbortError, RestorableError, fsError } from '../errors.js';
 import { eventChannel } from '../events/channel.js';
@@ -72,7 +72,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     if (need !== undefined && need > free) throw new RestorableError(`${target}: ${free} bytes free, the archive needs at least ${need}; choose another place with --target or --temp-dir`);
     yield step('space', 'free space', 'ok', need === undefined ? `${free} bytes free (archive size unknown until read)` : `${need} bytes needed, ${free} free`);
 
-    const box = new Sandbox(target, opts.limits ?? DEFAULT_LIMITS);
+    const box = new Sandbox(target, await limitsForFolder(target, opts.limits ?? DEFAULT_LIMITS));
     const listing: ArchiveEntry[] = [];
     yield step('restore', `restore into ${target}`, 'running');
     const t0 = performance.now();
