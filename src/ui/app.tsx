@@ -12,13 +12,15 @@ import { DetailScreen } from './screens/detail-screen.js';
 import { HashScreen } from './screens/hash-screen.js';
 import { HexScreen } from './screens/hex-screen.js';
 import { ListScreen } from './screens/list-screen.js';
+import { StepsScreen } from './screens/steps-screen.js';
 
 type View =
   | { screen: 'list' }
   | { screen: 'detail'; entry: BackupEntry }
   | { screen: 'hash'; entry: BackupEntry }
   | { screen: 'blocks'; entry: BackupEntry }
-  | { screen: 'hex'; entry: BackupEntry; block: { index: number; offset: number; size: number } };
+  | { screen: 'hex'; entry: BackupEntry; block: { index: number; offset: number; size: number } }
+  | { screen: 'steps'; entry: BackupEntry; kind: 'deep' | 'restore' };
 
 /**
  * The inspector: a stack of screens over one inventory and one check queue.
@@ -65,6 +67,10 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
     queue.enqueue(entry.file, 'blocks');
     push({ screen: 'blocks', entry });
   };
+  const steps = (entry: BackupEntry, kind: 'deep' | 'restore') => {
+    queue.enqueue(entry.file, kind);
+    push({ screen: 'steps', entry, kind });
+  };
   const screen: Screen = view.screen;
   // Every screen of the stack stays mounted (hidden), so going back finds it as it was left.
   const render = (v: View, active: boolean) => {
@@ -80,17 +86,20 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
             onOpen={(entry) => push({ screen: 'detail', entry })}
             onVerify={(entry) => queue.enqueue(entry.file, 'verify')}
             onBlocks={blocks}
+            onSteps={steps}
             onFilterEditing={setModal}
           />
         );
       case 'detail':
-        return <DetailScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(v.entry)} onBlocks={() => blocks(v.entry)} onModal={setModal} onWritten={rescan} />;
+        return <DetailScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(v.entry)} onBlocks={() => blocks(v.entry)} onSteps={(kind) => steps(v.entry, kind)} onModal={setModal} onWritten={rescan} />;
       case 'hash':
         return <HashScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} />;
       case 'blocks':
         return <BlocksScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onHex={(block) => push({ screen: 'hex', entry: v.entry, block })} />;
       case 'hex':
         return <HexScreen entry={v.entry} block={v.block} height={body} active={active} onBack={back} />;
+      case 'steps':
+        return <StepsScreen entry={v.entry} kind={v.kind} queue={queue} width={columns} height={body} active={active} onBack={back} />;
     }
   };
   return (

@@ -4,11 +4,11 @@ import type { Key } from 'ink';
  * The one key table: it drives input, the key bar and the `?` help overlay,
  * so what the help says is what the keys do.
  */
-export type Screen = 'list' | 'detail' | 'hash' | 'blocks' | 'hex';
+export type Screen = 'list' | 'detail' | 'hash' | 'blocks' | 'hex' | 'steps';
 export type Action =
   | 'quit' | 'help' | 'back'
   | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
-  | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'create' | 'filter' | 'sort'
+  | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'create' | 'filter' | 'sort'
   | 'nextRegion' | 'prevRegion' | 'hex' | 'pane';
 
 export interface Binding {
@@ -32,18 +32,20 @@ export const BINDINGS: Binding[] = [
   { keys: ['G', 'end'], label: 'G', help: 'go to the last', action: 'bottom', screens: ['list', 'blocks', 'hex'] },
   { keys: ['pageUp'], label: 'PgUp', help: 'page up', action: 'pageUp', screens: ['list', 'hex'] },
   { keys: ['pageDown'], label: 'PgDn', help: 'page down', action: 'pageDown', screens: ['list', 'hex'] },
-  { keys: ['return'], label: 'enter', help: 'open the backup', action: 'open', screens: ['list'], bar: true, short: 'open' },
+  { keys: ['return'], label: '↵', help: 'open the backup', action: 'open', screens: ['list'], bar: true, short: 'open' },
   { keys: ['v'], label: 'v', help: 'verify (hash against every manifest)', action: 'verify', screens: ['list', 'detail'], bar: true, short: 'verify' },
-  { keys: ['V'], label: 'V', help: 'verify every backup listed', action: 'verifyAll', screens: ['list'], bar: true, short: 'verify all' },
-  { keys: ['b'], label: 'b', help: 'block map: verify block by block, locate damage', action: 'blockMap', screens: ['list', 'detail'], bar: true, short: 'block map' },
+  { keys: ['V'], label: 'V', help: 'verify every backup listed', action: 'verifyAll', screens: ['list'], bar: true, short: 'all' },
+  { keys: ['b'], label: 'b', help: 'block map: verify block by block, locate damage', action: 'blockMap', screens: ['list', 'detail'], bar: true, short: 'blocks' },
+  { keys: ['d'], label: 'd', help: 'deep check: extract every member into a sandbox', action: 'deep', screens: ['list', 'detail'], bar: true, short: 'deep' },
+  { keys: ['r'], label: 'r', help: 'test restore into a temp folder, timed', action: 'restore', screens: ['list', 'detail'], bar: true, short: 'restore' },
   { keys: ['m'], label: 'm', help: 'create a manifest and block map (asks first)', action: 'create', screens: ['detail'], bar: true, short: 'manifest' },
   { keys: ['/'], label: '/', help: 'filter by name', action: 'filter', screens: ['list'], bar: true, short: 'filter' },
-  { keys: ['s'], label: 's', help: 'sort by name, age, size or status', action: 'sort', screens: ['list'], bar: true, short: 'sort' },
+  { keys: ['s'], label: 's', help: 'sort by name, age, size or status', action: 'sort', screens: ['list'] },
   { keys: ['n'], label: 'n/N', help: 'next damaged region', action: 'nextRegion', screens: ['blocks'], bar: true, short: 'region' },
   { keys: ['N'], label: 'N', help: 'previous damaged region', action: 'prevRegion', screens: ['blocks'] },
   { keys: ['x'], label: 'x', help: 'hex view of the block under the cursor', action: 'hex', screens: ['blocks'], bar: true, short: 'hex' },
   { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true, short: 'pane' },
-  { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex'], bar: true, short: 'back' },
+  { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex', 'steps'], bar: true, short: 'back' },
   { keys: ['?'], label: '?', help: 'help', action: 'help', screens: 'all', bar: true, short: 'help' },
   { keys: ['q', 'ctrl+c'], label: 'q', help: 'quit', action: 'quit', screens: 'all', bar: true, short: 'quit' },
 ];

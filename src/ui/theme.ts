@@ -1,5 +1,6 @@
 import type { BlockState, Status } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
+import { STATUS_WORD } from '../output/style.js';
 
 /**
  * Colours and glyphs. Every coloured thing also carries a glyph or a word,
@@ -24,7 +25,8 @@ export const GLYPH = {
 
 export function statusLook(status: Status | string | undefined): { glyph: string; word: string; color?: string } {
   if (!status) return { glyph: GLYPH.unknown, word: 'unverified' };
-  const word = status.replace(/_/g, ' ').replace('corrupt blocks', 'corrupt').replace('manifest created', 'created');
+  // The same words as the command line's reports.
+  const word = STATUS_WORD[status as Status] ?? status.replace(/_/g, ' ');
   if (isIntegrityFailure(status as Status)) return { glyph: GLYPH.bad, word, color: tint('red') };
   if (isCheckFailure(status as Status)) return { glyph: GLYPH.warn, word, color: tint('yellow') };
   if (status === 'verified' || status === 'manifest_created') return { glyph: GLYPH.ok, word, color: tint('green') };

@@ -11,7 +11,7 @@ describe('the inspector at 80x24', () => {
       expect(lines[0]).toMatch(/^restorable .*demo {2}✓ 0 ok {2}✗ 0 failed {2}· 6 unverified$/);
       expect(lines.filter((l) => /\.(tar|sql)\.gz/.test(l))).toHaveLength(6);
       expect(lines[23]).toBe(''); // one row short of the terminal
-      expect(lines[22]).toMatch(/^enter open .*\? help {2}q quit$/);
+      expect(lines[22]).toMatch(/^↵ open .*\? help {2}q quit$/);
       await ui.type('V');
       const done = await ui.waitFor(/✓ 3 ok {2}✗ 2 failed/);
       expect(done).toMatch(new RegExp(`✗ corrupt +${re(demo.byRole('corrupted').name)}`));

@@ -80,7 +80,7 @@ describe('the backup list', () => {
       expect(rowsOf(ui)).toHaveLength(6);
       expect(footer(ui)).toBe('sort: name  6 of 6 shown');
       // the key bar: the list's keys from the key table, ? and q always
-      for (const key of ['enter', 'v', 'V', 'b', '/']) expect(lines[22]).toMatch(new RegExp(`(^|  )${re(key)} [a-z]`));
+      for (const key of ['↵', 'v', 'V', 'b', 'd', 'r', '/']) expect(lines[22]).toMatch(new RegExp(`(^|  )${re(key)} [a-z]`));
       expect(lines[22]).toMatch(/ {2}\? help {2}q quit$/);
       expect(lines[23]).toBe('');
     }));

@@ -6,7 +6,7 @@ import { discover } from '../manifest/discover.js';
 import { DEFAULT_BLOCK_SIZE, createManifests } from './create.js';
 import { verifyTarget } from './verify.js';
 
-export type RunKind = 'verify' | 'blocks' | 'create';
+export type RunKind = 'verify' | 'blocks' | 'create' | 'deep' | 'restore';
 
 /** The live state of one check of one backup, as a screen draws it. */
 export interface BackupRun {
@@ -127,6 +127,16 @@ export class CheckQueue {
   private async *events(run: BackupRun, ctx: { pool: WorkerPool; signal: AbortSignal }, opts: { force?: boolean }): AsyncGenerator<CheckEvent> {
     if (run.kind === 'create') {
       yield* createManifests(run.file, ctx, { algorithms: ['sha256'], blockSize: DEFAULT_BLOCK_SIZE, force: opts.force });
+      return;
+    }
+    if (run.kind === 'deep') {
+      const { deepCheck } = await import('./deep.js');
+      yield* deepCheck(run.file, { signal: ctx.signal });
+      return;
+    }
+    if (run.kind === 'restore') {
+      const { restoreTest } = await import('./restore.js');
+      yield* restoreTest(run.file, { signal: ctx.signal });
       return;
     }
     const { targets, problems } = await discover([run.file]);

@@ -24,6 +24,7 @@ function describe(e: Expectation): string {
 
 export interface DetailScreenProps extends BackupScreenProps {
   onVerify: () => void;
+  onSteps: (kind: 'deep' | 'restore') => void;
   onBlocks: () => void;
   onModal: (open: boolean) => void;
   /** manifests were written beside the backup */
@@ -31,7 +32,7 @@ export interface DetailScreenProps extends BackupScreenProps {
 }
 
 /** Everything known about one backup: each manifest and what it says, the last result, and actions. */
-export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onModal, onWritten }: DetailScreenProps) {
+export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onSteps, onModal, onWritten }: DetailScreenProps) {
   const [found, setFound] = useState<Discovery | undefined>();
   const [confirming, setConfirming] = useState(false);
   const run = queue.get(entry.file);
@@ -45,7 +46,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
     };
   }, [entry.file, created]);
 
-  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, create: () => (setConfirming(true), onModal(true)) }, active && !confirming);
+  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => (setConfirming(true), onModal(true)) }, active && !confirming);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
   const status = rowStatus(entry, run);

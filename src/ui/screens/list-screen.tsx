@@ -16,7 +16,8 @@ type Sort = (typeof SORTS)[number];
 export function rowStatus(entry: BackupEntry, run: BackupRun | undefined): { glyph: string; word: string; color?: string; when?: string } {
   if (run?.state === 'running') {
     const pct = run.progress && run.progress.total > 0 ? Math.floor((run.progress.done / run.progress.total) * 100) : 0;
-    return { glyph: GLYPH.running, word: `${run.phase === 'blocks' ? 'blocks' : 'hashing'} ${pct}%`, color: tint('cyan') };
+    const doing = run.kind === 'deep' ? 'deep' : run.kind === 'restore' ? 'restoring' : run.phase === 'blocks' ? 'blocks' : 'hashing';
+    return { glyph: GLYPH.running, word: `${doing} ${pct}%`, color: tint('cyan') };
   }
   if (run?.state === 'queued') return { glyph: GLYPH.queued, word: 'queued' };
   if (run?.result) return { ...statusLook(run.result.status), when: run.result.checkedAt };
@@ -35,11 +36,12 @@ export interface ListScreenProps {
   active: boolean;
   onOpen: (entry: BackupEntry) => void;
   onBlocks: (entry: BackupEntry) => void;
+  onSteps: (entry: BackupEntry, kind: 'deep' | 'restore') => void;
   onVerify: (entry: BackupEntry) => void;
   onFilterEditing: (editing: boolean) => void;
 }
 
-export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onVerify, onFilterEditing }: ListScreenProps) {
+export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onSteps, onVerify, onFilterEditing }: ListScreenProps) {
   // The selection follows the backup, not the row number, as rows re-sort under it.
   const [latestFile, setSelectedFile, selectedFile] = useRefState<string | undefined>(undefined);
   const [latestSort, setSort, sort] = useRefState<Sort>('name');
@@ -77,6 +79,8 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
       verify: () => currentRow() && onVerify(currentRow()!),
       verifyAll: () => rows.forEach((r) => queue.enqueue(r.file, 'verify')),
       blockMap: () => currentRow() && onBlocks(currentRow()!),
+      deep: () => currentRow() && onSteps(currentRow()!, 'deep'),
+      restore: () => currentRow() && onSteps(currentRow()!, 'restore'),
       sort: () => setSort(SORTS[(SORTS.indexOf(latestSort()) + 1) % SORTS.length]!),
       filter: (rest) => {
         // Text typed in the same breath as `/` is the start of the filter.

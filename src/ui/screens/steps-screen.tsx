@@ -1,0 +1,86 @@
+import { Box, Text } from 'ink';
+import type { BackupRun } from '../../core/checks/queue.js';
+import { formatBytes, formatDuration, formatRate } from '../../output/format.js';
+import { ProgressBar } from '../components/progress-bar.js';
+import { useKeys } from '../hooks/use-keys.js';
+import { GLYPH, statusLook, tint } from '../theme.js';
+import type { BackupScreenProps } from './screen-props.js';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+function stepGlyph(state: string, frame: number): { glyph: string; color?: string } {
+  if (state === 'ok') return { glyph: GLYPH.ok, color: tint('green') };
+  if (state === 'failed') return { glyph: GLYPH.bad, color: tint('red') };
+  if (state === 'running') return { glyph: SPINNER[frame % SPINNER.length]!, color: tint('cyan') };
+  return { glyph: GLYPH.unknown };
+}
+
+/** One line about what the run found out, once it is over. */
+function verdict(run: BackupRun): string {
+  const r = run.result;
+  if (!r) return '';
+  if (r.restore) return ` restored ${r.restore.restoredFiles} files (${formatBytes(r.restore.restoredBytes)}) in ${r.restore.seconds.toFixed(2)} s, ${formatRate(r.restore.bytesPerSec)}`;
+  if (r.archive) return ` ${r.archive.format}, ${r.archive.entries} members, ${formatBytes(r.archive.contentBytes)}`;
+  return '';
+}
+
+/** A deep check or a test restore as it runs: its steps, live output, the salvage report, the verdict. */
+export function StepsScreen({ entry, queue, width, height, active, onBack, kind }: BackupScreenProps & { kind: 'deep' | 'restore' }) {
+  const run = queue.get(entry.file);
+  useKeys('steps', { back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()) }, active);
+  const frame = Math.floor(queue.version / 2);
+  const p = run?.progress;
+  const result = run?.result;
+  const look = result ? statusLook(result.status) : undefined;
+  const problems = (result?.findings ?? run?.findings ?? []).filter((f) => f.severity !== 'info' && !f.message.startsWith('reading stopped at byte'));
+  return (
+    <Box flexDirection="column" height={height} width={width}>
+      <Text bold wrap="truncate">
+        {kind === 'deep' ? 'deep check' : 'test restore'} {entry.name}
+      </Text>
+      {run?.state === 'queued' && <Text dimColor>{GLYPH.queued} queued behind other checks…</Text>}
+      {run?.steps.map((s) => {
+        const g = stepGlyph(s.state, frame);
+        return (
+          <Text key={s.id} wrap="truncate">
+            <Text color={g.color}>{g.glyph}</Text> {s.title}
+            {s.detail ? <Text dimColor> {s.detail}</Text> : null}
+          </Text>
+        );
+      })}
+      {p && run?.state === 'running' && (
+        <Box flexDirection="column">
+          <ProgressBar done={p.done} total={p.total} width={Math.min(50, width - 2)} />
+          <Text dimColor wrap="truncate">
+            {formatBytes(p.done)} of {formatBytes(p.total)} read · {formatRate(p.bytesPerSec)} · ETA {p.etaSeconds === undefined ? '?' : formatDuration(p.etaSeconds)}
+          </Text>
+        </Box>
+      )}
+      {result?.salvage && (
+        <Box flexDirection="column" marginTop={1}>
+          <Text bold color={tint('red')}>Salvage</Text>
+          <Text wrap="truncate">
+            stopped at byte {result.salvage.compressedOffset} of the file (byte {result.salvage.uncompressedOffset} uncompressed)
+          </Text>
+          {result.salvage.member && <Text wrap="truncate">first damaged member: {result.salvage.member}</Text>}
+          <Text wrap="truncate">
+            recoverable: {result.salvage.recoverableMembers} members ({formatBytes(result.salvage.recoverableBytes)}); unread: {formatBytes(result.salvage.unreadBytes)}
+          </Text>
+        </Box>
+      )}
+      {problems.slice(0, Math.max(1, height - 12 - (run?.steps.length ?? 0))).map((f, i) => (
+        <Text key={i} color={f.severity === 'error' ? tint('red') : tint('yellow')} wrap="truncate">
+          {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
+        </Text>
+      ))}
+      {result && (
+        <Text bold color={look?.color} wrap="truncate">
+          {look?.glyph} {look?.word}
+          <Text dimColor>{verdict(run!)}</Text>
+        </Text>
+      )}
+      {run?.state === 'cancelled' && <Text color={tint('yellow')}>{GLYPH.warn} cancelled; the temp folder was removed</Text>}
+      {run?.state === 'failed' && <Text color={tint('yellow')}>{GLYPH.warn} {run.error}</Text>}
+    </Box>
+  );
+}

@@ -1,0 +1,65 @@
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DemoRole } from '../../src/core/demo/demo-set.js';
+import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+
+const demo = useDemoSet();
+
+async function withInspector(fn: (ui: Inspector) => Promise<void>) {
+  const ui = await openInspector([demo.set.dir]);
+  try {
+    await fn(ui);
+  } finally {
+    await ui.close();
+  }
+}
+
+/** Moves the list's selection to the backup of this role. */
+async function select(ui: Inspector, role: DemoRole): Promise<string> {
+  const name = demo.byRole(role).name;
+  const index = demo.set.backups.map((b) => basename(b.file)).sort().indexOf(name);
+  await ui.type(`g${'j'.repeat(index)}`);
+  return name;
+}
+
+const sandboxes = () => readdirSync(tmpdir()).filter((n) => n.startsWith('restorable-deep-') || n.startsWith('restorable-restore-'));
+
+describe('deep check and test restore screens', () => {
+  it('d on the corrupted backup: the steps, then a salvage report naming the first damaged member', () =>
+    withInspector(async (ui) => {
+      const before = sandboxes();
+      const name = await select(ui, 'corrupted');
+      await ui.type('d');
+      const text = await ui.waitFor(/^✗ damaged tar\+gzip/m);
+      expect(text).toMatch(new RegExp(`^deep check ${re(name)}$`, 'm'));
+      expect(text).toMatch(/^✓ open \(tar\+gzip\)/m);
+      expect(text).toMatch(/^✗ read every member and extract it into a sandbox 3 members/m);
+      expect(text).toMatch(/^✓ remove the sandbox$/m);
+      expect(text).toMatch(/^first damaged member: app\/logs\/access\.log$/m);
+      expect(text).toMatch(/^recoverable: 3 members \(671 KiB\)/m);
+      expect(sandboxes()).toEqual(before);
+      await ui.type('{escape}');
+      await ui.waitFor(new RegExp(`✗ damaged +${re(name)}`));
+    }));
+
+  it('r on a healthy backup: a timed restore that passes, and the temp folder is gone', () =>
+    withInspector(async (ui) => {
+      const before = sandboxes();
+      await select(ui, 'healthy');
+      await ui.type('r');
+      const text = await ui.waitFor(/✓ verified restored 9 files \(4\.76 MiB\) in [\d.]+ s/);
+      expect(text).toMatch(/^✓ compare the restored files with the archive listing 9 files$/m);
+      expect(text).toMatch(/^✓ remove the restored files$/m);
+      expect(sandboxes()).toEqual(before);
+    }));
+
+  it('the key bar and help offer d and r', () =>
+    withInspector(async (ui) => {
+      await ui.type('?');
+      const help = await ui.waitFor(/Keys on this screen/);
+      expect(help).toMatch(/^│ d +deep check: extract every member into a sandbox/m);
+      expect(help).toMatch(/^│ r +test restore into a temp folder, timed/m);
+    }));
+});
