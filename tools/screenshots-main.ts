@@ -190,6 +190,14 @@ export async function main(opts: ScreenshotOptions): Promise<string[]> {
     vt.press('?');
     await waitUntil('the help', (t) => t.includes('Keys on this screen'));
     await shoot('help', 'help (?) on the block map screen');
+    // The deep check of the corrupted backup, from the list: its steps and the salvage report.
+    vt.press('{escape}');
+    await waitUntil('the block map again', () => firstLine().startsWith('block map '));
+    vt.press('{escape}');
+    await waitUntil('the detail screen again', () => firstLine().trim() === corruptedName);
+    vt.press('d');
+    await waitUntil('the deep check to end', (t) => /^✗ damaged tar\+gzip/m.test(t));
+    await shoot('deep', `deep check of ${corruptedName}: the salvage report`);
   } finally {
     instance.unmount();
     queue.cancelAll();
