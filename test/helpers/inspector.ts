@@ -176,3 +176,13 @@ export type Inspector = Awaited<ReturnType<typeof openInspector>>;
 
 /** Escapes text for use inside a RegExp. */
 export const re = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Runs `fn` with the inspector open on `dirs`, and always closes it. */
+export async function withInspectorOn(dirs: string[], fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }): Promise<void> {
+  const ui = await openInspector(dirs, size);
+  try {
+    await fn(ui);
+  } finally {
+    await ui.close();
+  }
+}

@@ -3,20 +3,13 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
-import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+import { re, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 
 const digest = (algo: string, path: string) => createHash(algo).update(readFileSync(path)).digest('hex');
 
-async function withInspector(fn: (ui: Inspector) => Promise<void>) {
-  const ui = await openInspector([demo.set.dir]);
-  try {
-    await fn(ui);
-  } finally {
-    await ui.close();
-  }
-}
+const withInspector = (fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }) => withInspectorOn([demo.set.dir], fn, size);
 
 async function openDetail(ui: Inspector, role: DemoRole): Promise<string> {
   const name = demo.byRole(role).name;

@@ -2,18 +2,11 @@ import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
 import { bindingsFor, type Screen } from '../../src/ui/keys.js';
-import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+import { re, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 
-async function withInspector(fn: (ui: Inspector) => Promise<void>) {
-  const ui = await openInspector([demo.set.dir]);
-  try {
-    await fn(ui);
-  } finally {
-    await ui.close();
-  }
-}
+const withInspector = (fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }) => withInspectorOn([demo.set.dir], fn, size);
 
 const indexOf = (role: DemoRole) => demo.set.backups.map((b) => basename(b.file)).sort().indexOf(demo.byRole(role).name);
 

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
 import { formatBytes } from '../../src/output/format.js';
-import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+import { openInspector, re, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 
@@ -27,14 +27,7 @@ const namesOf = (ui: Inspector) => rowsOf(ui).map((l) => /\s((?:app|db)-\d{8}\.(
 const footer = (ui: Inspector) => ui.lines()[21]!;
 const allNames = () => demo.set.backups.map((b) => basename(b.file));
 
-async function withInspector(fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }) {
-  const ui = await openInspector([demo.set.dir], size);
-  try {
-    await fn(ui);
-  } finally {
-    await ui.close();
-  }
-}
+const withInspector = (fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }) => withInspectorOn([demo.set.dir], fn, size);
 
 describe('the backup list', () => {
   it('scrolls to keep the selection in view when there are more backups than rows', async () => {

@@ -3,18 +3,11 @@ import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
-import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+import { re, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 
-async function withInspector(fn: (ui: Inspector) => Promise<void>) {
-  const ui = await openInspector([demo.set.dir]);
-  try {
-    await fn(ui);
-  } finally {
-    await ui.close();
-  }
-}
+const withInspector = (fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }) => withInspectorOn([demo.set.dir], fn, size);
 
 /** Moves the list's selection to the backup of this role. */
 async function select(ui: Inspector, role: DemoRole): Promise<string> {

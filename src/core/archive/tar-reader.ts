@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { readBackup } from './read-stream.js';
 import tar from 'tar-stream';
 import { decompress } from './decompress.js';
+import type { ArchiveTotals } from '../events/types.js';
 import type { ArchiveKind } from './detect.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo' | 'other';
@@ -32,16 +33,7 @@ export interface ReadFailure {
   stopped?: boolean;
 }
 
-export interface ReadSummary {
-  entries: number;
-  /** bytes of member content */
-  contentBytes: number;
-  compressedBytes: number;
-  uncompressedBytes: number;
-  /** the archive ended cleanly: end-of-archive marker and a complete compressed stream */
-  complete: boolean;
-  /** bytes after the end of the compressed stream (trailing garbage) */
-  trailingBytes: number;
+export interface ReadSummary extends ArchiveTotals {
   failure?: ReadFailure;
 }
 

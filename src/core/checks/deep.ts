@@ -1,16 +1,16 @@
+import { openArchive, stepsFor } from '../archive/open-archive.js';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { compressionOf, containerOf, readHead } from '../archive/detect.js';
 import { decompress } from '../archive/decompress.js';
 import { readBackup } from '../archive/read-stream.js';
 import { DumpTail } from '../archive/dump-check.js';
 import { DEFAULT_LIMITS, Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
 import { readTar, type EntryContent } from '../archive/tar-reader.js';
-import { AbortError, fsError } from '../errors.js';
+import { AbortError } from '../errors.js';
 import { eventChannel } from '../events/channel.js';
 import type { CheckEvent, CheckResult, Finding, SalvageReport, Status } from '../events/types.js';
-import { describeChange, identityOf, openBackup } from '../hash/file-identity.js';
+import { describeChange, identityOf } from '../hash/file-identity.js';
 import { ProgressMeter } from '../hash/progress.js';
 
 export interface DeepOptions {
@@ -38,22 +38,11 @@ async function* watching(content: EntryContent, tail: DumpTail): AsyncGenerator<
 export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGenerator<CheckEvent, CheckResult> {
   const started = performance.now();
   const findings: Finding[] = [];
-  const step = (id: string, title: string, state: 'running' | 'ok' | 'failed' | 'skipped', detail?: string): CheckEvent => ({ type: 'step', file, id, title, state, detail });
+  const step = stepsFor(file);
   yield { type: 'start', file, checks: ['deep'] };
-
-  let handle;
-  try {
-    handle = await openBackup(file);
-  } catch (err) {
-    throw fsError(err, file);
-  }
+  const { handle, before, compression, container, format, head } = await openArchive(file);
   let sandbox: string | undefined;
   try {
-    const before = identityOf(await handle.stat());
-    const head = await readHead(handle);
-    const compression = compressionOf(head);
-    const container = containerOf(head, basename(file));
-    const format = `${container}${compression === 'none' ? '' : `+${compression}`}`;
     yield step('open', `open (${format})`, 'ok', `${before.size} bytes`);
 
     let result: Partial<CheckResult>;

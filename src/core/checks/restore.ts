@@ -1,13 +1,13 @@
+import { openArchive, stepsFor } from '../archive/open-archive.js';
 import { lstat, mkdir, mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { compressionOf, containerOf, readHead } from '../archive/detect.js';
+import { join } from 'node:path';
 import { DEFAULT_LIMITS, Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
 import { readTar, type ArchiveEntry } from '../archive/tar-reader.js';
 import { AbortError, RestorableError, fsError } from '../errors.js';
 import { eventChannel } from '../events/channel.js';
 import type { CheckEvent, CheckResult, Finding, RestoreReport, Status } from '../events/types.js';
-import { describeChange, identityOf, openBackup } from '../hash/file-identity.js';
+import { describeChange, identityOf } from '../hash/file-identity.js';
 import { ProgressMeter } from '../hash/progress.js';
 
 export interface RestoreOptions {
@@ -39,20 +39,11 @@ async function neededBytes(handle: import('node:fs/promises').FileHandle, size: 
 export async function* restoreTest(file: string, opts: RestoreOptions = {}): AsyncGenerator<CheckEvent, CheckResult> {
   const started = performance.now();
   const findings: Finding[] = [];
-  const step = (id: string, title: string, state: 'running' | 'ok' | 'failed' | 'skipped', detail?: string): CheckEvent => ({ type: 'step', file, id, title, state, detail });
+  const step = stepsFor(file);
   yield { type: 'start', file, checks: ['restore'] };
-  let handle;
-  try {
-    handle = await openBackup(file);
-  } catch (err) {
-    throw fsError(err, file);
-  }
+  const { handle, before, compression, container } = await openArchive(file);
   let temp: string | undefined;
   try {
-    const before = identityOf(await handle.stat());
-    const head = await readHead(handle);
-    const compression = compressionOf(head);
-    const container = containerOf(head, basename(file));
     if (container !== 'tar') throw new RestorableError(`${file}: a restore test needs a tar archive (tar, tar.gz, tar.zst, tar.xz, tar.bz2); use \`restorable deep\` for dumps`);
 
     let target: string;

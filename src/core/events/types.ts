@@ -115,14 +115,21 @@ export function isCheckFailure(status: Status): boolean {
   return CHECK_FAILURES.includes(status);
 }
 
-export interface ArchiveReport {
-  format: string;
+/** What reading an archive to its end (or as far as it goes) found. */
+export interface ArchiveTotals {
   entries: number;
+  /** bytes of member content */
   contentBytes: number;
   compressedBytes: number;
   uncompressedBytes: number;
+  /** the archive ended cleanly: end-of-archive marker and a complete compressed stream */
   complete: boolean;
+  /** bytes after the end of the compressed stream (trailing garbage) */
   trailingBytes: number;
+}
+
+export interface ArchiveReport extends ArchiveTotals {
+  format: string;
   files?: number;
   directories?: number;
   links?: number;

@@ -1,0 +1,43 @@
+import type { FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { fsError } from '../errors.js';
+import type { CheckEvent } from '../events/types.js';
+import { identityOf, openBackup, type FileIdentity } from '../hash/file-identity.js';
+import { compressionOf, containerOf, readHead, type Compression, type Container } from './detect.js';
+
+export interface OpenArchive {
+  /** the one descriptor everything is read from */
+  handle: FileHandle;
+  before: FileIdentity;
+  compression: Compression;
+  container: Container;
+  /** "tar+gzip", "sql", … */
+  format: string;
+  /** the first bytes */
+  head: Uint8Array;
+}
+
+/** Opens a backup read-only, notes its identity and tells what it is, from its first bytes. */
+export async function openArchive(file: string): Promise<OpenArchive> {
+  let handle;
+  try {
+    handle = await openBackup(file);
+  } catch (err) {
+    throw fsError(err, file);
+  }
+  try {
+    const before = identityOf(await handle.stat());
+    const head = await readHead(handle);
+    const compression = compressionOf(head);
+    const container = containerOf(head, basename(file));
+    return { handle, before, compression, container, head, format: `${container}${compression === 'none' ? '' : `+${compression}`}` };
+  } catch (err) {
+    await handle.close();
+    throw fsError(err, file);
+  }
+}
+
+/** A maker of step events for one file. */
+export function stepsFor(file: string) {
+  return (id: string, title: string, state: 'running' | 'ok' | 'failed' | 'skipped', detail?: string): CheckEvent => ({ type: 'step', file, id, title, state, detail });
+}
