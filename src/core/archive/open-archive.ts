@@ -19,12 +19,7 @@ export interface OpenArchive {
 
 /** Opens a backup read-only, notes its identity and tells what it is, from its first bytes. */
 export async function openArchive(file: string): Promise<OpenArchive> {
-  let handle;
-  try {
-    handle = await openBackup(file);
-  } catch (err) {
-    throw fsError(err, file);
-  }
+  const handle = await openBackup(file);
   try {
     const before = identityOf(await handle.stat());
     const head = await readHead(handle);

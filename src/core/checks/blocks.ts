@@ -1,6 +1,5 @@
 import { eventChannel } from '../events/channel.js';
 import type { BadBlock, BlockState, CheckEvent, Region } from '../events/types.js';
-import { fsError } from '../errors.js';
 import { parallelBlockDigests, type BlockChunk } from '../hash/block-digests.js';
 import { openBackup } from '../hash/file-identity.js';
 import { sha256Hex } from '../hash/hasher.js';
@@ -113,12 +112,7 @@ function runsOf(states: Uint8Array, from: number, to: number): { index: number; 
 
 async function* reread(file: string, map: BlockMap, blocks: number[], firstRead: Map<number, string>, ctx: CheckContext): AsyncGenerator<CheckEvent, number[]> {
   const transient: number[] = [];
-  let handle;
-  try {
-    handle = await openBackup(file);
-  } catch (err) {
-    throw fsError(err, file);
-  }
+  const handle = await openBackup(file);
   try {
     const buf = Buffer.allocUnsafe(map.block_size);
     const total = blocks.reduce((sum, i) => sum + map.blocks[i]!.size, 0);

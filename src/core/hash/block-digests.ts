@@ -47,12 +47,7 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
   const chunks = Math.ceil(limit / chunkBytes);
   opts.signal?.throwIfAborted?.();
 
-  let handle;
-  try {
-    handle = await openBackup(path);
-  } catch (err) {
-    throw fsError(err, path);
-  }
+  const handle = await openBackup(path);
   try {
     const before = identityOf(await handle.stat());
     const covered = Math.min(limit, before.size);

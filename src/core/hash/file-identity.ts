@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs';
 import { constants, promises as fsp } from 'node:fs';
+import { fsError } from '../errors.js';
 
 /** What we remember of a file to notice that it changed while we read it. */
 export interface FileIdentity {
@@ -30,14 +31,21 @@ export function describeChange(before: FileIdentity, after: FileIdentity, bytesR
 /** O_NOATIME keeps verification from touching access times; only the owner may use it. */
 export const NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
 
-/** Opens a backup strictly read-only, without updating its access time when allowed. */
+/**
+ * Opens a backup strictly read-only, without updating its access time when
+ * allowed. A failure is an error that names the file ("…: permission denied").
+ */
 export async function openBackup(path: string): Promise<fsp.FileHandle> {
-  if (NOATIME) {
-    try {
-      return await fsp.open(path, constants.O_RDONLY | NOATIME);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  try {
+    if (NOATIME) {
+      try {
+        return await fsp.open(path, constants.O_RDONLY | NOATIME);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      }
     }
+    return await fsp.open(path, constants.O_RDONLY);
+  } catch (err) {
+    throw fsError(err, path);
   }
-  return fsp.open(path, constants.O_RDONLY);
 }
