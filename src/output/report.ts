@@ -61,7 +61,10 @@ export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean
   const joined = r.status === 'error' && r.findings[0]?.message.startsWith(`${r.file}: `);
   const lines = [`${color(`${statusGlyph(r.status)} ${word}`)} ${displayPath(r.file)}${joined ? `: ${head}` : `  ${p.dim(head)}`}`];
   const indent = '    ';
-  for (const region of r.regions ?? []) lines.push(`${indent}${regionLine(region)}`);
+  for (const region of r.regions ?? []) {
+    lines.push(`${indent}${regionLine(region)}`);
+    if (region.members?.length) lines.push(`${indent}  in ${region.members.slice(0, 5).join(', ')}${region.members.length > 5 ? `, and ${region.members.length - 5} more` : ''}`);
+  }
   if (r.salvage) {
     const s = r.salvage;
     lines.push(`${indent}salvage: reading stopped at byte ${s.compressedOffset} of the file (byte ${s.uncompressedOffset} uncompressed)${s.member ? `, inside ${s.member}` : ''}`);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RestorableError, describeFsError, isFsError } from '../errors.js';
-import type { CheckEvent, CheckKind, CheckResult, Finding, Status } from '../events/types.js';
+import type { CheckEvent, CheckKind, CheckResult, Finding, Region, Status } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
 import type { BlockMap } from '../manifest/model.js';
@@ -152,6 +152,7 @@ async function* locate(
     const what = r.kind === 'corrupt' ? `corrupt (${r.state})` : r.kind;
     findings.push({ severity: 'error', message: `${what} region: ${blocks}, bytes ${r.offset}-${r.offset + r.length - 1} (${r.length} bytes)`, offset: r.offset });
   }
+  await nameMembers(file, outcome.regions);
   const damaged = outcome.regions.length > 0;
   yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${plural(outcome.badBlockCount, 'bad block')} in ${plural(outcome.regions.length, 'region')}` : undefined };
   return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks } };
@@ -180,4 +181,26 @@ async function loadLocator(target: Target, findings: Finding[]): Promise<BlockMa
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** For an uncompressed tar, the members each damaged region falls in, from the headers. */
+async function nameMembers(file: string, regions: Region[]): Promise<void> {
+  if (regions.length === 0) return;
+  const { openBackup } = await import('../hash/file-identity.js');
+  const { readHead, compressionOf, containerOf } = await import('../archive/detect.js');
+  const handle = await openBackup(file).catch(() => undefined);
+  if (!handle) return;
+  try {
+    const head = await readHead(handle);
+    if (compressionOf(head) !== 'none' || containerOf(head, basename(file)) !== 'tar') return;
+    const { indexPlainTar, membersIn } = await import('../archive/tar-index.js');
+    const extents = await indexPlainTar(handle, (await handle.stat()).size);
+    for (const r of regions) {
+      if (r.kind === 'extra') continue;
+      const names = membersIn(extents, r.offset, r.length);
+      if (names.length > 0) r.members = names;
+    }
+  } finally {
+    await handle.close();
+  }
 }

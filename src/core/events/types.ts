@@ -56,6 +56,8 @@ export interface Region {
   length: number;
   /** for corrupt blocks: the same wrong bytes on a second read (confirmed) or not (transient) */
   state?: 'confirmed' | 'transient';
+  /** archive members the region falls in (an uncompressed tar) */
+  members?: string[];
 }
 
 export type BlockState = 'ok' | 'corrupt' | 'transient' | 'missing' | 'extra' | 'unreadable';

@@ -96,6 +96,8 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
   const offset = index * blockSize;
   const size = map ? Math.max(0, Math.min(blockSize, map.fileSize - offset)) : 0;
   const badBlock = bad.find((b) => b.index === index);
+  // The archive members the damaged region under the cursor falls in (known for uncompressed tars).
+  const membersHere = regions.find((r) => index >= r.firstBlock && index <= r.lastBlock)?.members ?? [];
   const state = map ? cellState(map.states, index, 1) : 'pending';
   const look = run?.result ? statusLook(run.result.status) : undefined;
   const p = run?.progress;
@@ -144,6 +146,11 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
           {badBlock && (
             <Text wrap="truncate" color={tint('red')}>
               actual   {badBlock.actual ?? missingNote(run?.result?.size, offset, size)}
+            </Text>
+          )}
+          {membersHere.length > 0 && (
+            <Text wrap="truncate">
+              in       {membersHere.join(', ')}
             </Text>
           )}
         </Box>
