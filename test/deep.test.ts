@@ -83,6 +83,21 @@ describe('deep check', () => {
     expect(result.findings[0].message).toMatch(/^gzip: .* at byte \d+ of the file$/);
   });
 
+  it('checks a pg_dump custom-format file with pg_restore --list, and says so when pg_restore is absent', async () => {
+    const dir = tempDir();
+    const broken = join(dir, 'db.dump');
+    writeFileSync(broken, Buffer.concat([Buffer.from('PGDMP'), Buffer.from([1, 14, 0]), Buffer.from('not a real table of contents')]));
+    const { run, result } = await deep(broken);
+    expect(run.code).toBe(1);
+    expect(result.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/^pg_restore --list: pg_restore: error: /m);
+    const without = await runCli(['deep', broken, '--json'], { env: { PATH: '/nonexistent' } });
+    expect(without.code).toBe(0);
+    expect(parseJsonOutput(without).results[0]!.findings.map((f: { message: string }) => f.message)).toContain('pg_restore is not installed: only the header was checked (Debian: apt-get install postgresql-client)');
+    const notDump = join(dir, 'other.dump');
+    writeFileSync(notDump, 'just text');
+    expect((await deep(notDump)).result.findings[0].message).toBe('not a pg_dump custom-format file (no PGDMP header)');
+  });
+
   it('gives a salvage report for the demo set\'s corrupted backup: the first damaged member and what is recoverable', async () => {
     const dir = join(tempDir(), 'demo');
     const set = JSON.parse((await runCli(['demo', dir, '--json'])).stdout) as { backups: { file: string; role: string }[] };

@@ -143,7 +143,16 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       const ok = Buffer.from(head.subarray(0, 5)).toString('latin1') === 'PGDMP';
       findings.push(ok ? { severity: 'info', message: 'pg_dump custom-format header is present' } : { severity: 'error', message: 'not a pg_dump custom-format file (no PGDMP header)' });
       yield step('read', 'pg_dump custom-format header', ok ? 'ok' : 'failed');
-      result = { archive: { format, entries: 1, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: ok, trailingBytes: 0 } };
+      let entries = 1;
+      if (ok) {
+        yield step('toc', 'pg_restore --list (the table of contents)', 'running');
+        const listed = await pgRestoreList(handle);
+        if (listed.missing) findings.push({ severity: 'info', message: 'pg_restore is not installed: only the header was checked (Debian: apt-get install postgresql-client)' });
+        else if (listed.error) findings.push({ severity: 'error', message: `pg_restore --list: ${listed.error}` });
+        else entries = listed.entries;
+        yield step('toc', 'pg_restore --list (the table of contents)', listed.missing ? 'skipped' : listed.error ? 'failed' : 'ok', listed.missing ? 'pg_restore not installed' : listed.error ? undefined : `${listed.entries} entries`);
+      }
+      result = { archive: { format, entries, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: ok && !findings.some((f) => f.severity === 'error'), trailingBytes: 0 } };
     } else {
       findings.push({ severity: 'error', message: 'not an archive or dump restorable can read (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom)' });
       result = {};
@@ -188,3 +197,23 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
   }
 }
 
+
+/** pg_restore's table of contents of a custom-format dump, fed from our descriptor. */
+async function pgRestoreList(handle: import('node:fs/promises').FileHandle): Promise<{ entries: number; error?: string; missing?: boolean }> {
+  const { execa } = await import('execa');
+  const child = execa('pg_restore', ['--list'], { stdin: 'pipe', reject: false });
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true));
+    child.once('error', () => resolve(false));
+  });
+  if (!spawned) {
+    const r = await child;
+    if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(r.message ?? ''))) return { entries: 0, missing: true };
+    return { entries: 0, error: String(r.message ?? 'could not run') };
+  }
+  child.stdin!.on('error', () => {});
+  readBackup(handle).pipe(child.stdin!);
+  const r = await child;
+  if (r.exitCode !== 0) return { entries: 0, error: String(r.stderr).trim().split('\n').pop() || `exit code ${r.exitCode}` };
+  return { entries: String(r.stdout).split('\n').filter((l) => l.trim() && !l.startsWith(';')).length };
+}
