@@ -12,6 +12,7 @@ interface ManifestFlags {
   blockSize?: number;
   sha256sum?: boolean;
   force?: boolean;
+  contents?: boolean;
   json?: boolean;
   threads?: number;
 }
@@ -25,6 +26,7 @@ export function registerManifest(program: Command): void {
     .option('--blocks', 'also write a block map NAME.blocks.json')
     .option('--block-size <size>', 'block size of the block map (implies --blocks)', sizeArg)
     .option('--sha256sum', 'also write NAME.sha256, which `sha256sum -c` accepts')
+    .option('--contents', 'also write NAME.contents.json: each member of a tar archive, its offset and sha256')
     .option('--force', 'replace manifests that already exist')
     .addOption(jsonOption())
     .addOption(threadsOption())
@@ -35,7 +37,7 @@ export function registerManifest(program: Command): void {
         const ctx = { pool: session.pool, signal: session.signal };
         const jobs = files.map((f) => resolve(f)).map((file) => ({
           file,
-          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force }),
+          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force, contents: flags.contents }),
         }));
         process.exitCode = await runJobs(jobs, flags);
       } finally {

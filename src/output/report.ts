@@ -63,7 +63,8 @@ export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean
   const indent = '    ';
   for (const region of r.regions ?? []) {
     lines.push(`${indent}${regionLine(region)}`);
-    if (region.members?.length) lines.push(`${indent}  in ${region.members.slice(0, 5).join(', ')}${region.members.length > 5 ? `, and ${region.members.length - 5} more` : ''}`);
+    if (region.affectedMembers) lines.push(`${indent}  spoils ${region.members?.[0]} and the ${region.affectedMembers - 1} members after it (compressed data cannot be read past damage)`);
+    else if (region.members?.length) lines.push(`${indent}  in ${region.members.slice(0, 5).join(', ')}${region.members.length > 5 ? `, and ${region.members.length - 5} more` : ''}`);
   }
   if (r.salvage) {
     const s = r.salvage;

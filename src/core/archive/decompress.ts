@@ -27,7 +27,7 @@ export interface Decompressor {
  * process with zlib; zstd, xz and bzip2 through the system's programs, fed
  * through a pipe. A missing program is a clear error naming it.
  */
-export async function decompress(input: Readable, compression: Compression, file: string): Promise<Decompressor> {
+export async function decompress(input: Readable, compression: Compression, file: string, opts: { chunkSize?: number } = {}): Promise<Decompressor> {
   let consumed = 0;
   // Counted only once the input is connected: a 'data' listener starts the flow.
   const count = () => input.on('data', (chunk: string | Buffer) => (consumed += chunk.length));
@@ -39,7 +39,7 @@ export async function decompress(input: Readable, compression: Compression, file
   }
   if (compression === 'gzip') {
     // Large output chunks: fewer, bigger pieces through the tar parser and to disk.
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    const gunzip = createGunzip({ chunkSize: opts.chunkSize ?? 256 * 1024 });
     let problem: string | undefined;
     gunzip.on('error', (err) => (problem = `gzip: ${err.message}`));
     input.pipe(gunzip);

@@ -20,6 +20,8 @@ export interface CreateOptions {
   sha256sum?: boolean;
   /** replace manifests that exist */
   force?: boolean;
+  /** also write NAME.contents.json, the content index of a tar archive */
+  contents?: boolean;
   now?: Date;
 }
 
@@ -28,13 +30,16 @@ export interface CreateResult extends CheckResult {
 }
 
 /** The files `createManifests` would write for `file`. */
-export function outputsFor(file: string, opts: Pick<CreateOptions, 'blockSize' | 'sha256sum'>): string[] {
+export function outputsFor(file: string, opts: Pick<CreateOptions, 'blockSize' | 'sha256sum' | 'contents'>): string[] {
   return [
     `${file}${JSON_MANIFEST_SUFFIX}`,
     ...(opts.blockSize ? [`${file}${BLOCK_MAP_SUFFIX}`] : []),
     ...(opts.sha256sum ? [`${file}.sha256`] : []),
+    ...(opts.contents ? [`${file}${CONTENTS_SUFFIX}`] : []),
   ];
 }
+
+export const CONTENTS_SUFFIX = '.contents.json';
 
 /**
  * Writes sidecar manifests for one backup from a single read of it: the JSON
@@ -94,6 +99,15 @@ export async function* createManifests(file: string, ctx: CheckContext, opts: Cr
     files.push([`${file}${BLOCK_MAP_SUFFIX}`, renderBlockMap(map)]);
   }
   if (opts.sha256sum) files.push([`${file}.sha256`, checksumLine(sha256, name)]);
+  if (opts.contents) {
+    yield { type: 'step', file, id: 'contents', title: 'content index (every member and its sha256)', state: 'running' };
+    const { buildContentIndex } = await import('../archive/contents.js');
+    const index = await buildContentIndex(file).catch((err: Error) => {
+      throw new RestorableError(err.message);
+    });
+    files.push([`${file}${CONTENTS_SUFFIX}`, `${JSON.stringify(index, null, 1)}\n`]);
+    yield { type: 'step', file, id: 'contents', title: 'content index (every member and its sha256)', state: 'ok', detail: `${index.members.length} members` };
+  }
   const written: string[] = [];
   for (const [path, text] of files) {
     await atomicWrite(path, text, { overwrite: opts.force });

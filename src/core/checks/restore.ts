@@ -1,5 +1,7 @@
 import { openArchive, stepsFor } from '../archive/open-archive.js';
-import { lstat, mkdir, mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
@@ -96,6 +98,25 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     }
     yield step('compare', 'compare the restored files with the archive listing', mismatches ? 'failed' : 'ok', `${box.stats.files} files`);
 
+    // With a content index (manifest --contents), every restored file's content is checked too.
+    const indexText = await readFile(`${file}.contents.json`, 'utf8').catch(() => undefined);
+    if (indexText && !summary.failure) {
+      yield step('digests', 'compare every file with the content index (sha256)', 'running');
+      const { parseContentIndex } = await import('../archive/contents-schema.js');
+      const index = parseContentIndex(`${file}.contents.json`, indexText);
+      let checked = 0;
+      for (const m of index.members) {
+        if (m.type !== 'file' || !m.sha256 || refused.has(m.path)) continue;
+        const got = await sha256OfFile(join(target, m.path)).catch(() => undefined);
+        checked++;
+        if (got !== m.sha256) {
+          mismatches++;
+          if (mismatches <= 20) findings.push({ severity: 'error', message: `${m.path}: ${got ? 'content differs from the content index' : 'missing after the restore'}`, member: m.path });
+        }
+      }
+      yield step('digests', 'compare every file with the content index (sha256)', mismatches ? 'failed' : 'ok', `${checked} files`);
+    }
+
     const after = identityOf(await handle.stat());
     const changed = describeChange(before, after, after.size, await stat(file).then(identityOf, () => undefined));
     if (changed) findings.push({ severity: 'error', message: `${file}: changed while it was read (${changed})` });
@@ -114,4 +135,10 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     if (temp) await rm(temp, { recursive: true, force: true }).catch(() => {});
     await handle.close();
   }
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -152,7 +152,7 @@ async function* locate(
     const what = r.kind === 'corrupt' ? `corrupt (${r.state})` : r.kind;
     findings.push({ severity: 'error', message: `${what} region: ${blocks}, bytes ${r.offset}-${r.offset + r.length - 1} (${r.length} bytes)`, offset: r.offset });
   }
-  await nameMembers(file, outcome.regions);
+  await nameMembers(file, outcome.regions).catch((err: Error) => findings.push({ severity: 'warning', message: `cannot name the damaged members: ${err.message}` }));
   const damaged = outcome.regions.length > 0;
   yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${plural(outcome.badBlockCount, 'bad block')} in ${plural(outcome.regions.length, 'region')}` : undefined };
   return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks } };
@@ -192,7 +192,8 @@ async function nameMembers(file: string, regions: Region[]): Promise<void> {
   if (!handle) return;
   try {
     const head = await readHead(handle);
-    if (compressionOf(head) !== 'none' || containerOf(head, basename(file)) !== 'tar') return;
+    if (containerOf(head, basename(file)) !== 'tar') return;
+    if (compressionOf(head) !== 'none') return nameCompressedMembers(file, regions);
     const { indexPlainTar, membersIn } = await import('../archive/tar-index.js');
     const extents = await indexPlainTar(handle, (await handle.stat()).size);
     for (const r of regions) {
@@ -202,5 +203,23 @@ async function nameMembers(file: string, regions: Region[]): Promise<void> {
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** A compressed tar's damage, named through its content index (`manifest --contents`), when there is one. */
+async function nameCompressedMembers(file: string, regions: Region[]): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(`${file}.contents.json`, 'utf8').catch(() => undefined);
+  if (!text) return;
+  const { parseContentIndex } = await import('../archive/contents-schema.js');
+  const index = parseContentIndex(`${file}.contents.json`, text);
+  const { membersAffected } = await import('../archive/contents.js');
+  for (const r of regions) {
+    if (r.kind === 'extra') continue;
+    const hit = membersAffected(index, r.offset);
+    if (hit.first) {
+      r.members = [hit.first];
+      r.affectedMembers = hit.count;
+    }
   }
 }

@@ -56,8 +56,10 @@ export interface Region {
   length: number;
   /** for corrupt blocks: the same wrong bytes on a second read (confirmed) or not (transient) */
   state?: 'confirmed' | 'transient';
-  /** archive members the region falls in (an uncompressed tar) */
+  /** archive members the region falls in (an uncompressed tar), or the first ones it spoils (a compressed one) */
   members?: string[];
+  /** compressed archives: how many members, from the first above, cannot be read past this damage */
+  affectedMembers?: number;
 }
 
 export type BlockState = 'ok' | 'corrupt' | 'transient' | 'missing' | 'extra' | 'unreadable';

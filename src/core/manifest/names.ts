@@ -35,9 +35,9 @@ export function isChecksumList(name: string): boolean {
   return LIST_NAME.test(name);
 }
 
-/** Our own temp files and dotfiles are never backups. */
+/** Our own temp files, dotfiles and content indexes are never backups. */
 function isHiddenOrTemp(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('.tmp') || name.endsWith('.part');
+  return name.startsWith('.') || name.endsWith('.tmp') || name.endsWith('.part') || name.endsWith('.contents.json');
 }
 
 export function isBackupName(name: string): boolean {

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ManifestError } from '../errors.js';
+import { fieldPath, parseJsonFile } from '../manifest/safe-json.js';
+import type { ContentIndex } from './contents.js';
+
+const count = z.number().int('expected a whole number').nonnegative('must not be negative');
+
+const schema = z.object({
+  file: z.string(),
+  format: z.string(),
+  file_size: count,
+  uncompressed_size: count,
+  created_at: z.string(),
+  members: z.array(
+    z.object({
+      path: z.string(),
+      type: z.string(),
+      size: count,
+      mode: count,
+      offset: count,
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hexadecimal digits (sha256)').optional(),
+    }),
+  ),
+  checkpoints: z.array(z.object({ compressed: count, uncompressed: count })).min(1, 'needs at least one checkpoint'),
+});
+
+/** Reads and validates NAME.contents.json; a malformed one is an error naming the file and field. */
+export function parseContentIndex(file: string, text: string): ContentIndex {
+  const parsed = schema.safeParse(parseJsonFile(file, text));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ManifestError(file, fieldPath(issue.path), issue.message);
+  }
+  return parsed.data;
+}
