@@ -50,9 +50,10 @@ describe('restorable verify on the demo set', () => {
       const region = corrupted.regions.find((r: any) => r.offset <= f.offset && f.offset + f.length <= r.offset + r.length);
       expect(region, `region covering ${f.offset}`).toBeDefined();
     }
+    // With the demo's content index, each region also names the first member it spoils.
     expect(corrupted.regions).toEqual([
-      { kind: 'corrupt', state: 'confirmed', firstBlock: 5, lastBlock: 5, offset: 5 * bs, length: bs },
-      { kind: 'corrupt', state: 'confirmed', firstBlock: 19, lastBlock: 20, offset: 19 * bs, length: 2 * bs },
+      { kind: 'corrupt', state: 'confirmed', firstBlock: 5, lastBlock: 5, offset: 5 * bs, length: bs, members: ['app/logs/access.log'], affectedMembers: 6 },
+      { kind: 'corrupt', state: 'confirmed', firstBlock: 19, lastBlock: 20, offset: 19 * bs, length: 2 * bs, members: ['app/uploads/photo-0002.jpg'], affectedMembers: 4 },
     ]);
 
     const truncated = result(byRole('truncated').file);

@@ -56,11 +56,11 @@ export async function writeDemoSet(dirInput: string, pool: WorkerPool, now = new
   const backups: DemoBackup[] = [];
   const sums: string[] = [];
 
-  const plan: { name: string; when: Date; role: DemoRole; sidecars: ('json' | 'legacy-json' | 'sha256' | 'b3' | 'sums' | 'blocks')[] }[] = [
-    { name: `app-${stamp(day(1))}.tar.gz`, when: day(1), role: 'healthy', sidecars: ['json', 'blocks', 'sha256'] },
+  const plan: { name: string; when: Date; role: DemoRole; sidecars: ('json' | 'legacy-json' | 'sha256' | 'b3' | 'sums' | 'blocks' | 'contents')[] }[] = [
+    { name: `app-${stamp(day(1))}.tar.gz`, when: day(1), role: 'healthy', sidecars: ['json', 'blocks', 'sha256', 'contents'] },
     { name: `db-${stamp(day(1))}.sql.gz`, when: day(1), role: 'dump', sidecars: ['sums', 'blocks'] },
-    { name: `app-${stamp(day(2))}.tar.gz`, when: day(2), role: 'corrupted', sidecars: ['json', 'blocks'] },
-    { name: `app-${stamp(day(3))}.tar.gz`, when: day(3), role: 'truncated', sidecars: ['json', 'blocks'] },
+    { name: `app-${stamp(day(2))}.tar.gz`, when: day(2), role: 'corrupted', sidecars: ['json', 'blocks', 'contents'] },
+    { name: `app-${stamp(day(3))}.tar.gz`, when: day(3), role: 'truncated', sidecars: ['json', 'blocks', 'contents'] },
     { name: `app-${stamp(day(4))}.tar.gz`, when: day(4), role: 'healthy', sidecars: ['legacy-json', 'b3', 'blocks'] },
     { name: `app-${stamp(day(5))}.tar.gz`, when: day(5), role: 'no-manifest', sidecars: [] },
   ];
@@ -84,6 +84,9 @@ export async function writeDemoSet(dirInput: string, pool: WorkerPool, now = new
           await atomicWrite(`${file}.b3`, checksumLine(digests.blake3!, item.name));
         } else if (kind === 'sums') {
           sums.push(checksumLine(digests.sha256!, item.name));
+        } else if (kind === 'contents') {
+          const { buildContentIndex } = await import('../archive/contents.js');
+          await atomicWrite(`${file}.contents.json`, `${JSON.stringify(await buildContentIndex(file), null, 1)}\n`);
         } else {
           const map = buildBlockMap(item.name, d.bytes, DEMO_BLOCK_SIZE, digests.sha256!, d.blockDigests ?? []);
           await atomicWrite(`${file}.blocks.json`, renderBlockMap(map));

@@ -97,7 +97,10 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
   const size = map ? Math.max(0, Math.min(blockSize, map.fileSize - offset)) : 0;
   const badBlock = bad.find((b) => b.index === index);
   // The archive members the damaged region under the cursor falls in (known for uncompressed tars).
-  const membersHere = regions.find((r) => index >= r.firstBlock && index <= r.lastBlock)?.members ?? [];
+  const regionHere = regions.find((r) => index >= r.firstBlock && index <= r.lastBlock);
+  const membersHere = regionHere?.affectedMembers
+    ? [`${regionHere.members?.[0]} and the ${regionHere.affectedMembers - 1} members after it (unreadable past the damage)`]
+    : (regionHere?.members ?? []);
   const state = map ? cellState(map.states, index, 1) : 'pending';
   const look = run?.result ? statusLook(run.result.status) : undefined;
   const p = run?.progress;
