@@ -99,7 +99,7 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
   // The archive members the damaged region under the cursor falls in (known for uncompressed tars).
   const regionHere = regions.find((r) => index >= r.firstBlock && index <= r.lastBlock);
   const membersHere = regionHere?.affectedMembers
-    ? [`${regionHere.members?.[0]} and the ${regionHere.affectedMembers - 1} members after it (unreadable past the damage)`]
+    ? [`${regionHere.members?.[0]} and the ${regionHere.affectedMembers - 1} members after it`]
     : (regionHere?.members ?? []);
   const state = map ? cellState(map.states, index, 1) : 'pending';
   const look = run?.result ? statusLook(run.result.status) : undefined;
@@ -153,7 +153,8 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
           )}
           {membersHere.length > 0 && (
             <Text wrap="truncate">
-              in       {membersHere.join(', ')}
+              {regionHere?.affectedMembers ? 'spoils   ' : 'in       '}
+              {membersHere.join(', ')}
             </Text>
           )}
         </Box>
