@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerRestoreTest } from './commands/restore-test.js';
+import { registerScan } from './commands/scan.js';
 import { registerVerify } from './commands/verify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,6 +33,7 @@ registerManifest(program);
 registerBlocks(program);
 registerDeep(program);
 registerRestoreTest(program);
+registerScan(program);
 registerDemo(program);
 program.addHelpText(
   'after',

@@ -30,12 +30,17 @@ export function problemResult(problem: DiscoveryProblem): CheckResult {
  * terminal) and printing each result as it completes. A job that fails to
  * run becomes an `error` result; the run goes on. Returns the exit code.
  */
-export async function runJobs(
-  jobs: Job[],
-  out: OutputOptions,
-  leading: CheckResult[] = [],
-  extra?: (results: CheckResult[]) => Record<string, unknown>,
-): Promise<number> {
+export interface RunHooks {
+  /** results to report before the jobs' (unreadable paths, malformed manifests) */
+  leading?: CheckResult[];
+  /** called with each job's result as it completes */
+  onResult?: (result: CheckResult) => void | Promise<void>;
+  /** checked before each job: true stops the run there (a time budget) */
+  stopWhen?: () => boolean;
+}
+
+export async function runJobs(jobs: Job[], out: OutputOptions, hooks: RunHooks = {}): Promise<number> {
+  const leading = hooks.leading ?? [];
   const p = paint(colorEnabled(process.stdout));
   const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
   const results: CheckResult[] = [];
@@ -48,6 +53,7 @@ export async function runJobs(
     print(r);
   }
   for (const job of jobs) {
+    if (hooks.stopWhen?.()) break;
     let result: CheckResult | undefined;
     try {
       for await (const event of job.run()) {
@@ -62,11 +68,12 @@ export async function runJobs(
     }
     if (result) {
       results.push(result);
+      await hooks.onResult?.(result);
       print(result);
     }
   }
   bar?.clear();
-  if (out.json) process.stdout.write(jsonReport(results, extra?.(results)));
+  if (out.json) process.stdout.write(jsonReport(results));
   else if (results.length > 1 || results.some((r) => r.status !== 'verified' && r.status !== 'manifest_created')) {
     process.stdout.write(renderSummary(results, p));
   }

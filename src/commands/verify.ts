@@ -25,7 +25,7 @@ export async function verifyPaths(paths: string[], flags: VerifyFlags): Promise<
       file: t.file,
       run: () => verifyTarget(t, ctx, { quick: flags.quick, blocks: flags.blocks, algorithms: flags.algo }),
     }));
-    return await runJobs(jobs, flags, problems.map(problemResult));
+    return await runJobs(jobs, flags, { leading: problems.map(problemResult) });
   } finally {
     await session.close();
   }

@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { CheckResult } from '../core/events/types.js';
+import { jsonOption, sizeArg } from './options.js';
+import { runJobs } from './runner.js';
+import { openSession } from './session.js';
+
+interface ScanFlags {
+  tier: string;
+  config?: string;
+  stateDir?: string;
+  createMissing?: boolean;
+  maxBytes?: number;
+  maxDuration?: number;
+  shard?: { index: number; count: number };
+  resultsFile?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** "1/4" → the first of four runners (1-based, as Kubernetes Indexed Jobs count from 0 + 1). */
+function shardArg(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new Error(`expected I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${value}"`);
+  return { index: index - 1, count };
+}
+
+/** "90s", "15m", "2h" → seconds. */
+function durationArg(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value.trim());
+  if (!m) throw new Error(`expected a duration such as 90s, 15m or 2h; got "${value}"`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan')
+    .description('run a verification tier over folders of backups, stalest first, and record the outcomes in the ledger')
+    .argument('<dir...>', 'folders of backups')
+    .option('--tier <name>', 'hourly (sizes of the newest 5), daily (hashes of the last 7 days), weekly (blocks of a 10% sample), monthly (restore of the oldest and newest), or one from --config', 'daily')
+    .option('--config <file>', 'tiers, patterns and the state folder, in JSON or YAML')
+    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .option('--create-missing', 'write a manifest for a backup that has none (trust on first use)')
+    .option('--max-bytes <size>', 'check at most this many bytes of backups this run', sizeArg)
+    .option('--max-duration <time>', 'start no new check after this long (e.g. 15m)', durationArg)
+    .option('--shard <i/n>', 'check only the I-th of N parts, for N runners in parallel', shardArg)
+    .option('--results-file', 'also write .integrity_results.json in each backup folder')
+    .option('-v, --verbose', 'show hints as well as problems')
+    .addOption(jsonOption())
+    .action(async (dirs: string[], flags: ScanFlags) => {
+      const { loadConfig } = await import('../core/schedule/config.js');
+      const { Ledger, acquireScanLock, defaultStateDir } = await import('../core/schedule/ledger.js');
+      const { listCandidates, selectForTier } = await import('../core/schedule/select.js');
+      const { runTierCheck } = await import('../core/schedule/run-check.js');
+      const config = await loadConfig(flags.config);
+      const tier = config.tiers[flags.tier];
+      if (!tier) throw new UsageError(`no tier "${flags.tier}" (known: ${Object.keys(config.tiers).join(', ')})`);
+      const stateDir = flags.stateDir ?? config.stateDir ?? defaultStateDir();
+      const ledger = await Ledger.open(stateDir);
+      const release = await acquireScanLock(stateDir);
+      const session = openSession({ warm: tier.check === 'blocks' ? Infinity : 1 });
+      try {
+        const { candidates, problems } = await listCandidates(dirs, config.patterns);
+        const chosen = selectForTier(candidates, tier, ledger, { maxBytes: flags.maxBytes, shard: flags.shard });
+        const bySize = new Map(candidates.map((c) => [c.file, c]));
+        const started = Date.now();
+        const done: CheckResult[] = [];
+        const ctx = { pool: session.pool, signal: session.signal };
+        const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing }) }));
+        process.exitCode = await runJobs(jobs, flags, {
+          leading: problems.map((p) => ({ file: p.file, status: 'error' as const, findings: [{ severity: 'error' as const, message: p.message }], manifests: [], checks: [], checkedAt: new Date().toISOString(), durationMs: 0 })),
+          stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
+          onResult: async (r) => {
+            const c = bySize.get(r.file);
+            ledger.record(r.file, tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
+            await ledger.save();
+            done.push(r);
+          },
+        });
+        if (flags.resultsFile) await writeResultsFiles(done);
+      } finally {
+        await session.close();
+        await release();
+      }
+    });
+}
+
+/** .integrity_results.json in each folder, in the layout existing scripts read. */
+async function writeResultsFiles(results: CheckResult[]): Promise<void> {
+  const { updateResultsFile } = await import('../core/manifest/results-file.js');
+  const { dirname } = await import('node:path');
+  const byFolder = new Map<string, CheckResult[]>();
+  for (const r of results) byFolder.set(dirname(r.file), [...(byFolder.get(dirname(r.file)) ?? []), r]);
+  for (const [folder, list] of byFolder) {
+    await updateResultsFile(
+      folder,
+      list.map((r) => ({
+        file: basename(r.file),
+        checked_at: r.checkedAt,
+        size: r.size ?? 0,
+        status: r.status,
+        hash: r.digests?.sha256?.actual,
+        expected_hash: r.digests?.sha256?.expected,
+        expected_size: r.expectedSize,
+      })),
+    );
+  }
+}

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ManifestError, fsError } from '../errors.js';
+import { fieldPath } from '../manifest/safe-json.js';
+
+/**
+ * The scan configuration (--config, JSON or YAML): which files are backups,
+ * and the tiers, each a policy over the checks. Every field has a default,
+ * so a scan runs without any file.
+ */
+
+export const DEFAULT_PATTERNS = ['*.tar.gz', '*.tgz', '*.tar', '*.tar.zst', '*.sql.gz', '*.sql', '*.dump'];
+
+const positive = z.number().positive('must be positive');
+const check = z.enum(['quick', 'hash', 'blocks', 'deep', 'restore']);
+
+const tierSchema = z
+  .object({
+    check,
+    /** the N newest backups */
+    newest: z.number().int('expected a whole number').positive('must be positive').optional(),
+    /** backups younger than this many days */
+    younger_than_days: positive.optional(),
+    /** a random sample of this fraction (0-1], stalest first */
+    sample: z.number().gt(0, 'must be more than 0').max(1, 'must be at most 1').optional(),
+    /** the oldest and the newest backup */
+    oldest_and_newest: z.boolean().optional(),
+  })
+  .strict();
+
+const configSchema = z
+  .object({
+    patterns: z.array(z.string().min(1, 'must not be empty')).min(1, 'needs at least one pattern').optional(),
+    tiers: z.record(tierSchema).optional(),
+    state_dir: z.string().optional(),
+  })
+  .passthrough();
+
+export type Tier = z.infer<typeof tierSchema>;
+export type CheckName = z.infer<typeof check>;
+
+export interface ScanConfig {
+  patterns: string[];
+  tiers: Record<string, Tier>;
+  stateDir?: string;
+  /** the whole document, for sections read elsewhere (alert channels) */
+  raw: Record<string, unknown>;
+}
+
+export const DEFAULT_TIERS: Record<string, Tier> = {
+  hourly: { check: 'quick', newest: 5 },
+  daily: { check: 'hash', younger_than_days: 7 },
+  weekly: { check: 'blocks', sample: 0.1 },
+  monthly: { check: 'restore', oldest_and_newest: true },
+};
+
+/** Reads and validates a config file; errors name the file and the field. */
+export async function loadConfig(path: string | undefined): Promise<ScanConfig> {
+  if (!path) return { patterns: DEFAULT_PATTERNS, tiers: DEFAULT_TIERS, raw: {} };
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw fsError(err, path);
+  }
+  let value: unknown;
+  try {
+    value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 50 });
+  } catch (err) {
+    throw new ManifestError(path, undefined, `not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = configSchema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ManifestError(path, fieldPath(issue.path), issue.message);
+  }
+  const c = parsed.data;
+  return { patterns: c.patterns ?? DEFAULT_PATTERNS, tiers: { ...DEFAULT_TIERS, ...(c.tiers ?? {}) }, stateDir: c.state_dir, raw: c as Record<string, unknown> };
+}
+
+/** Shell-style patterns (`*`, `?`) to one test of a file name. */
+export function matcher(patterns: string[]): (name: string) => boolean {
+  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i'));
+  return (name) => res.some((re) => re.test(name));
+}

@@ -1,0 +1,114 @@
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ManifestError, RestorableError, fsError, isFsError } from '../errors.js';
+import type { Status } from '../events/types.js';
+import { atomicWrite } from '../manifest/atomic-write.js';
+import { fieldPath, parseJsonFile } from '../manifest/safe-json.js';
+
+/**
+ * The verification ledger: for every backup and check, when it was last
+ * verified and what came out. Scans pick the stalest first, so repeated
+ * budgeted runs cover everything. It lives in a state folder of its own,
+ * never inside the (possibly read-only) backup folders.
+ */
+
+export function defaultStateDir(): string {
+  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'restorable');
+}
+
+const record = z.object({
+  at: z.string(),
+  status: z.string(),
+  size: z.number().nonnegative(),
+  mtime_ms: z.number(),
+  detail: z.string().optional(),
+});
+const ledgerSchema = z.object({ version: z.literal(1), backups: z.record(z.record(record)) });
+
+export type LedgerRecord = z.infer<typeof record>;
+
+export class Ledger {
+  private constructor(
+    readonly file: string,
+    private readonly data: z.infer<typeof ledgerSchema>,
+  ) {}
+
+  static async open(stateDir: string): Promise<Ledger> {
+    const file = join(stateDir, 'ledger.json');
+    try {
+      await mkdir(stateDir, { recursive: true });
+    } catch (err) {
+      throw fsError(err, stateDir);
+    }
+    let text: string | undefined;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (!isFsError(err, 'ENOENT')) throw fsError(err, file);
+    }
+    if (text === undefined) return new Ledger(file, { version: 1, backups: {} });
+    const parsed = ledgerSchema.safeParse(parseJsonFile(file, text));
+    if (!parsed.success) throw new ManifestError(file, fieldPath(parsed.error.issues[0]!.path), parsed.error.issues[0]!.message);
+    return new Ledger(file, parsed.data);
+  }
+
+  get(file: string, check: string): LedgerRecord | undefined {
+    return this.data.backups[file]?.[check];
+  }
+
+  /** The latest record of any check for a backup. */
+  latest(file: string): (LedgerRecord & { check: string }) | undefined {
+    const all = Object.entries(this.data.backups[file] ?? {}).map(([check, r]) => ({ ...r, check }));
+    return all.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+  }
+
+  record(file: string, check: string, r: { status: Status | string; size: number; mtimeMs: number; detail?: string; at?: Date }): void {
+    (this.data.backups[file] ??= {})[check] = { at: (r.at ?? new Date()).toISOString(), status: r.status, size: r.size, mtime_ms: r.mtimeMs, detail: r.detail };
+  }
+
+  /** When a check last ran on a backup (0 if never): the scan's staleness order. */
+  lastVerified(file: string, check: string): number {
+    const r = this.get(file, check);
+    return r ? Date.parse(r.at) : 0;
+  }
+
+  all(): [string, Record<string, LedgerRecord>][] {
+    return Object.entries(this.data.backups);
+  }
+
+  async save(): Promise<void> {
+    await atomicWrite(this.file, `${JSON.stringify(this.data, null, 1)}\n`, { overwrite: true });
+  }
+}
+
+/**
+ * One scan at a time per state folder: a lock file holding our pid. A lock
+ * left by a process that no longer exists is taken over.
+ */
+export async function acquireScanLock(stateDir: string): Promise<() => Promise<void>> {
+  const path = join(stateDir, 'scan.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const h = await open(path, 'wx');
+      await h.writeFile(String(process.pid));
+      await h.close();
+      return async () => void (await unlink(path).catch(() => {}));
+    } catch (err) {
+      if (!isFsError(err, 'EEXIST')) throw fsError(err, path);
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      let alive = false;
+      try {
+        if (pid > 0) process.kill(pid, 0);
+        alive = pid > 0;
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new RestorableError(`${path}: another scan is running (pid ${pid}); not starting a second one`);
+      await unlink(path).catch(() => {});
+    }
+  }
+  throw new RestorableError(`${path}: could not take the scan lock`);
+}

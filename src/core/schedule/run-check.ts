@@ -1,0 +1,28 @@
+import { DEFAULT_BLOCK_SIZE, createManifests } from '../checks/create.js';
+import type { CheckContext } from '../checks/context.js';
+import { verifyTarget } from '../checks/verify.js';
+import type { CheckEvent, CheckResult } from '../events/types.js';
+import { discover } from '../manifest/discover.js';
+import type { CheckName } from './config.js';
+
+/**
+ * One tier check of one backup, as an event stream. With `createMissing`, a
+ * backup that has no manifest gets one (trust on first use, reported as
+ * manifest_created); without it, it is reported as having none.
+ */
+export async function* runTierCheck(file: string, check: CheckName, ctx: CheckContext, opts: { createMissing?: boolean } = {}): AsyncGenerator<CheckEvent, CheckResult> {
+  if (check === 'deep') {
+    const { deepCheck } = await import('../checks/deep.js');
+    return yield* deepCheck(file, { signal: ctx.signal });
+  }
+  if (check === 'restore') {
+    const { restoreTest } = await import('../checks/restore.js');
+    return yield* restoreTest(file, { signal: ctx.signal });
+  }
+  const { targets } = await discover([file]);
+  const target = targets.find((t) => t.file === file) ?? { file, expectations: [], locators: [] };
+  if (target.expectations.length === 0 && opts.createMissing) {
+    return yield* createManifests(file, ctx, { algorithms: ['sha256'], blockSize: DEFAULT_BLOCK_SIZE });
+  }
+  return yield* verifyTarget(target, ctx, { quick: check === 'quick', blocks: check === 'blocks' });
+}
