@@ -91,6 +91,21 @@ describe('restorable scan', () => {
   });
 });
 
+describe('the ledger in the inspector', () => {
+  it('the backup list shows the last outcome a scan recorded', async () => {
+    const dir = await folder(2);
+    writeFileSync(join(dir, 'srv-01.tar.gz'), bytes('changed', 10_001));
+    const state = tempDir();
+    const env = { XDG_STATE_HOME: state };
+    const before = await runCli([dir], { env });
+    expect(before.stdout).toMatch(/· unverified +srv-00\.tar\.gz/);
+    expect((await runCli(['scan', dir, '--tier', 'daily'], { env })).code).toBe(1);
+    const after = await runCli([dir], { env });
+    expect(after.stdout).toMatch(/✓ verified \(\d+s ago\) +srv-00\.tar\.gz/);
+    expect(after.stdout).toMatch(/✗ hash mismatch \(\d+s ago\) +srv-01\.tar\.gz/);
+  });
+});
+
 function writeConfig(): string {
   const file = join(tempDir(), 'all.json');
   writeFileSync(file, JSON.stringify({ tiers: { weekly: { check: 'quick' } } }));

@@ -55,7 +55,10 @@ const STAT_BATCH = 64;
  * is read when a backup is opened or verified), so thousands of backups
  * list in well under a second.
  */
-export async function scanFolders(dirs: string[]): Promise<Inventory> {
+export async function scanFolders(dirs: string[], opts: { stateDir?: string } = {}): Promise<Inventory> {
+  // The scan ledger's outcomes, when there is one: the newest of it and the results file wins.
+  const { Ledger, defaultStateDir } = await import('../schedule/ledger.js');
+  const ledger = await Ledger.open(opts.stateDir ?? defaultStateDir(), { create: false }).catch(() => undefined);
   const folders = dirs.map((d) => resolve(d));
   const backups: BackupEntry[] = [];
   const problems: DiscoveryProblem[] = [];
@@ -87,7 +90,12 @@ export async function scanFolders(dirs: string[]): Promise<Inventory> {
         if (!s?.isFile()) return;
         const manifests = new Set(sidecarNames(name).filter((n) => present.has(n)).map(sidecarLabel));
         for (const label of inLists.get(name) ?? []) manifests.add(label);
-        const last = lastByName.get(name);
+        const fromFile = lastByName.get(name);
+        const fromLedger = ledger?.latest(join(folder, name));
+        const last =
+          fromLedger && (!fromFile || Date.parse(fromLedger.at) > Date.parse(fromFile.checked_at))
+            ? { status: fromLedger.status, checked_at: fromLedger.at }
+            : fromFile;
         backups.push({
           file: join(folder, name),
           name,

@@ -36,12 +36,15 @@ export class Ledger {
     private readonly data: z.infer<typeof ledgerSchema>,
   ) {}
 
-  static async open(stateDir: string): Promise<Ledger> {
+  /** `create`: make the state folder if it is missing (a scan); readers leave it alone. */
+  static async open(stateDir: string, opts: { create?: boolean } = { create: true }): Promise<Ledger> {
     const file = join(stateDir, 'ledger.json');
-    try {
-      await mkdir(stateDir, { recursive: true });
-    } catch (err) {
-      throw fsError(err, stateDir);
+    if (opts.create) {
+      try {
+        await mkdir(stateDir, { recursive: true });
+      } catch (err) {
+        throw fsError(err, stateDir);
+      }
     }
     let text: string | undefined;
     try {
