@@ -15,6 +15,8 @@ interface ScanFlags {
   maxDuration?: number;
   shard?: { index: number; count: number };
   resultsFile?: boolean;
+  metricsFile?: string;
+  pushgateway?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -48,6 +50,8 @@ export function registerScan(program: Command): void {
     .option('--max-duration <time>', 'start no new check after this long (e.g. 15m)', durationArg)
     .option('--shard <i/n>', 'check only the I-th of N parts, for N runners in parallel', shardArg)
     .option('--results-file', 'also write .integrity_results.json in each backup folder')
+    .option('--metrics-file <path>', 'write Prometheus metrics for node_exporter\'s textfile collector (atomically)')
+    .option('--pushgateway <url>', 'push Prometheus metrics to a Pushgateway')
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption())
     .action(async (dirs: string[], flags: ScanFlags) => {
@@ -81,6 +85,12 @@ export function registerScan(program: Command): void {
           },
         });
         if (flags.resultsFile) await writeResultsFiles(done);
+        if (flags.metricsFile || flags.pushgateway) {
+          const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
+          const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });
+          if (flags.metricsFile) await writeMetricsFile(flags.metricsFile, registry);
+          if (flags.pushgateway) await pushMetrics(flags.pushgateway, registry, flags.tier);
+        }
       } finally {
         await session.close();
         await release();

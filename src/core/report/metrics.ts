@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
+import { RestorableError } from '../errors.js';
+import { isCheckFailure, isIntegrityFailure, type CheckResult } from '../events/types.js';
+import { atomicWrite } from '../manifest/atomic-write.js';
+import type { Ledger } from '../schedule/ledger.js';
+import type { Candidate } from '../schedule/select.js';
+
+/**
+ * Prometheus metrics of a scan. Counters are kept across runs in the state
+ * folder (metrics-totals.json), so they only ever grow and rate() over them
+ * means something even when each run writes a fresh textfile.
+ */
+
+interface Totals {
+  checks: Record<string, number>; // "check|status" → count
+  failed: Record<string, number>; // check → count
+  bytes: Record<string, number>; // check → bytes
+}
+
+async function loadTotals(stateDir: string): Promise<Totals> {
+  const text = await readFile(join(stateDir, 'metrics-totals.json'), 'utf8').catch(() => undefined);
+  const empty: Totals = { checks: {}, failed: {}, bytes: {} };
+  if (!text) return empty;
+  try {
+    const t = JSON.parse(text) as Totals;
+    return { checks: t.checks ?? {}, failed: t.failed ?? {}, bytes: t.bytes ?? {} };
+  } catch {
+    return empty; // a damaged totals file restarts the counters, which Prometheus handles as a reset
+  }
+}
+
+export interface ScanMetricsInput {
+  stateDir: string;
+  tier: string;
+  check: string;
+  results: CheckResult[];
+  candidates: Candidate[];
+  ledger: Ledger;
+  durationSeconds: number;
+  now?: number;
+  /** the window of the coverage ratio, in days */
+  windowDays?: number;
+}
+
+export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
+  const now = input.now ?? Date.now();
+  const windowDays = input.windowDays ?? 7;
+  const totals = await loadTotals(input.stateDir);
+  for (const r of input.results) {
+    const key = `${input.check}|${r.status}`;
+    totals.checks[key] = (totals.checks[key] ?? 0) + 1;
+    if (isIntegrityFailure(r.status) || isCheckFailure(r.status)) totals.failed[input.check] = (totals.failed[input.check] ?? 0) + 1;
+    totals.bytes[input.check] = (totals.bytes[input.check] ?? 0) + (r.size ?? 0);
+  }
+  await atomicWrite(join(input.stateDir, 'metrics-totals.json'), `${JSON.stringify(totals)}\n`, { overwrite: true });
+
+  const registry = new Registry();
+  const checks = new Counter({ name: 'restorable_checks_total', help: 'Checks run, by kind of check and outcome.', labelNames: ['check', 'status'], registers: [registry] });
+  for (const [key, n] of Object.entries(totals.checks)) {
+    const [check, status] = key.split('|');
+    checks.inc({ check, status }, n);
+  }
+  const failed = new Counter({ name: 'restorable_checks_failed_total', help: 'Checks that found a problem or could not check.', labelNames: ['check'], registers: [registry] });
+  for (const [check, n] of Object.entries(totals.failed)) failed.inc({ check }, n);
+  const bytes = new Counter({ name: 'restorable_verified_bytes_total', help: 'Bytes of backups checked.', labelNames: ['check'], registers: [registry] });
+  for (const [check, n] of Object.entries(totals.bytes)) bytes.inc({ check }, n);
+
+  new Gauge({ name: 'restorable_scan_duration_seconds', help: 'How long the last scan of this tier took.', labelNames: ['tier'], registers: [registry] }).set({ tier: input.tier }, input.durationSeconds);
+  new Gauge({ name: 'restorable_last_scan_timestamp_seconds', help: 'When a scan of this tier last ended (Unix time).', labelNames: ['tier'], registers: [registry] }).set({ tier: input.tier }, now / 1000);
+
+  const lastVerified = new Gauge({ name: 'restorable_last_verification_timestamp_seconds', help: 'When each backup was last checked by any check (Unix time).', labelNames: ['backup'], registers: [registry] });
+  let oldestUnverified = 0;
+  let covered = 0;
+  let failing = 0;
+  for (const c of input.candidates) {
+    const latest = input.ledger.latest(c.file);
+    const at = latest ? Date.parse(latest.at) : 0;
+    if (at) lastVerified.set({ backup: c.file }, at / 1000);
+    oldestUnverified = Math.max(oldestUnverified, (now - (at || c.mtimeMs)) / 1000);
+    if (at && now - at <= windowDays * 86_400_000) covered++;
+    if (latest && isIntegrityFailure(latest.status as CheckResult['status'])) failing++;
+  }
+  new Gauge({ name: 'restorable_oldest_unverified_seconds', help: 'Seconds since the least recently checked backup was checked (or written, if never checked).', registers: [registry] }).set(oldestUnverified);
+  new Gauge({ name: 'restorable_coverage_ratio', help: 'Fraction of backups checked within the window.', labelNames: ['window'], registers: [registry] }).set({ window: `${windowDays}d` }, input.candidates.length ? covered / input.candidates.length : 1);
+  new Gauge({ name: 'restorable_backups_failing', help: 'Backups whose latest check found an integrity problem.', registers: [registry] }).set(failing);
+  new Gauge({ name: 'restorable_backups', help: 'Backups found by the scan patterns.', registers: [registry] }).set(input.candidates.length);
+  return registry;
+}
+
+/** For node_exporter's textfile collector: written atomically, so it never reads half a file. */
+export async function writeMetricsFile(path: string, registry: Registry): Promise<void> {
+  await atomicWrite(path, await registry.metrics(), { overwrite: true });
+}
+
+/** Pushes to a Pushgateway (job "restorable", grouped by tier). */
+export async function pushMetrics(url: string, registry: Registry, tier: string): Promise<void> {
+  const gateway = new Pushgateway(url, { timeout: 10_000 }, registry);
+  try {
+    await gateway.pushAdd({ jobName: 'restorable', groupings: { tier } });
+  } catch (err) {
+    throw new RestorableError(`pushgateway ${redactUrl(url)}: ${(err as Error).message}`);
+  }
+}
+
+/** A URL without its user name and password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}

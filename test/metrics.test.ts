@@ -1,0 +1,79 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/run-cli.js';
+import { tempDir } from './helpers/fixtures.js';
+
+const RULES = fileURLToPath(new URL('../deploy/prometheus-rules.yaml', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+let demo: string;
+beforeAll(async () => {
+  demo = join(tempDir(), 'demo');
+  expect((await runCli(['demo', demo, '--no-open'])).code).toBe(0);
+}, 60_000);
+
+const value = (text: string, metric: string) => Number(new RegExp(`^${metric.replace(/[{}"=]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
+
+describe('Prometheus metrics', () => {
+  it('writes a textfile that promtool accepts, with failures counted and counters that keep growing', async () => {
+    const state = tempDir();
+    const prom = join(state, 'restorable.prom');
+    expect((await runCli(['scan', demo, '--tier', 'daily', '--state-dir', state, '--metrics-file', prom])).code).toBe(1);
+    execFileSync('promtool', ['check', 'metrics'], { input: readFileSync(prom) }); // throws on any problem
+    const first = readFileSync(prom, 'utf8');
+    expect(value(first, 'restorable_backups_failing')).toBe(2); // the corrupted and the truncated
+    expect(value(first, 'restorable_backups')).toBe(6);
+    expect(value(first, 'restorable_checks_total{check="hash",status="verified"}')).toBe(3);
+    expect(value(first, 'restorable_coverage_ratio{window="7d"}')).toBe(1);
+    await runCli(['scan', demo, '--tier', 'daily', '--state-dir', state, '--metrics-file', prom]);
+    expect(value(readFileSync(prom, 'utf8'), 'restorable_checks_total{check="hash",status="verified"}')).toBe(6);
+  });
+
+  it('ships alerting rules that promtool accepts', () => {
+    expect(execFileSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' })).toContain('SUCCESS: 3 rules found');
+  });
+
+  describe('with a real Pushgateway on loopback', () => {
+    let gateway: ChildProcess;
+    let url: string;
+    beforeAll(async () => {
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      gateway = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+      for (let i = 0; i < 100; i++) {
+        if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('prometheus-pushgateway did not start');
+    }, 20_000);
+    afterAll(() => void gateway?.kill());
+
+    it('pushes the metrics, grouped by job and tier', async () => {
+      const run = await runCli(['scan', demo, '--tier', 'hourly', '--state-dir', tempDir(), '--pushgateway', url]);
+      expect(run.stderr).toBe('');
+      const scraped = await (await fetch(`${url}/metrics`)).text();
+      expect(scraped).toMatch(/^restorable_backups_failing\{.*job="restorable".*tier="hourly".*\} \d+$/m);
+      expect(scraped).toMatch(/^restorable_last_scan_timestamp_seconds\{.*tier="hourly".*\} \S+$/m);
+    });
+
+    it('a Pushgateway that is down is a clear error naming it, without its password', async () => {
+      const port = await freePort();
+      const run = await runCli(['scan', demo, '--tier', 'hourly', '--state-dir', tempDir(), '--pushgateway', `http://user:secret@127.0.0.1:${port}`]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`pushgateway http://***@127.0.0.1:${port}/`);
+      expect(run.stderr + run.stdout).not.toContain('secret');
+    });
+  });
+});
