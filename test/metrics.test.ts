@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,9 +22,11 @@ function freePort(): Promise<number> {
 
 let demo: string;
 beforeAll(async () => {
-  demo = join(tempDir(), 'demo');
+  // Not tempDir(): that one is removed after each test, and this set serves them all.
+  demo = join(mkdtempSync(join(tmpdir(), 'restorable-demo-')), 'demo');
   expect((await runCli(['demo', demo, '--no-open'])).code).toBe(0);
 }, 60_000);
+afterAll(() => rmSync(join(demo, '..'), { recursive: true, force: true }));
 
 const value = (text: string, metric: string) => Number(new RegExp(`^${metric.replace(/[{}"=]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
 
@@ -61,8 +65,9 @@ describe('Prometheus metrics', () => {
     afterAll(() => void gateway?.kill());
 
     it('pushes the metrics, grouped by job and tier', async () => {
-      const run = await runCli(['scan', demo, '--tier', 'hourly', '--state-dir', tempDir(), '--pushgateway', url]);
+      const run = await runCli(['scan', demo, '--tier', 'hourly', '--state-dir', tempDir(), '--pushgateway', url, '--json']);
       expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout).results).toHaveLength(5); // the newest five, checked
       const scraped = await (await fetch(`${url}/metrics`)).text();
       expect(scraped).toMatch(/^restorable_backups_failing\{.*job="restorable".*tier="hourly".*\} \d+$/m);
       expect(scraped).toMatch(/^restorable_last_scan_timestamp_seconds\{.*tier="hourly".*\} \S+$/m);

@@ -17,6 +17,9 @@ interface ScanFlags {
   resultsFile?: boolean;
   metricsFile?: string;
   pushgateway?: string;
+  webhook?: string;
+  pagerdutyKey?: string;
+  pagerdutyUrl?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -52,6 +55,9 @@ export function registerScan(program: Command): void {
     .option('--results-file', 'also write .integrity_results.json in each backup folder')
     .option('--metrics-file <path>', 'write Prometheus metrics for node_exporter\'s textfile collector (atomically)')
     .option('--pushgateway <url>', 'push Prometheus metrics to a Pushgateway')
+    .option('--webhook <url>', 'alert a Slack-compatible webhook when a backup starts or stops failing (or RESTORABLE_WEBHOOK_URL)')
+    .option('--pagerduty-key <key>', 'alert PagerDuty (Events API v2) on a change of state (or RESTORABLE_PAGERDUTY_KEY)')
+    .option('--pagerduty-url <url>', 'another Events API endpoint')
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption())
     .action(async (dirs: string[], flags: ScanFlags) => {
@@ -85,6 +91,17 @@ export function registerScan(program: Command): void {
           },
         });
         if (flags.resultsFile) await writeResultsFiles(done);
+        const alerts = (config.raw.alerts ?? {}) as { webhook?: string; pagerduty_key?: string; pagerduty_url?: string };
+        const channels = {
+          webhook: flags.webhook ?? process.env.RESTORABLE_WEBHOOK_URL ?? alerts.webhook,
+          pagerdutyKey: flags.pagerdutyKey ?? process.env.RESTORABLE_PAGERDUTY_KEY ?? alerts.pagerduty_key,
+          pagerdutyUrl: flags.pagerdutyUrl ?? alerts.pagerduty_url,
+        };
+        const { sendAlerts, stateChanges } = await import('../core/report/alerts.js');
+        const events = await stateChanges(stateDir, tier.check, done);
+        if (channels.webhook || channels.pagerdutyKey) {
+          for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${problem}\n`);
+        }
         if (flags.metricsFile || flags.pushgateway) {
           const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
           const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });

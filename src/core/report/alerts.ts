@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { isIntegrityFailure, type CheckResult } from '../events/types.js';
+import { atomicWrite } from '../manifest/atomic-write.js';
+import { regionLine } from '../../output/report.js';
+import { redactUrl } from './metrics.js';
+
+/**
+ * Alerts on a change of state, not on every run: a backup that starts
+ * failing triggers, one that passes again resolves. The state lives in the
+ * state folder (alerts.json). A channel that fails is retried with backoff
+ * and reported; it never stops the scan. Secrets never reach the output.
+ */
+
+export interface AlertChannels {
+  webhook?: string;
+  pagerdutyKey?: string;
+  pagerdutyUrl?: string;
+}
+
+export interface AlertEvent {
+  action: 'trigger' | 'resolve';
+  backup: string;
+  check: string;
+  status: string;
+  /** what failed and where: regions, members, first findings */
+  details: string[];
+}
+
+/** What the alert says: the backup, the check, what failed and where. */
+export function describeFailure(r: CheckResult): string[] {
+  const lines = (r.regions ?? []).slice(0, 5).map((x) => `${regionLine(x, true)}${x.members?.length ? ` in ${x.members[0]}` : ''}`);
+  if (r.salvage) lines.push(`reading stops at byte ${r.salvage.compressedOffset}${r.salvage.member ? ` in ${r.salvage.member}` : ''}; ${r.salvage.recoverableMembers} members recoverable`);
+  for (const f of r.findings.filter((x) => x.severity === 'error').slice(0, 3)) lines.push(f.message);
+  return lines;
+}
+
+/** Compares this run's results with the last known state: the alerts to send. */
+export async function stateChanges(stateDir: string, check: string, results: CheckResult[]): Promise<AlertEvent[]> {
+  const file = join(stateDir, 'alerts.json');
+  const state = JSON.parse((await readFile(file, 'utf8').catch(() => '{}')) || '{}') as Record<string, boolean>;
+  const events: AlertEvent[] = [];
+  for (const r of results) {
+    const failing = isIntegrityFailure(r.status);
+    const was = state[r.file] === true;
+    if (failing && !was) events.push({ action: 'trigger', backup: r.file, check, status: r.status, details: describeFailure(r) });
+    if (!failing && was && r.status === 'verified') events.push({ action: 'resolve', backup: r.file, check, status: r.status, details: [] });
+    if (failing) state[r.file] = true;
+    else if (r.status === 'verified') delete state[r.file];
+  }
+  await atomicWrite(file, `${JSON.stringify(state, null, 1)}\n`, { overwrite: true });
+  return events;
+}
+
+async function post(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+}
+
+/** Tries `send` up to 3 times, waiting 0.5 s then 1 s between tries. */
+async function withRetries(send: () => Promise<void>, tries = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (attempt >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+function slackBody(e: AlertEvent): unknown {
+  const title = e.action === 'trigger' ? `✗ backup ${basename(e.backup)} failed its ${e.check} check: ${e.status.replace(/_/g, ' ')}` : `✓ backup ${basename(e.backup)} passes its ${e.check} check again`;
+  return { text: [title, e.backup, ...e.details.map((d) => `• ${d}`)].join('\n') };
+}
+
+function pagerdutyBody(key: string, e: AlertEvent): unknown {
+  return {
+    routing_key: key,
+    event_action: e.action,
+    dedup_key: `restorable:${e.backup}`,
+    ...(e.action === 'trigger'
+      ? { payload: { summary: `Backup ${basename(e.backup)} failed its ${e.check} check (${e.status})`, source: e.backup, severity: 'critical', custom_details: { backup: e.backup, check: e.check, status: e.status, details: e.details } } }
+      : {}),
+  };
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/** Sends every event on every configured channel; returns one line per channel that failed. */
+export async function sendAlerts(events: AlertEvent[], channels: AlertChannels): Promise<string[]> {
+  const problems: string[] = [];
+  for (const e of events) {
+    if (channels.webhook) {
+      const url = channels.webhook;
+      // A webhook's path is its secret: name only where it goes.
+      await withRetries(() => post(url, slackBody(e))).catch((err: Error) => problems.push(`webhook ${originOf(url)}/…: ${err.message}`));
+    }
+    if (channels.pagerdutyKey) {
+      const url = channels.pagerdutyUrl ?? 'https://events.pagerduty.com/v2/enqueue';
+      const key = channels.pagerdutyKey;
+      await withRetries(() => post(url, pagerdutyBody(key, e))).catch((err: Error) => problems.push(`PagerDuty ${redactUrl(url)}: ${err.message}`));
+    }
+  }
+  return problems;
+}

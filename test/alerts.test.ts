@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/run-cli.js';
+import { tempDir } from './helpers/fixtures.js';
+
+/** A real HTTP receiver on loopback, recording what it is sent; `failFirst` answers 503 that many times. */
+function receiver(failFirst = 0) {
+  const got: { path: string; body: any }[] = [];
+  let failures = failFirst;
+  const server: Server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      if (failures > 0) {
+        failures--;
+        res.writeHead(503).end();
+        return;
+      }
+      got.push({ path: req.url ?? '', body: JSON.parse(text) });
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}');
+    });
+  });
+  const ready = new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)));
+  return { got, ready, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+let demo: string;
+let corrupted: string;
+beforeAll(async () => {
+  // Not tempDir(): that one is removed after each test, and this set serves them all.
+  demo = join(mkdtempSync(join(tmpdir(), 'restorable-demo-')), 'demo');
+  const set = JSON.parse((await runCli(['demo', demo, '--json'])).stdout) as { backups: { file: string; role: string }[] };
+  corrupted = set.backups.find((b) => b.role === 'corrupted')!.file;
+}, 60_000);
+afterAll(() => rmSync(join(demo, '..'), { recursive: true, force: true }));
+
+describe('alerts on a change of state', () => {
+  const hook = receiver(1); // the first delivery fails: it must be retried
+  let url: string;
+  beforeAll(async () => void (url = await hook.ready));
+  afterAll(() => hook.close());
+
+  it('sends one webhook and one PagerDuty event per newly failing backup, naming it and its regions, and nothing on the next identical run', async () => {
+    const state = tempDir();
+    const args = ['scan', demo, '--tier', 'daily', '--state-dir', state, '--webhook', `${url}/slack/T000/SECRET`, '--pagerduty-key', 'R0UT1NGKEY', '--pagerduty-url', `${url}/pagerduty`];
+    const first = await runCli(args);
+    expect(first.code).toBe(1);
+    expect(first.stdout + first.stderr).not.toMatch(/SECRET|R0UT1NGKEY/);
+    const slack = hook.got.filter((g) => g.path.startsWith('/slack'));
+    const pd = hook.got.filter((g) => g.path === '/pagerduty');
+    expect(slack).toHaveLength(2); // the corrupted and the truncated backup
+    expect(pd).toHaveLength(2);
+    const aboutCorrupted = slack.find((s) => s.body.text.includes(corrupted))!;
+    expect(aboutCorrupted.body.text).toMatch(/failed its hash check: corrupt blocks/);
+    expect(aboutCorrupted.body.text).toContain('block 5 bytes 327680-393215 (64 KiB) in app/logs/access.log');
+    const trigger = pd.find((p) => p.body.dedup_key === `restorable:${corrupted}`)!;
+    expect(trigger.body).toMatchObject({ routing_key: 'R0UT1NGKEY', event_action: 'trigger', payload: { severity: 'critical', source: corrupted } });
+
+    const again = await runCli(args);
+    expect(again.code).toBe(1);
+    expect(hook.got).toHaveLength(4); // nothing new
+  });
+
+  it('a channel that is down is reported and retried, and never stops the scan', async () => {
+    const state = tempDir();
+    const run = await runCli(['scan', demo, '--tier', 'daily', '--state-dir', state, '--webhook', 'http://127.0.0.1:9/hooks/SECRET']);
+    expect(run.code, run.stdout + run.stderr).toBe(1); // the scan's own verdict
+    expect(run.stderr).toContain('restorable: alert not delivered: webhook http://127.0.0.1:9/…');
+    expect(run.stderr).not.toContain('SECRET');
+    expect(run.stdout).toMatch(/6 files checked/);
+  });
+
+  it('resolves when a failing backup passes again', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.tar.gz');
+    writeFileSync(file, 'good');
+    expect((await runCli(['manifest', file])).code).toBe(0);
+    const state = tempDir();
+    const local = receiver();
+    const base = await local.ready;
+    const args = ['scan', dir, '--tier', 'daily', '--state-dir', state, '--pagerduty-key', 'K', '--pagerduty-url', `${base}/pd`];
+    writeFileSync(file, 'evil');
+    await runCli(args);
+    writeFileSync(file, 'good');
+    await runCli(args);
+    await local.close();
+    expect(local.got.map((g) => g.body.event_action)).toEqual(['trigger', 'resolve']);
+    expect(new Set(local.got.map((g) => g.body.dedup_key))).toEqual(new Set([`restorable:${file}`]));
+  });
+});
