@@ -38,6 +38,41 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(join(demo, '..'), { recursive: true, force: true }));
 
+describe('email alerts through a real SMTP server', () => {
+  it('sends one email naming the backup and its regions, with the password kept out of the output', async () => {
+    const { SMTPServer } = await import('smtp-server');
+    const mails: string[] = [];
+    const server = new SMTPServer({
+      secure: false,
+      disabledCommands: ['STARTTLS'],
+      authOptional: false,
+      onAuth: (auth, _session, cb) => (auth.username === 'ops' && auth.password === 'hunter2' ? cb(null, { user: 'ops' }) : cb(new Error('bad login'))),
+      onData: (stream, _session, cb) => {
+        let text = '';
+        stream.on('data', (c: Buffer) => (text += c.toString()));
+        stream.on('end', () => {
+          mails.push(text);
+          cb();
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port)));
+    try {
+      const state = tempDir();
+      const run = await runCli(['scan', demo, '--tier', 'daily', '--state-dir', state, '--smtp', `smtp://ops:hunter2@127.0.0.1:${port}`, '--mail-to', 'oncall@example.com', '--mail-from', 'backups@example.com']);
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).not.toContain('hunter2');
+      expect(run.stderr).not.toContain('alert not delivered');
+      expect(mails).toHaveLength(2);
+      const mail = mails.find((m) => m.includes(corrupted.split('/').pop()!))!;
+      expect(mail).toMatch(/^To: oncall@example\.com/m);
+      expect(mail).toContain('block 5 bytes 327680-393215');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('alerts on a change of state', () => {
   const hook = receiver(1); // the first delivery fails: it must be retried
   let url: string;

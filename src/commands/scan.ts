@@ -20,6 +20,9 @@ interface ScanFlags {
   webhook?: string;
   pagerdutyKey?: string;
   pagerdutyUrl?: string;
+  smtp?: string;
+  mailTo?: string;
+  mailFrom?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -58,6 +61,9 @@ export function registerScan(program: Command): void {
     .option('--webhook <url>', 'alert a Slack-compatible webhook when a backup starts or stops failing (or RESTORABLE_WEBHOOK_URL)')
     .option('--pagerduty-key <key>', 'alert PagerDuty (Events API v2) on a change of state (or RESTORABLE_PAGERDUTY_KEY)')
     .option('--pagerduty-url <url>', 'another Events API endpoint')
+    .option('--smtp <url>', 'alert by email: smtp://user:pass@host:port, STARTTLS when offered (or RESTORABLE_SMTP_URL)')
+    .option('--mail-to <address>', 'who gets the email alerts')
+    .option('--mail-from <address>', 'the sender of the email alerts')
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption())
     .action(async (dirs: string[], flags: ScanFlags) => {
@@ -91,15 +97,18 @@ export function registerScan(program: Command): void {
           },
         });
         if (flags.resultsFile) await writeResultsFiles(done);
-        const alerts = (config.raw.alerts ?? {}) as { webhook?: string; pagerduty_key?: string; pagerduty_url?: string };
+        const alerts = (config.raw.alerts ?? {}) as { webhook?: string; pagerduty_key?: string; pagerduty_url?: string; smtp?: string; mail_to?: string; mail_from?: string };
         const channels = {
           webhook: flags.webhook ?? process.env.RESTORABLE_WEBHOOK_URL ?? alerts.webhook,
           pagerdutyKey: flags.pagerdutyKey ?? process.env.RESTORABLE_PAGERDUTY_KEY ?? alerts.pagerduty_key,
           pagerdutyUrl: flags.pagerdutyUrl ?? alerts.pagerduty_url,
+          smtp: flags.smtp ?? process.env.RESTORABLE_SMTP_URL ?? alerts.smtp,
+          mailTo: flags.mailTo ?? alerts.mail_to,
+          mailFrom: flags.mailFrom ?? alerts.mail_from,
         };
         const { sendAlerts, stateChanges } = await import('../core/report/alerts.js');
         const events = await stateChanges(stateDir, tier.check, done);
-        if (channels.webhook || channels.pagerdutyKey) {
+        if (channels.webhook || channels.pagerdutyKey || (channels.smtp && channels.mailTo)) {
           for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${problem}\n`);
         }
         if (flags.metricsFile || flags.pushgateway) {

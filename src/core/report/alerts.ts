@@ -16,6 +16,10 @@ export interface AlertChannels {
   webhook?: string;
   pagerdutyKey?: string;
   pagerdutyUrl?: string;
+  /** smtp://user:pass@host:port (STARTTLS when the server offers it) */
+  smtp?: string;
+  mailTo?: string;
+  mailFrom?: string;
 }
 
 export interface AlertEvent {
@@ -69,6 +73,18 @@ async function withRetries(send: () => Promise<void>, tries = 3): Promise<void> 
   }
 }
 
+async function mail(smtp: string, from: string, to: string, e: AlertEvent): Promise<void> {
+  const { createTransport } = await import('nodemailer');
+  // requireTLS is off so a server without STARTTLS still works; nodemailer upgrades whenever it is offered.
+  const transport = createTransport(smtp);
+  try {
+    const body = (slackBody(e) as { text: string }).text;
+    await transport.sendMail({ from, to, subject: body.split('\n')[0]!, text: body });
+  } finally {
+    transport.close();
+  }
+}
+
 function slackBody(e: AlertEvent): unknown {
   const title = e.action === 'trigger' ? `✗ backup ${basename(e.backup)} failed its ${e.check} check: ${e.status.replace(/_/g, ' ')}` : `✓ backup ${basename(e.backup)} passes its ${e.check} check again`;
   return { text: [title, e.backup, ...e.details.map((d) => `• ${d}`)].join('\n') };
@@ -101,6 +117,10 @@ export async function sendAlerts(events: AlertEvent[], channels: AlertChannels):
       const url = channels.webhook;
       // A webhook's path is its secret: name only where it goes.
       await withRetries(() => post(url, slackBody(e))).catch((err: Error) => problems.push(`webhook ${originOf(url)}/…: ${err.message}`));
+    }
+    if (channels.smtp && channels.mailTo) {
+      const smtp = channels.smtp;
+      await withRetries(() => mail(smtp, channels.mailFrom ?? 'restorable@localhost', channels.mailTo!, e)).catch((err: Error) => problems.push(`mail via ${redactUrl(smtp)}: ${err.message}`));
     }
     if (channels.pagerdutyKey) {
       const url = channels.pagerdutyUrl ?? 'https://events.pagerduty.com/v2/enqueue';
