@@ -8,6 +8,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerRestoreTest } from './commands/restore-test.js';
 import { registerScan } from './commands/scan.js';
+import { registerWatch } from './commands/watch.js';
 import { registerVerify } from './commands/verify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +35,7 @@ registerBlocks(program);
 registerDeep(program);
 registerRestoreTest(program);
 registerScan(program);
+registerWatch(program);
 registerDemo(program);
 program.addHelpText(
   'after',

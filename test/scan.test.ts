@@ -111,3 +111,18 @@ function writeConfig(): string {
   writeFileSync(file, JSON.stringify({ tiers: { weekly: { check: 'quick' } } }));
   return file;
 }
+
+describe('restorable watch', () => {
+  it('scans now and every interval, one scan at a time, and stops cleanly on SIGTERM', async () => {
+    const dir = await folder(3);
+    const state = tempDir();
+    const run = await runCli(['watch', dir, '--tier', 'daily', '--interval', '1s', '--state-dir', state], {
+      onSpawn: (kill) => setTimeout(() => kill('SIGTERM'), 2600),
+    });
+    expect(run.code).toBe(0);
+    const rounds = run.stderr.match(/restorable watch: scan ended with exit code 0/g) ?? [];
+    expect(rounds.length).toBeGreaterThanOrEqual(2);
+    expect(run.stderr).toMatch(/restorable watch: stopped\n$/);
+    expect(JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).backups[join(dir, 'srv-00.tar.gz')].hash.status).toBe('verified');
+  });
+});

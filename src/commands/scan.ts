@@ -6,7 +6,7 @@ import { jsonOption, sizeArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
-interface ScanFlags {
+export interface ScanFlags {
   tier: string;
   config?: string;
   stateDir?: string;
@@ -37,90 +37,21 @@ function shardArg(value: string): { index: number; count: number } {
 }
 
 /** "90s", "15m", "2h" → seconds. */
-function durationArg(value: string): number {
+export function durationArg(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value.trim());
   if (!m) throw new Error(`expected a duration such as 90s, 15m or 2h; got "${value}"`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
 export function registerScan(program: Command): void {
-  program
-    .command('scan')
-    .description('run a verification tier over folders of backups, stalest first, and record the outcomes in the ledger')
-    .argument('<dir...>', 'folders of backups')
-    .option('--tier <name>', 'hourly (sizes of the newest 5), daily (hashes of the last 7 days), weekly (blocks of a 10% sample), monthly (restore of the oldest and newest), or one from --config', 'daily')
-    .option('--config <file>', 'tiers, patterns and the state folder, in JSON or YAML')
-    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
-    .option('--create-missing', 'write a manifest for a backup that has none (trust on first use)')
-    .option('--max-bytes <size>', 'check at most this many bytes of backups this run', sizeArg)
-    .option('--max-duration <time>', 'start no new check after this long (e.g. 15m)', durationArg)
-    .option('--shard <i/n>', 'check only the I-th of N parts, for N runners in parallel', shardArg)
-    .option('--results-file', 'also write .integrity_results.json in each backup folder')
-    .option('--metrics-file <path>', 'write Prometheus metrics for node_exporter\'s textfile collector (atomically)')
-    .option('--pushgateway <url>', 'push Prometheus metrics to a Pushgateway')
-    .option('--webhook <url>', 'alert a Slack-compatible webhook when a backup starts or stops failing (or RESTORABLE_WEBHOOK_URL)')
-    .option('--pagerduty-key <key>', 'alert PagerDuty (Events API v2) on a change of state (or RESTORABLE_PAGERDUTY_KEY)')
-    .option('--pagerduty-url <url>', 'another Events API endpoint')
-    .option('--smtp <url>', 'alert by email: smtp://user:pass@host:port, STARTTLS when offered (or RESTORABLE_SMTP_URL)')
-    .option('--mail-to <address>', 'who gets the email alerts')
-    .option('--mail-from <address>', 'the sender of the email alerts')
-    .option('-v, --verbose', 'show hints as well as problems')
-    .addOption(jsonOption())
+  scanOptions(
+    program
+      .command('scan')
+      .description('run a verification tier over folders of backups, stalest first, and record the outcomes in the ledger')
+      .argument('<dir...>', 'folders of backups'),
+  )
     .action(async (dirs: string[], flags: ScanFlags) => {
-      const { loadConfig } = await import('../core/schedule/config.js');
-      const { Ledger, acquireScanLock, defaultStateDir } = await import('../core/schedule/ledger.js');
-      const { listCandidates, selectForTier } = await import('../core/schedule/select.js');
-      const { runTierCheck } = await import('../core/schedule/run-check.js');
-      const config = await loadConfig(flags.config);
-      const tier = config.tiers[flags.tier];
-      if (!tier) throw new UsageError(`no tier "${flags.tier}" (known: ${Object.keys(config.tiers).join(', ')})`);
-      const stateDir = flags.stateDir ?? config.stateDir ?? defaultStateDir();
-      const ledger = await Ledger.open(stateDir);
-      const release = await acquireScanLock(stateDir);
-      const session = openSession({ warm: tier.check === 'blocks' ? Infinity : 1 });
-      try {
-        const { candidates, problems } = await listCandidates(dirs, config.patterns);
-        const chosen = selectForTier(candidates, tier, ledger, { maxBytes: flags.maxBytes, shard: flags.shard });
-        const bySize = new Map(candidates.map((c) => [c.file, c]));
-        const started = Date.now();
-        const done: CheckResult[] = [];
-        const ctx = { pool: session.pool, signal: session.signal };
-        const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing }) }));
-        process.exitCode = await runJobs(jobs, flags, {
-          leading: problems.map((p) => ({ file: p.file, status: 'error' as const, findings: [{ severity: 'error' as const, message: p.message }], manifests: [], checks: [], checkedAt: new Date().toISOString(), durationMs: 0 })),
-          stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
-          onResult: async (r) => {
-            const c = bySize.get(r.file);
-            ledger.record(r.file, tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
-            await ledger.save();
-            done.push(r);
-          },
-        });
-        if (flags.resultsFile) await writeResultsFiles(done);
-        const alerts = (config.raw.alerts ?? {}) as { webhook?: string; pagerduty_key?: string; pagerduty_url?: string; smtp?: string; mail_to?: string; mail_from?: string };
-        const channels = {
-          webhook: flags.webhook ?? process.env.RESTORABLE_WEBHOOK_URL ?? alerts.webhook,
-          pagerdutyKey: flags.pagerdutyKey ?? process.env.RESTORABLE_PAGERDUTY_KEY ?? alerts.pagerduty_key,
-          pagerdutyUrl: flags.pagerdutyUrl ?? alerts.pagerduty_url,
-          smtp: flags.smtp ?? process.env.RESTORABLE_SMTP_URL ?? alerts.smtp,
-          mailTo: flags.mailTo ?? alerts.mail_to,
-          mailFrom: flags.mailFrom ?? alerts.mail_from,
-        };
-        const { sendAlerts, stateChanges } = await import('../core/report/alerts.js');
-        const events = await stateChanges(stateDir, tier.check, done);
-        if (channels.webhook || channels.pagerdutyKey || (channels.smtp && channels.mailTo)) {
-          for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${problem}\n`);
-        }
-        if (flags.metricsFile || flags.pushgateway) {
-          const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
-          const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });
-          if (flags.metricsFile) await writeMetricsFile(flags.metricsFile, registry);
-          if (flags.pushgateway) await pushMetrics(flags.pushgateway, registry, flags.tier);
-        }
-      } finally {
-        await session.close();
-        await release();
-      }
+      process.exitCode = await runScan(dirs, flags);
     });
 }
 
@@ -143,5 +74,87 @@ async function writeResultsFiles(results: CheckResult[]): Promise<void> {
         expected_size: r.expectedSize,
       })),
     );
+  }
+}
+
+/** The options of `scan`, which `watch` takes too. */
+export function scanOptions(command: Command): Command {
+  return command
+    .option('--tier <name>', 'hourly (sizes of the newest 5), daily (hashes of the last 7 days), weekly (blocks of a 10% sample), monthly (restore of the oldest and newest), or one from --config', 'daily')
+    .option('--config <file>', 'tiers, patterns and the state folder, in JSON or YAML')
+    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .option('--create-missing', 'write a manifest for a backup that has none (trust on first use)')
+    .option('--max-bytes <size>', 'check at most this many bytes of backups this run', sizeArg)
+    .option('--max-duration <time>', 'start no new check after this long (e.g. 15m)', durationArg)
+    .option('--shard <i/n>', 'check only the I-th of N parts, for N runners in parallel', shardArg)
+    .option('--results-file', 'also write .integrity_results.json in each backup folder')
+    .option('--metrics-file <path>', 'write Prometheus metrics for node_exporter\'s textfile collector (atomically)')
+    .option('--pushgateway <url>', 'push Prometheus metrics to a Pushgateway')
+    .option('--webhook <url>', 'alert a Slack-compatible webhook when a backup starts or stops failing (or RESTORABLE_WEBHOOK_URL)')
+    .option('--pagerduty-key <key>', 'alert PagerDuty (Events API v2) on a change of state (or RESTORABLE_PAGERDUTY_KEY)')
+    .option('--pagerduty-url <url>', 'another Events API endpoint')
+    .option('--smtp <url>', 'alert by email: smtp://user:pass@host:port, STARTTLS when offered (or RESTORABLE_SMTP_URL)')
+    .option('--mail-to <address>', 'who gets the email alerts')
+    .option('--mail-from <address>', 'the sender of the email alerts')
+    .option('-v, --verbose', 'show hints as well as problems')
+    .addOption(jsonOption());
+}
+
+/** One scan of one tier: the work of `scan`, and of each round of `watch`. Returns the exit code. */
+export async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
+  const { loadConfig } = await import('../core/schedule/config.js');
+  const { Ledger, acquireScanLock, defaultStateDir } = await import('../core/schedule/ledger.js');
+  const { listCandidates, selectForTier } = await import('../core/schedule/select.js');
+  const { runTierCheck } = await import('../core/schedule/run-check.js');
+  const config = await loadConfig(flags.config);
+  const tier = config.tiers[flags.tier];
+  if (!tier) throw new UsageError(`no tier "${flags.tier}" (known: ${Object.keys(config.tiers).join(', ')})`);
+  const stateDir = flags.stateDir ?? config.stateDir ?? defaultStateDir();
+  const ledger = await Ledger.open(stateDir);
+  const release = await acquireScanLock(stateDir);
+  const session = openSession({ warm: tier.check === 'blocks' ? Infinity : 1 });
+  try {
+    const { candidates, problems } = await listCandidates(dirs, config.patterns);
+    const chosen = selectForTier(candidates, tier, ledger, { maxBytes: flags.maxBytes, shard: flags.shard });
+    const bySize = new Map(candidates.map((c) => [c.file, c]));
+    const started = Date.now();
+    const done: CheckResult[] = [];
+    const ctx = { pool: session.pool, signal: session.signal };
+    const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing }) }));
+    const code = await runJobs(jobs, flags, {
+      leading: problems.map((p) => ({ file: p.file, status: 'error' as const, findings: [{ severity: 'error' as const, message: p.message }], manifests: [], checks: [], checkedAt: new Date().toISOString(), durationMs: 0 })),
+      stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
+      onResult: async (r) => {
+        const c = bySize.get(r.file);
+        ledger.record(r.file, tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
+        await ledger.save();
+        done.push(r);
+      },
+    });
+    if (flags.resultsFile) await writeResultsFiles(done);
+    const alerts = (config.raw.alerts ?? {}) as { webhook?: string; pagerduty_key?: string; pagerduty_url?: string; smtp?: string; mail_to?: string; mail_from?: string };
+    const channels = {
+      webhook: flags.webhook ?? process.env.RESTORABLE_WEBHOOK_URL ?? alerts.webhook,
+      pagerdutyKey: flags.pagerdutyKey ?? process.env.RESTORABLE_PAGERDUTY_KEY ?? alerts.pagerduty_key,
+      pagerdutyUrl: flags.pagerdutyUrl ?? alerts.pagerduty_url,
+      smtp: flags.smtp ?? process.env.RESTORABLE_SMTP_URL ?? alerts.smtp,
+      mailTo: flags.mailTo ?? alerts.mail_to,
+      mailFrom: flags.mailFrom ?? alerts.mail_from,
+    };
+    const { sendAlerts, stateChanges } = await import('../core/report/alerts.js');
+    const events = await stateChanges(stateDir, tier.check, done);
+    if (channels.webhook || channels.pagerdutyKey || (channels.smtp && channels.mailTo)) {
+      for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${problem}\n`);
+    }
+    if (flags.metricsFile || flags.pushgateway) {
+      const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
+      const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });
+      if (flags.metricsFile) await writeMetricsFile(flags.metricsFile, registry);
+      if (flags.pushgateway) await pushMetrics(flags.pushgateway, registry, flags.tier);
+    }
+    return code;
+  } finally {
+    await session.close();
+    await release();
   }
 }
