@@ -73,21 +73,29 @@ async function withRetries(send: () => Promise<void>, tries = 3): Promise<void> 
   }
 }
 
-async function mail(smtp: string, from: string, to: string, e: AlertEvent): Promise<void> {
+async function mail(smtp: string, from: string, to: string, subject: string, text: string): Promise<void> {
   const { createTransport } = await import('nodemailer');
-  // requireTLS is off so a server without STARTTLS still works; nodemailer upgrades whenever it is offered.
+  // nodemailer upgrades with STARTTLS whenever the server offers it (and checks the certificate).
   const transport = createTransport(smtp);
   try {
-    const body = (slackBody(e) as { text: string }).text;
-    await transport.sendMail({ from, to, subject: body.split('\n')[0]!, text: body });
+    await transport.sendMail({ from, to, subject, text });
   } finally {
     transport.close();
   }
 }
 
-function slackBody(e: AlertEvent): unknown {
+function eventText(e: AlertEvent): string {
   const title = e.action === 'trigger' ? `✗ backup ${basename(e.backup)} failed its ${e.check} check: ${e.status.replace(/_/g, ' ')}` : `✓ backup ${basename(e.backup)} passes its ${e.check} check again`;
-  return { text: [title, e.backup, ...e.details.map((d) => `• ${d}`)].join('\n') };
+  return [title, e.backup, ...e.details.map((d) => `• ${d}`)].join('\n');
+}
+
+/** One message for a whole scan: people get one notification per run, not one per backup. */
+function digest(events: AlertEvent[]): { subject: string; text: string } {
+  const failing = events.filter((e) => e.action === 'trigger').length;
+  const fixed = events.length - failing;
+  const parts = [failing ? `${failing} backup${failing === 1 ? '' : 's'} failing` : '', fixed ? `${fixed} passing again` : ''].filter(Boolean);
+  const subject = events.length === 1 ? eventText(events[0]!).split('\n')[0]! : `restorable: ${parts.join(', ')}`;
+  return { subject, text: events.map(eventText).join('\n\n') };
 }
 
 function pagerdutyBody(key: string, e: AlertEvent): unknown {
@@ -112,19 +120,22 @@ function originOf(url: string): string {
 /** Sends every event on every configured channel; returns one line per channel that failed. */
 export async function sendAlerts(events: AlertEvent[], channels: AlertChannels): Promise<string[]> {
   const problems: string[] = [];
-  for (const e of events) {
-    if (channels.webhook) {
-      const url = channels.webhook;
-      // A webhook's path is its secret: name only where it goes.
-      await withRetries(() => post(url, slackBody(e))).catch((err: Error) => problems.push(`webhook ${originOf(url)}/…: ${err.message}`));
-    }
-    if (channels.smtp && channels.mailTo) {
-      const smtp = channels.smtp;
-      await withRetries(() => mail(smtp, channels.mailFrom ?? 'restorable@localhost', channels.mailTo!, e)).catch((err: Error) => problems.push(`mail via ${redactUrl(smtp)}: ${err.message}`));
-    }
-    if (channels.pagerdutyKey) {
-      const url = channels.pagerdutyUrl ?? 'https://events.pagerduty.com/v2/enqueue';
-      const key = channels.pagerdutyKey;
+  if (events.length === 0) return problems;
+  const { subject, text } = digest(events);
+  if (channels.webhook) {
+    const url = channels.webhook;
+    // A webhook's path is its secret: name only where it goes.
+    await withRetries(() => post(url, { text: events.length === 1 ? text : `${subject}\n\n${text}` })).catch((err: Error) => problems.push(`webhook ${originOf(url)}/…: ${err.message}`));
+  }
+  if (channels.smtp && channels.mailTo) {
+    const smtp = channels.smtp;
+    await withRetries(() => mail(smtp, channels.mailFrom ?? 'restorable@localhost', channels.mailTo!, subject, text)).catch((err: Error) => problems.push(`mail via ${redactUrl(smtp)}: ${err.message}`));
+  }
+  // PagerDuty deduplicates by key: one event per backup, so each can be resolved on its own.
+  if (channels.pagerdutyKey) {
+    const url = channels.pagerdutyUrl ?? 'https://events.pagerduty.com/v2/enqueue';
+    const key = channels.pagerdutyKey;
+    for (const e of events) {
       await withRetries(() => post(url, pagerdutyBody(key, e))).catch((err: Error) => problems.push(`PagerDuty ${redactUrl(url)}: ${err.message}`));
     }
   }
