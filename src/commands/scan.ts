@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { CheckResult } from '../core/events/types.js';
+import type { AlertChannels } from '../core/report/alerts.js';
 import { jsonOption, sizeArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
-export interface ScanFlags {
+/** The alert channels come as options too (--webhook, --pagerduty-key, --smtp…). */
+export interface ScanFlags extends AlertChannels {
   tier: string;
   config?: string;
   stateDir?: string;
@@ -17,12 +19,6 @@ export interface ScanFlags {
   resultsFile?: boolean;
   metricsFile?: string;
   pushgateway?: string;
-  webhook?: string;
-  pagerdutyKey?: string;
-  pagerdutyUrl?: string;
-  smtp?: string;
-  mailTo?: string;
-  mailFrom?: string;
   json?: boolean;
   verbose?: boolean;
 }
