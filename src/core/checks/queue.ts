@@ -23,8 +23,6 @@ export interface BackupRun {
   error?: string;
 }
 
-const BLOCK_STATE_ORDER: BlockState[] = ['ok', 'transient', 'extra', 'missing', 'corrupt', 'unreadable'];
-
 /**
  * Runs checks for the inspector, a few at a time (both cores busy, disks
  * not thrashed), and keeps their live state. Screens poll `version` on a
@@ -182,11 +180,4 @@ export class CheckQueue {
     }
     this.touch();
   }
-}
-
-/** The worse of two block states, for a grid cell that stands for several blocks. */
-export function worseBlockState(a: BlockState | undefined, b: BlockState | undefined): BlockState | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return BLOCK_STATE_ORDER.indexOf(a) >= BLOCK_STATE_ORDER.indexOf(b) ? a : b;
 }

@@ -26,12 +26,6 @@ export function isAlgorithm(name: string): name is Algorithm {
   return (ALGORITHMS as readonly string[]).includes(name);
 }
 
-const HEX_RE = /^[0-9a-f]+$/;
-
-export function isHexDigest(value: string, algorithm: Algorithm): boolean {
-  return value.length === HEX_LENGTH[algorithm] && HEX_RE.test(value);
-}
-
 /** Parses "sha256,md5" (any case, spaces allowed); throws on unknown names. */
 export function parseAlgorithmList(text: string): Algorithm[] {
   const names = text

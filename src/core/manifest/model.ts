@@ -32,20 +32,6 @@ export interface Expectation {
   createdAt?: string;
 }
 
-/** Short label of a manifest kind, as shown in lists ("json", "sha256", "b3", "blocks"). */
-export function manifestLabel(e: Pick<Expectation, 'kind' | 'digests'>): string {
-  switch (e.kind) {
-    case 'json':
-      return 'json';
-    case 'block-map':
-      return 'blocks';
-    case 'b3sum':
-      return 'b3';
-    default:
-      return Object.keys(e.digests)[0] ?? e.kind;
-  }
-}
-
 /** NAME.blocks.json: sha256 of every fixed-size block, so damage can be located and repaired. */
 export interface BlockMap {
   file: string;

@@ -12,7 +12,6 @@ import { fieldPath, parseJsonFile } from './safe-json.js';
  */
 export const RESULTS_FILE_NAME = '.integrity_results.json';
 
-export const KNOWN_STATUSES = ['verified', 'manifest_created', 'size_mismatch', 'hash_mismatch'] as const;
 
 const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hexadecimal digits (sha256)');
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date and time (ISO 8601)');
