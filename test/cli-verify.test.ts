@@ -135,6 +135,13 @@ describe('bad input: a clear message naming the file, the right exit code, no st
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false });
     expect((await runCli(['frobnicate'])).code).toBe(2);
+    // Every command's option values are usage errors too, never an "unexpected failure".
+    for (const args of [['deep', 'x', '--max-ratio', '0'], ['scan', 'x', '--shard', '5/2'], ['watch', 'x', '--interval', 'soon']]) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/argument '.*' is invalid/);
+      expect(run.stderr).not.toContain('unexpected failure');
+    }
   });
 
   it('a backup with no manifest is reported, never trusted (exit 2)', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { ExtractLimits } from '../core/archive/sandbox.js';
-import { jsonOption, sizeArg } from './options.js';
+import { jsonOption, positiveArg, sizeArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -14,12 +14,6 @@ interface DeepFlags {
   maxEntries?: number;
 }
 
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got "${v}"`);
-  return n;
-};
-
 export function registerDeep(program: Command): void {
   program
     .command('deep')
@@ -27,8 +21,8 @@ export function registerDeep(program: Command): void {
     .argument('<file...>', 'backups (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom)')
     .option('--temp-dir <dir>', 'where the sandbox folder is made (default: the system temp folder)')
     .option('--max-bytes <size>', 'stop when extraction would write more than this', sizeArg)
-    .option('--max-ratio <n>', 'stop when the archive expands more than N times its compressed size', positive)
-    .option('--max-entries <n>', 'stop after this many members', positive)
+    .option('--max-ratio <n>', 'stop when the archive expands more than N times its compressed size', positiveArg)
+    .option('--max-entries <n>', 'stop after this many members', positiveArg)
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption())
     .action(async (files: string[], flags: DeepFlags) => {

@@ -26,5 +26,27 @@ export function threadsArg(value: string): number {
   return n;
 }
 
+export function positiveArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+/** "90s", "15m", "2h" → seconds. */
+export function durationArg(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a duration such as 90s, 15m or 2h');
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+}
+
+/** "1/4" → the first of four runners (counted from 1, as Kubernetes Indexed Jobs count from 0 + 1). */
+export function shardArg(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError('expected I/N with 1 ≤ I ≤ N, e.g. 2/4');
+  return { index: index - 1, count };
+}
+
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text');
 export const threadsOption = () => new Option('--threads <n>', 'hash with at most N threads (default: one per core)').argParser(threadsArg);

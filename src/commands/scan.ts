@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
-import { jsonOption, sizeArg } from './options.js';
+import { durationArg, jsonOption, shardArg, sizeArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -21,22 +21,6 @@ export interface ScanFlags extends AlertChannels {
   pushgateway?: string;
   json?: boolean;
   verbose?: boolean;
-}
-
-/** "1/4" → the first of four runners (1-based, as Kubernetes Indexed Jobs count from 0 + 1). */
-function shardArg(value: string): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new Error(`expected I/N with 1 ≤ I ≤ N, e.g. 2/4; got "${value}"`);
-  return { index: index - 1, count };
-}
-
-/** "90s", "15m", "2h" → seconds. */
-export function durationArg(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value.trim());
-  if (!m) throw new Error(`expected a duration such as 90s, 15m or 2h; got "${value}"`);
-  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
 export function registerScan(program: Command): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AbortError, RestorableError } from '../core/errors.js';
-import { durationArg, runScan, scanOptions, type ScanFlags } from './scan.js';
+import { durationArg } from './options.js';
+import { runScan, scanOptions, type ScanFlags } from './scan.js';
 
 interface WatchFlags extends ScanFlags {
   interval: number;
