@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.js';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
 import { durationArg, jsonOption, shardArg, sizeArg } from './options.js';
-import { runJobs } from './runner.js';
+import { problemResult, runJobs } from './runner.js';
 import { openSession } from './session.js';
 
 /** The alert channels come as options too (--webhook, --pagerduty-key, --smtp…). */
@@ -102,7 +102,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     const ctx = { pool: session.pool, signal: session.signal };
     const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing }) }));
     const code = await runJobs(jobs, flags, {
-      leading: problems.map((p) => ({ file: p.file, status: 'error' as const, findings: [{ severity: 'error' as const, message: p.message }], manifests: [], checks: [], checkedAt: new Date().toISOString(), durationMs: 0 })),
+      leading: problems.map(problemResult),
       stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
       onResult: async (r) => {
         const c = bySize.get(r.file);

@@ -1,17 +1,15 @@
-import { openArchive, stepsFor } from '../archive/open-archive.js';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { decompress } from '../archive/decompress.js';
 import { readBackup } from '../archive/read-stream.js';
 import { DumpTail } from '../archive/dump-check.js';
-import { DEFAULT_LIMITS, Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
-import { readTar, type EntryContent } from '../archive/tar-reader.js';
-import { AbortError } from '../errors.js';
-import { eventChannel } from '../events/channel.js';
+import { openArchive, stepsFor } from '../archive/open-archive.js';
+import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
+import type { EntryContent } from '../archive/tar-reader.js';
 import type { CheckEvent, CheckResult, Finding, SalvageReport, Status } from '../events/types.js';
-import { describeChange, identityOf } from '../hash/file-identity.js';
-import { ProgressMeter } from '../hash/progress.js';
+import { changedSince } from '../hash/file-identity.js';
+import { extractArchive } from './extract.js';
 
 export interface DeepOptions {
   /** where the sandbox folder is made (default: the system's temp folder) */
@@ -40,7 +38,8 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
   const findings: Finding[] = [];
   const step = stepsFor(file);
   yield { type: 'start', file, checks: ['deep'] };
-  const { handle, before, compression, container, format, head } = await openArchive(file);
+  const archive = await openArchive(file);
+  const { handle, before, compression, container, format, head } = archive;
   let sandbox: string | undefined;
   try {
     yield step('open', `open (${format})`, 'ok', `${before.size} bytes`);
@@ -48,39 +47,20 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     let result: Partial<CheckResult>;
     if (container === 'tar') {
       sandbox = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'restorable-deep-'));
-      let compressedRead = 0;
-      const box = new Sandbox(sandbox, await limitsForFolder(sandbox, opts.limits ?? DEFAULT_LIMITS), () => compressedRead);
       const dumps: DumpTail[] = [];
       const dumpNames: string[] = [];
       yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox);
-      const summary = yield* eventChannel<CheckEvent, Awaited<ReturnType<typeof readTar>>>((emit) => {
-        const meter = new ProgressMeter(before.size, (p) => void emit({ type: 'progress', file, phase: 'read', ...p }));
-        return readTar(
-          handle!,
-          file,
-          { compression, container },
-          before.size,
-          async (entry, content) => {
-            let stream = content;
-            if (/\.sql$/i.test(entry.path) && entry.type === 'file') {
-              const tail = new DumpTail();
-              dumps.push(tail);
-              dumpNames.push(entry.path);
-              stream = watching(content, tail);
-            }
-            await box.add(entry, stream);
-          },
-          {
-            signal: opts.signal,
-            onRead: (n) => {
-              compressedRead = n;
-              meter.update(n);
-            },
-          },
-        );
+      const { summary, box } = yield* extractArchive(file, archive, sandbox, {
+        limits: opts.limits ?? DEFAULT_LIMITS,
+        signal: opts.signal,
+        watch: (entry, content) => {
+          if (!/\.sql$/i.test(entry.path) || entry.type !== 'file') return content;
+          const tail = new DumpTail();
+          dumps.push(tail);
+          dumpNames.push(entry.path);
+          return watching(content, tail);
+        },
       });
-      // Interrupted: not a verdict on the backup. The finally below removes the sandbox.
-      if (opts.signal?.aborted) throw new AbortError();
       findings.push(...box.findings);
       const stats = box.stats;
       yield step('read', 'read every member and extract it into a sandbox', summary.failure ? 'failed' : 'ok', `${summary.entries} members, ${summary.contentBytes} bytes`);
@@ -158,9 +138,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       result = {};
     }
 
-    const after = identityOf(await handle.stat());
-    const atPath = await stat(file).then(identityOf, () => undefined);
-    const changed = describeChange(before, after, after.size, atPath);
+    const changed = await changedSince(handle, file, before);
     if (changed) findings.push({ severity: 'error', message: `${file}: changed while it was read (${changed})` });
     const status: Status = changed
       ? 'changed'

@@ -1,16 +1,14 @@
-import { openArchive, stepsFor } from '../archive/open-archive.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS, Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
-import { readTar, type ArchiveEntry } from '../archive/tar-reader.js';
-import { AbortError, RestorableError, fsError } from '../errors.js';
-import { eventChannel } from '../events/channel.js';
+import { openArchive, stepsFor } from '../archive/open-archive.js';
+import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
+import { RestorableError, fsError } from '../errors.js';
 import type { CheckEvent, CheckResult, Finding, RestoreReport, Status } from '../events/types.js';
-import { describeChange, identityOf } from '../hash/file-identity.js';
-import { ProgressMeter } from '../hash/progress.js';
+import { changedSince } from '../hash/file-identity.js';
+import { extractArchive } from './extract.js';
 
 export interface RestoreOptions {
   /** restore here and keep the result (must be empty or new); default: a temp folder, removed after */
@@ -43,7 +41,8 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
   const findings: Finding[] = [];
   const step = stepsFor(file);
   yield { type: 'start', file, checks: ['restore'] };
-  const { handle, before, compression, container } = await openArchive(file);
+  const archive = await openArchive(file);
+  const { handle, before, compression, container } = archive;
   let temp: string | undefined;
   try {
     if (container !== 'tar') throw new RestorableError(`${file}: a restore test needs a tar archive (tar, tar.gz, tar.zst, tar.xz, tar.bz2); use \`restorable deep\` for dumps`);
@@ -65,19 +64,9 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     if (need !== undefined && need > free) throw new RestorableError(`${target}: ${free} bytes free, the archive needs at least ${need}; choose another place with --target or --temp-dir`);
     yield step('space', 'free space', 'ok', need === undefined ? `${free} bytes free (archive size unknown until read)` : `${need} bytes needed, ${free} free`);
 
-    const box = new Sandbox(target, await limitsForFolder(target, opts.limits ?? DEFAULT_LIMITS));
-    const listing: ArchiveEntry[] = [];
     yield step('restore', `restore into ${target}`, 'running');
     const t0 = performance.now();
-    const summary = yield* eventChannel<CheckEvent, Awaited<ReturnType<typeof readTar>>>((emit) => {
-      const meter = new ProgressMeter(before.size, (p) => void emit({ type: 'progress', file, phase: 'read', ...p }));
-      return readTar(handle!, file, { compression, container }, before.size, async (entry, content) => {
-        listing.push(entry);
-        await box.add(entry, content);
-      }, { signal: opts.signal, onRead: (n) => meter.update(n) });
-    });
-      // Interrupted: not a verdict on the backup. The finally below removes the sandbox.
-      if (opts.signal?.aborted) throw new AbortError();
+    const { summary, box, listing } = yield* extractArchive(file, archive, target, { limits: opts.limits ?? DEFAULT_LIMITS, signal: opts.signal });
     const seconds = (performance.now() - t0) / 1000;
     findings.push(...box.findings);
     if (summary.failure) findings.push({ severity: 'error', message: `the restore stopped at byte ${summary.failure.compressedOffset} of the file${summary.failure.member ? ` inside ${summary.failure.member}` : ''}: ${summary.failure.message}`, offset: summary.failure.compressedOffset, member: summary.failure.member });
@@ -117,8 +106,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
       yield step('digests', 'compare every file with the content index (sha256)', mismatches ? 'failed' : 'ok', `${checked} files`);
     }
 
-    const after = identityOf(await handle.stat());
-    const changed = describeChange(before, after, after.size, await stat(file).then(identityOf, () => undefined));
+    const changed = await changedSince(handle, file, before);
     if (changed) findings.push({ severity: 'error', message: `${file}: changed while it was read (${changed})` });
     const status: Status = changed ? 'changed' : summary.failure && !summary.failure.stopped ? 'archive_damaged' : findings.some((f) => f.severity === 'error') ? 'deep_failed' : 'verified';
     const restore: RestoreReport = { target, kept: !temp, seconds, bytesPerSec: seconds > 0 ? box.stats.bytes / seconds : 0, restoredFiles: box.stats.files, restoredBytes: box.stats.bytes, mismatches };

@@ -186,16 +186,15 @@ function plural(n: number, noun: string): string {
 /** For an uncompressed tar, the members each damaged region falls in, from the headers. */
 async function nameMembers(file: string, regions: Region[]): Promise<void> {
   if (regions.length === 0) return;
-  const { openBackup } = await import('../hash/file-identity.js');
-  const { readHead, compressionOf, containerOf } = await import('../archive/detect.js');
-  const handle = await openBackup(file).catch(() => undefined);
-  if (!handle) return;
+  const { openArchive } = await import('../archive/open-archive.js');
+  const archive = await openArchive(file).catch(() => undefined);
+  if (!archive) return;
+  const { handle } = archive;
   try {
-    const head = await readHead(handle);
-    if (containerOf(head, basename(file)) !== 'tar') return;
-    if (compressionOf(head) !== 'none') return nameCompressedMembers(file, regions);
+    if (archive.container !== 'tar') return;
+    if (archive.compression !== 'none') return nameCompressedMembers(file, regions);
     const { indexPlainTar, membersIn } = await import('../archive/tar-index.js');
-    const extents = await indexPlainTar(handle, (await handle.stat()).size);
+    const extents = await indexPlainTar(handle, archive.before.size);
     for (const r of regions) {
       if (r.kind === 'extra') continue;
       const names = membersIn(extents, r.offset, r.length);

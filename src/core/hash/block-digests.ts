@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { AbortError, fsError } from '../errors.js';
-import { describeChange, identityOf, openBackup } from './file-identity.js';
+import { changedSince, identityOf, openBackup } from './file-identity.js';
 import { newJobId, type WorkerPool } from './pool.js';
 import { ProgressMeter, type Progress } from './progress.js';
 import { BLOCKS, type FromWorker } from './protocol.js';
@@ -100,9 +99,7 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
       pool.release(workers);
     }
     meter.update(Math.min(done, covered), true);
-    const after = identityOf(await handle.stat());
-    const atPath = await stat(path).then(identityOf, () => undefined);
-    const changed = describeChange(before, after, after.size, atPath);
+    const changed = await changedSince(handle, path, before);
     return { actualSize: before.size, changed };
   } finally {
     await handle.close();

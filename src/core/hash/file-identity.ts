@@ -28,6 +28,17 @@ export function describeChange(before: FileIdentity, after: FileIdentity, bytesR
   return undefined;
 }
 
+/**
+ * Whether the file behind an open descriptor changed since `before` was
+ * taken (its size or time through the descriptor, or what the path names now).
+ * `bytesRead`: what was read, when a whole read should have seen every byte.
+ */
+export async function changedSince(handle: fsp.FileHandle, path: string, before: FileIdentity, bytesRead?: number): Promise<string | undefined> {
+  const after = identityOf(await handle.stat());
+  const atPath = await fsp.stat(path).then(identityOf, () => undefined);
+  return describeChange(before, after, bytesRead ?? after.size, atPath);
+}
+
 /** O_NOATIME keeps verification from touching access times; only the owner may use it. */
 export const NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
 

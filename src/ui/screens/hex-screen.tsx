@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { open } from 'node:fs/promises';
+import { openBackup } from '../../core/hash/file-identity.js';
 import { useEffect, useState } from 'react';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { formatBytes } from '../../output/format.js';
@@ -29,7 +29,7 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
     const want = Math.min(lines * PER_LINE, block.offset + block.size - at);
     void (async () => {
       try {
-        const h = await open(entry.file, 'r');
+        const h = await openBackup(entry.file);
         try {
           const buf = Buffer.alloc(Math.max(0, want));
           const { bytesRead } = await h.read(buf, 0, buf.length, at);

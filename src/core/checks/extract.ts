@@ -1,0 +1,54 @@
+import type { OpenArchive } from '../archive/open-archive.js';
+import { Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
+import { readTar, type ArchiveEntry, type EntryContent, type ReadSummary } from '../archive/tar-reader.js';
+import { AbortError } from '../errors.js';
+import { eventChannel } from '../events/channel.js';
+import type { CheckEvent } from '../events/types.js';
+import { ProgressMeter } from '../hash/progress.js';
+
+export interface Extraction {
+  summary: ReadSummary;
+  box: Sandbox;
+  /** every member the archive listed, in order */
+  listing: ArchiveEntry[];
+}
+
+/**
+ * Reads a tar archive once into a sandbox at `root` (the deep check's and the
+ * restore test's shared step), with progress events. The sandbox's limits
+ * are capped by the free space at `root`, and its ratio limit sees the
+ * compressed bytes read so far. `watch` may wrap a member's content (to look
+ * at it on the way). Interruption throws AbortError: not a verdict.
+ */
+export async function* extractArchive(
+  file: string,
+  archive: OpenArchive,
+  root: string,
+  opts: { limits: ExtractLimits; signal?: AbortSignal; watch?: (entry: ArchiveEntry, content: EntryContent) => EntryContent },
+): AsyncGenerator<CheckEvent, Extraction> {
+  let compressedRead = 0;
+  const box = new Sandbox(root, await limitsForFolder(root, opts.limits), () => compressedRead);
+  const listing: ArchiveEntry[] = [];
+  const summary = yield* eventChannel<CheckEvent, ReadSummary>((emit) => {
+    const meter = new ProgressMeter(archive.before.size, (p) => void emit({ type: 'progress', file, phase: 'read', ...p }));
+    return readTar(
+      archive.handle,
+      file,
+      { compression: archive.compression, container: archive.container },
+      archive.before.size,
+      async (entry, content) => {
+        listing.push(entry);
+        await box.add(entry, opts.watch ? opts.watch(entry, content) : content);
+      },
+      {
+        signal: opts.signal,
+        onRead: (n) => {
+          compressedRead = n;
+          meter.update(n);
+        },
+      },
+    );
+  });
+  if (opts.signal?.aborted) throw new AbortError();
+  return { summary, box, listing };
+}
