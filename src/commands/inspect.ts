@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { scanFolders, type Inventory } from '../core/inventory/inventory.js';
+import type { Inventory } from '../core/inventory/inventory.js';
 import { displayPath, formatBytes } from '../output/format.js';
 import { statusLook } from '../ui/theme.js';
 import { formatAge } from '../ui/format-age.js';
@@ -35,6 +35,8 @@ export async function inspect(dirs: string[]): Promise<number> {
     const { runInspector } = await import('../ui/run-inspector.js');
     return runInspector(dirs);
   }
+  // Loaded here, not at start-up: the listing reads results files (zod) that other commands never need.
+  const { scanFolders } = await import('../core/inventory/inventory.js');
   const inv = await scanFolders(dirs);
   process.stdout.write(renderInventory(inv));
   return inv.problems.length > 0 ? 2 : 0;
