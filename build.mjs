@@ -18,7 +18,8 @@ await build({
   sourcemap: 'linked',
   // Native and WebAssembly hash engines are loaded at run time, from node_modules.
   // Ink and React (with Yoga's WebAssembly) load from node_modules, on first use of the inspector.
-  external: ['@napi-rs/blake-hash', 'hash-wasm', 'ink', 'react', 'react/jsx-runtime'],
+  // The S3 SDK is large and loads from node_modules only when a bucket is configured.
+  external: ['@napi-rs/blake-hash', 'hash-wasm', 'ink', 'react', 'react/jsx-runtime', '@aws-sdk/client-s3', '@aws-sdk/lib-storage'],
   // Bundled CommonJS dependencies call require(); give them the real one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -5,6 +5,8 @@ import { registerBlocks } from './commands/blocks.js';
 import { registerDeep } from './commands/deep.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerLocations } from './commands/locations.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerRestoreTest } from './commands/restore-test.js';
 import { registerScan } from './commands/scan.js';
@@ -36,7 +38,9 @@ registerDeep(program);
 registerRestoreTest(program);
 registerScan(program);
 registerWatch(program);
+registerLocations(program);
 registerDemo(program);
+registerKeygen(program);
 program.addHelpText(
   'after',
   `

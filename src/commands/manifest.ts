@@ -13,6 +13,7 @@ interface ManifestFlags {
   sha256sum?: boolean;
   force?: boolean;
   contents?: boolean;
+  sign?: string;
   json?: boolean;
   threads?: number;
 }
@@ -28,16 +29,19 @@ export function registerManifest(program: Command): void {
     .option('--sha256sum', 'also write NAME.sha256, which `sha256sum -c` accepts')
     .option('--contents', 'also write NAME.contents.json: each member of a tar archive, its offset and sha256')
     .option('--force', 'replace manifests that already exist')
+    .option('--sign <key>', 'sign every manifest written with this minisign secret key (from `restorable keygen` or `minisign -G -W`): FILE.minisig beside each')
     .addOption(jsonOption())
     .addOption(threadsOption())
     .action(async (files: string[], flags: ManifestFlags) => {
+      // A key that cannot sign is a usage error, reported before anything is written.
+      const signer = flags.sign ? await (await import('../core/signing/keys.js')).loadSecretKey(resolve(flags.sign)) : undefined;
       const session = openSession({ threads: flags.threads });
       try {
         const blockSize = flags.blockSize ?? (flags.blocks ? DEFAULT_BLOCK_SIZE : undefined);
         const ctx = { pool: session.pool, signal: session.signal };
         const jobs = files.map((f) => resolve(f)).map((file) => ({
           file,
-          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force, contents: flags.contents }),
+          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force, contents: flags.contents, signer }),
         }));
         process.exitCode = await runJobs(jobs, flags);
       } finally {

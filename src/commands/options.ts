@@ -48,5 +48,12 @@ export function shardArg(value: string): { index: number; count: number } {
   return { index: index - 1, count };
 }
 
+/** A repeatable option whose values may also be comma lists: "--trust a.pub --trust b.pub,c.pub". */
+export function listArg(value: string, previous: string[] | undefined): string[] {
+  const items = value.split(',').filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError('expected a file name');
+  return [...(previous ?? []), ...items];
+}
+
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text');
 export const threadsOption = () => new Option('--threads <n>', 'hash with at most N threads (default: one per core)').argParser(threadsArg);

@@ -10,7 +10,7 @@ export interface OutputOptions {
   verbose?: boolean;
 }
 
-export type Job = { file: string; run: () => AsyncGenerator<CheckEvent, CheckResult> };
+export type Job = { file: string; run: () => AsyncGenerator<CheckEvent, unknown> };
 
 /** A manifest or path that could not be read, as a result line of its own. */
 export function problemResult(problem: DiscoveryProblem): CheckResult {
@@ -52,24 +52,24 @@ export async function runJobs(jobs: Job[], out: OutputOptions, hooks: RunHooks =
     results.push(r);
     print(r);
   }
+  const report = async (result: CheckResult) => {
+    results.push(result);
+    await hooks.onResult?.(result);
+    print(result);
+  };
   for (const job of jobs) {
     if (hooks.stopWhen?.()) break;
-    let result: CheckResult | undefined;
+    // A job yields one result per file it checks (one per copy, for `locations`).
     try {
       for await (const event of job.run()) {
-        if (event.type === 'result') result = event.result;
+        if (event.type === 'result') await report(event.result);
         else bar?.onEvent(event);
       }
     } catch (err) {
       bar?.clear();
       if (err instanceof AbortError) throw err;
       if (!(err instanceof RestorableError)) throw err;
-      result = problemResult({ file: job.file, message: err.message });
-    }
-    if (result) {
-      results.push(result);
-      await hooks.onResult?.(result);
-      print(result);
+      await report(problemResult({ file: job.file, message: err.message }));
     }
   }
   bar?.clear();

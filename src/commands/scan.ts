@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
+import { alertOptions, deliverAlerts, resolveChannels } from './alert-options.js';
 import { durationArg, jsonOption, shardArg, sizeArg } from './options.js';
 import { problemResult, runJobs } from './runner.js';
 import { openSession } from './session.js';
@@ -59,7 +60,7 @@ async function writeResultsFiles(results: CheckResult[]): Promise<void> {
 
 /** The options of `scan`, which `watch` takes too. */
 export function scanOptions(command: Command): Command {
-  return command
+  return alertOptions(command)
     .option('--tier <name>', 'hourly (sizes of the newest 5), daily (hashes of the last 7 days), weekly (blocks of a 10% sample), monthly (restore of the oldest and newest), or one from --config', 'daily')
     .option('--config <file>', 'tiers, patterns and the state folder, in JSON or YAML')
     .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
@@ -70,12 +71,6 @@ export function scanOptions(command: Command): Command {
     .option('--results-file', 'also write .integrity_results.json in each backup folder')
     .option('--metrics-file <path>', 'write Prometheus metrics for node_exporter\'s textfile collector (atomically)')
     .option('--pushgateway <url>', 'push Prometheus metrics to a Pushgateway')
-    .option('--webhook <url>', 'alert a Slack-compatible webhook when a backup starts or stops failing (or RESTORABLE_WEBHOOK_URL)')
-    .option('--pagerduty-key <key>', 'alert PagerDuty (Events API v2) on a change of state (or RESTORABLE_PAGERDUTY_KEY)')
-    .option('--pagerduty-url <url>', 'another Events API endpoint')
-    .option('--smtp <url>', 'alert by email: smtp://user:pass@host:port, STARTTLS when offered (or RESTORABLE_SMTP_URL)')
-    .option('--mail-to <address>', 'who gets the email alerts')
-    .option('--mail-from <address>', 'the sender of the email alerts')
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption());
 }
@@ -112,20 +107,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
       },
     });
     if (flags.resultsFile) await writeResultsFiles(done);
-    const alerts = (config.raw.alerts ?? {}) as { webhook?: string; pagerduty_key?: string; pagerduty_url?: string; smtp?: string; mail_to?: string; mail_from?: string };
-    const channels = {
-      webhook: flags.webhook ?? process.env.RESTORABLE_WEBHOOK_URL ?? alerts.webhook,
-      pagerdutyKey: flags.pagerdutyKey ?? process.env.RESTORABLE_PAGERDUTY_KEY ?? alerts.pagerduty_key,
-      pagerdutyUrl: flags.pagerdutyUrl ?? alerts.pagerduty_url,
-      smtp: flags.smtp ?? process.env.RESTORABLE_SMTP_URL ?? alerts.smtp,
-      mailTo: flags.mailTo ?? alerts.mail_to,
-      mailFrom: flags.mailFrom ?? alerts.mail_from,
-    };
-    const { sendAlerts, stateChanges } = await import('../core/report/alerts.js');
-    const events = await stateChanges(stateDir, tier.check, done);
-    if (channels.webhook || channels.pagerdutyKey || (channels.smtp && channels.mailTo)) {
-      for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${problem}\n`);
-    }
+    await deliverAlerts(stateDir, tier.check, done, resolveChannels(flags, config.raw));
     if (flags.metricsFile || flags.pushgateway) {
       const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
       const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });

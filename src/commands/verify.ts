@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
+import { basename, resolve } from 'node:path';
 import { verifyTarget } from '../core/checks/verify.js';
 import type { Algorithm } from '../core/hash/algorithms.js';
-import { discover } from '../core/manifest/discover.js';
-import { algorithmsArg, jsonOption, threadsOption } from './options.js';
+import type { CheckResult } from '../core/events/types.js';
+import { discover, type DiscoveryProblem } from '../core/manifest/discover.js';
+import { manifestFileKind } from '../core/manifest/names.js';
+import type { TrustedKeys } from '../core/signing/trust.js';
+import { algorithmsArg, jsonOption, listArg, threadsOption } from './options.js';
 import { problemResult, runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -13,22 +17,39 @@ interface VerifyFlags {
   json?: boolean;
   threads?: number;
   verbose?: boolean;
+  trust?: string[];
 }
 
 /** Verifies paths (files, folders or manifests) and returns the exit code. */
 export async function verifyPaths(paths: string[], flags: VerifyFlags): Promise<number> {
+  // Keys are read first: a bad one is a usage error before any backup is read.
+  const trust = flags.trust ? await (await import('../core/signing/trust.js')).loadTrustedKeys(flags.trust.map((f) => resolve(f))) : undefined;
   const session = openSession({ threads: flags.threads, warm: flags.blocks ? (flags.threads ?? Infinity) : 1 });
   try {
     const { targets, problems } = await discover(paths);
     const ctx = { pool: session.pool, signal: session.signal };
     const jobs = targets.map((t) => ({
       file: t.file,
-      run: () => verifyTarget(t, ctx, { quick: flags.quick, blocks: flags.blocks, algorithms: flags.algo }),
+      run: () => verifyTarget(t, ctx, { quick: flags.quick, blocks: flags.blocks, algorithms: flags.algo, trust }),
     }));
-    return await runJobs(jobs, flags, { leading: problems.map(problemResult) });
+    const leading = await Promise.all(problems.map((p) => problemUnderTrust(p, trust)));
+    return await runJobs(jobs, flags, { leading });
   } finally {
     await session.close();
   }
+}
+
+/** A manifest that could not be read is `tampered`, not merely malformed, when its signature fails too. */
+async function problemUnderTrust(problem: DiscoveryProblem, trust: TrustedKeys | undefined): Promise<CheckResult> {
+  const result = problemResult(problem);
+  if (!trust || !manifestFileKind(basename(problem.file))) return result;
+  const { untrustedReason } = await import('../core/signing/trust.js');
+  const untrusted = await untrustedReason(problem.file, trust);
+  if (untrusted?.tampered) {
+    result.status = 'tampered';
+    result.findings.unshift({ severity: 'error', message: untrusted.message });
+  }
+  return result;
 }
 
 export function registerVerify(program: Command): void {
@@ -40,6 +61,7 @@ export function registerVerify(program: Command): void {
     .option('--blocks', 'verify against block maps in parallel and locate damage')
     .option('--algo <list>', 'check only these algorithms (md5, sha1, sha256, sha512, blake3)', algorithmsArg)
     .option('-v, --verbose', 'show hints as well as problems')
+    .option('--trust <pub>', 'require every manifest used to carry a valid minisign signature (FILE.minisig) by one of these public keys; repeatable or comma-separated', listArg)
     .addOption(jsonOption())
     .addOption(threadsOption())
     .action(async (paths: string[], flags: VerifyFlags) => {

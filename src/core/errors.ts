@@ -35,6 +35,16 @@ export class ManifestError extends RestorableError {
 /** The user asked for something we cannot do (bad option, unreadable path). */
 export class UsageError extends RestorableError {}
 
+/** A key file that cannot be used (unreadable, malformed, encrypted, the wrong half of a pair). */
+export class KeyError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
+
 export class AbortError extends RestorableError {
   constructor(message = 'interrupted') {
     super(message, EXIT.interrupted);

@@ -30,6 +30,7 @@ export function formatDuration(seconds: number): string {
 
 /** A path as the user would type it: relative to the working folder when inside it. */
 export function displayPath(path: string, cwd = process.cwd()): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path; // an object in a bucket
   const rel = relative(cwd, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
@@ -42,4 +43,10 @@ export function parseSize(text: string): number {
   const bytes = Number(m[1]) * 1024 ** power;
   if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new Error(`"${text}" is not a positive whole number of bytes`);
   return bytes;
+}
+
+/** Names from inside archives, made safe to print: control characters (terminal escapes) become "?". */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }

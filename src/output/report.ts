@@ -1,7 +1,7 @@
 import type { CheckResult, Region, Status } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 import { EXIT } from '../core/errors.js';
-import { displayPath, formatBytes } from './format.js';
+import { displayPath, formatBytes, printable } from './format.js';
 import { STATUS_WORD, colorFor, statusGlyph, type Paint } from './style.js';
 
 /** Exit code for a run: 1 if anything is damaged, else 2 if anything could not be checked, else 0. */
@@ -19,6 +19,25 @@ export function regionLine(r: Region, compact = false): string {
   return compact ? `${kind} ${blocks} ${bytes}` : `${kind.padEnd(20)} ${blocks.padEnd(16)} ${bytes}`;
 }
 
+/** How a copy was judged, in a few words: "ETag", "sampled 10%", "read in full". */
+export function copyEvidence(c: NonNullable<CheckResult['copy']>): string {
+  const pct = `${(c.coverage * 100).toFixed(c.coverage < 0.1 ? 1 : 0)}%`;
+  switch (c.evidence) {
+    case 'etag':
+      return c.bytesRead ? `ETag + ${pct} sampled` : 'ETag';
+    case 'checksum-sha256':
+      return c.bytesRead ? `x-amz-checksum-sha256 + ${pct} sampled` : 'x-amz-checksum-sha256';
+    case 'sample':
+      return `${pct} sampled by ranged reads`;
+    case 'full':
+      return 'read in full';
+    case 'size':
+      return 'size';
+    default:
+      return 'not read';
+  }
+}
+
 function headline(r: CheckResult): string {
   if (r.restore) {
     const x = r.restore;
@@ -29,6 +48,7 @@ function headline(r: CheckResult): string {
     const what = `${a.format} · ${a.entries} member${a.entries === 1 ? '' : 's'} · ${formatBytes(a.contentBytes)}`;
     return r.salvage ? `${what} readable, then damaged` : what;
   }
+  if (r.copy && r.status === 'verified') return `${formatBytes(r.size ?? 0)}  ${copyEvidence(r.copy)}`;
   switch (r.status) {
     case 'verified':
     case 'manifest_created': {
@@ -44,6 +64,10 @@ function headline(r: CheckResult): string {
       const parts = [bad.length ? `${bad.join(', ')} mismatch` : ''];
       if (r.regions?.length) parts.push(`${r.regions.length} damaged region${r.regions.length === 1 ? '' : 's'}`);
       return parts.filter(Boolean).join(' · ');
+    }
+    case 'tampered': {
+      const bad = r.signatures?.filter((x) => x.state !== 'valid').length ?? 1;
+      return `${bad} manifest${bad === 1 ? '' : 's'} not validly signed by a trusted key: the backup was not judged by ${bad === 1 ? 'it' : 'them'}`;
     }
     default: {
       const message = r.findings.find((f) => f.severity === 'error')?.message ?? '';
@@ -63,8 +87,8 @@ export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean
   const indent = '    ';
   for (const region of r.regions ?? []) {
     lines.push(`${indent}${regionLine(region)}`);
-    if (region.affectedMembers) lines.push(`${indent}  spoils ${region.members?.[0]} and the ${region.affectedMembers - 1} members after it (compressed data cannot be read past damage)`);
-    else if (region.members?.length) lines.push(`${indent}  in ${region.members.slice(0, 5).join(', ')}${region.members.length > 5 ? `, and ${region.members.length - 5} more` : ''}`);
+    if (region.affectedMembers) lines.push(`${indent}  spoils ${printable(region.members?.[0] ?? '')} and the ${region.affectedMembers - 1} members after it (compressed data cannot be read past damage)`);
+    else if (region.members?.length) lines.push(`${indent}  in ${region.members.slice(0, 5).map(printable).join(', ')}${region.members.length > 5 ? `, and ${region.members.length - 5} more` : ''}`);
   }
   if (r.salvage) {
     const s = r.salvage;

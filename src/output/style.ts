@@ -36,6 +36,7 @@ export const STATUS_WORD: Record<Status, string> = {
   changed: 'changed',
   archive_damaged: 'damaged',
   deep_failed: 'deep failed',
+  tampered: 'tampered',
   error: 'error',
 };
 

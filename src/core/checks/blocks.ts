@@ -19,7 +19,8 @@ export interface BlocksOutcome {
 /** At most this many bad blocks are re-read and listed one by one. */
 export const MAX_LISTED_BAD_BLOCKS = 4096;
 
-const OK = 1, CORRUPT = 2, MISSING = 3, UNREADABLE = 4, TRANSIENT = 5;
+/** Block states as stored in a Uint8Array per map (0: not read). */
+export const OK = 1, CORRUPT = 2, MISSING = 3, UNREADABLE = 4, TRANSIENT = 5;
 const STATE_NAMES: Record<number, BlockState> = { [OK]: 'ok', [CORRUPT]: 'corrupt', [MISSING]: 'missing', [UNREADABLE]: 'unreadable', [TRANSIENT]: 'transient' };
 
 /**
@@ -147,7 +148,8 @@ async function* reread(file: string, map: BlockMap, blocks: number[], firstRead:
   return transient;
 }
 
-function regionsOf(map: BlockMap, states: Uint8Array, actualSize: number): Region[] {
+/** Consecutive blocks in the same bad state, with exact byte ranges; a longer file adds an `extra` region. */
+export function regionsOf(map: BlockMap, states: Uint8Array, actualSize: number): Region[] {
   const regions: Region[] = [];
   for (let i = 0; i < states.length; ) {
     const s = states[i]!;

@@ -1,12 +1,14 @@
 import { access, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { RestorableError, UsageError, fsError, isFsError } from '../errors.js';
-import type { CheckEvent, CheckResult, DigestComparison } from '../events/types.js';
+import type { CheckEvent, CheckResult, DigestComparison, Finding, SignatureCheck } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
 import { checksumLine } from '../manifest/checksum-file.js';
 import { buildBlockMap, renderBlockMap, renderJsonManifest } from '../manifest/writers.js';
 import { BLOCK_MAP_SUFFIX, JSON_MANIFEST_SUFFIX, manifestFileKind } from '../manifest/names.js';
+import type { SecretKey } from '../signing/keys.js';
+import { SIGNATURE_SUFFIX, keyIdHex } from '../signing/minisign-format.js';
 import type { CheckContext } from './context.js';
 import { hashCheck } from './hash.js';
 
@@ -22,6 +24,8 @@ export interface CreateOptions {
   force?: boolean;
   /** also write NAME.contents.json, the content index of a tar archive */
   contents?: boolean;
+  /** sign every manifest written: FILE.minisig beside each, as `minisign -S` writes it */
+  signer?: SecretKey;
   now?: Date;
 }
 
@@ -29,7 +33,7 @@ export interface CreateResult extends CheckResult {
   written: string[];
 }
 
-/** The files `createManifests` would write for `file`. */
+/** The manifests `createManifests` would write for `file`. */
 export function outputsFor(file: string, opts: Pick<CreateOptions, 'blockSize' | 'sha256sum' | 'contents'>): string[] {
   return [
     `${file}${JSON_MANIFEST_SUFFIX}`,
@@ -61,7 +65,7 @@ export async function* createManifests(file: string, ctx: CheckContext, opts: Cr
 
   const outputs = outputsFor(file, opts);
   if (!opts.force) {
-    for (const out of outputs) {
+    for (const out of opts.signer ? [...outputs, ...outputs.map((o) => `${o}${SIGNATURE_SUFFIX}`)] : outputs) {
       try {
         await access(out);
         throw new RestorableError(`${out}: already exists (use --force to replace it)`);
@@ -109,10 +113,22 @@ export async function* createManifests(file: string, ctx: CheckContext, opts: Cr
     yield { type: 'step', file, id: 'contents', title: 'content index (every member and its sha256)', state: 'ok', detail: `${index.members.length} members` };
   }
   const written: string[] = [];
+  const signatures: SignatureCheck[] = [];
+  const findings: Finding[] = [];
+  const signing = opts.signer && { key: opts.signer, keyId: keyIdHex(opts.signer.keyId), ...(await import('../signing/signature.js')) };
   for (const [path, text] of files) {
     await atomicWrite(path, text, { overwrite: opts.force });
     written.push(path);
     yield { type: 'step', file, id: `write:${path}`, title: `wrote ${basename(path)}`, state: 'ok' };
+    const sigPath = `${path}${SIGNATURE_SUFFIX}`;
+    if (signing) {
+      // Signed from the bytes just written, so the signature covers exactly what is on disk.
+      await atomicWrite(sigPath, await signing.signatureText(Buffer.from(text, 'utf8'), basename(path), signing.key, now), { overwrite: opts.force });
+      signatures.push({ manifest: path, state: 'valid', keyId: signing.keyId });
+      yield { type: 'step', file, id: `sign:${path}`, title: `signed ${basename(path)}`, state: 'ok' };
+    } else if (await access(sigPath).then(() => true, () => false)) {
+      findings.push({ severity: 'warning', message: `${sigPath}: left from an earlier signing and no longer matches ${basename(path)}; sign again with --sign KEY` });
+    }
   }
 
   const digests: Partial<Record<Algorithm, DigestComparison>> = {};
@@ -126,7 +142,8 @@ export async function* createManifests(file: string, ctx: CheckContext, opts: Cr
     digests,
     blockSize: opts.blockSize,
     manifests: written.map((path) => ({ path, kind: path.endsWith(BLOCK_MAP_SUFFIX) ? 'block-map' : path.endsWith('.sha256') ? 'coreutils' : 'json' })),
-    findings: [],
+    ...(opts.signer ? { signatures } : {}),
+    findings,
     checkedAt: now.toISOString(),
     durationMs: Math.round(performance.now() - started),
     written,

@@ -8,6 +8,7 @@ import type { BlockMap } from '../manifest/model.js';
 import { escapesFolder } from '../manifest/resolve.js';
 import { loadManifest } from '../manifest/load.js';
 import { sidecarNames } from '../manifest/names.js';
+import type { TrustedKeys } from '../signing/trust.js';
 import { basename } from 'node:path';
 import { blocksCheck } from './blocks.js';
 import { compareDigests, expectedDigests } from './compare.js';
@@ -21,6 +22,8 @@ export interface VerifyOptions {
   blocks?: boolean;
   /** only these algorithms from the manifests */
   algorithms?: Algorithm[];
+  /** every manifest relied on must carry a valid minisign signature by one of these keys */
+  trust?: TrustedKeys;
 }
 
 /**
@@ -33,11 +36,13 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
   const { file, expectations } = target;
   const findings: Finding[] = [];
   const checks: CheckKind[] = [];
+  let signatures: CheckResult['signatures'];
   const result = (status: Status, extra: Partial<CheckResult> = {}): CheckResult => ({
     file,
     status,
     findings,
     manifests: expectations.map((e) => ({ path: e.manifest, kind: e.kind })),
+    ...(signatures ? { signatures } : {}),
     checks,
     checkedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
@@ -65,6 +70,16 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
   const expectedSize = sizes[0]?.size;
   checks.push('quick');
   yield { type: 'start', file, checks: opts.quick ? ['quick'] : opts.blocks && blockMap ? ['quick', 'blocks'] : ['quick', 'hash'] };
+
+  if (opts.trust) {
+    // A forged manifest must not judge the backup: stop before reading it.
+    const { checkManifestSignatures } = await import('../signing/trust.js');
+    const signed = await checkManifestSignatures(expectations.map((e) => e.manifest), opts.trust);
+    signatures = signed.signatures;
+    findings.push(...signed.findings);
+    yield { type: 'step', file, id: 'signatures', title: 'manifest signatures', state: signed.status ? 'failed' : 'ok', detail: `${signatures.length} checked` };
+    if (signed.status) return yield* finish(result(signed.status, await sizeOf(file)));
+  }
 
   let size: number;
   try {
@@ -119,10 +134,10 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
     if (!compared.allOk) status = 'hash_mismatch';
   }
 
-  if (!blockMap && status !== 'verified') blockMap = await loadLocator(target, findings);
+  if (!blockMap && status !== 'verified') blockMap = await loadLocator(target, findings, opts.trust);
   if (blockMap && (status !== 'verified' || useBlocksOnly)) {
     checks.push('blocks');
-    const located = yield* locate(file, blockMap, ctx, findings);
+    const located = yield* locate(file, blockMap, ctx, findings, opts.trust);
     if (located === 'changed') return yield* finish(result('changed', extra));
     extra = { ...extra, ...located.extra };
     if (located.damaged && status !== 'size_mismatch') status = 'corrupt_blocks';
@@ -140,6 +155,7 @@ async function* locate(
   map: BlockMap,
   ctx: CheckContext,
   findings: Finding[],
+  trust: TrustedKeys | undefined,
 ): AsyncGenerator<CheckEvent, 'changed' | { damaged: boolean; extra: Partial<CheckResult> }> {
   yield { type: 'step', file, id: 'blocks', title: `blocks (${map.total_blocks} of ${map.block_size} bytes each)`, state: 'running' };
   const outcome = yield* blocksCheck(file, map, ctx);
@@ -152,7 +168,7 @@ async function* locate(
     const what = r.kind === 'corrupt' ? `corrupt (${r.state})` : r.kind;
     findings.push({ severity: 'error', message: `${what} region: ${blocks}, bytes ${r.offset}-${r.offset + r.length - 1} (${r.length} bytes)`, offset: r.offset });
   }
-  await nameMembers(file, outcome.regions).catch((err: Error) => findings.push({ severity: 'warning', message: `cannot name the damaged members: ${err.message}` }));
+  await nameMembers(file, outcome.regions, trust).catch((err: Error) => findings.push({ severity: 'warning', message: `cannot name the damaged members: ${err.message}` }));
   const damaged = outcome.regions.length > 0;
   yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${plural(outcome.badBlockCount, 'bad block')} in ${plural(outcome.regions.length, 'region')}` : undefined };
   return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks } };
@@ -167,8 +183,13 @@ async function sizeOf(file: string): Promise<{ size?: number }> {
 }
 
 /** The block map beside a backup checked through another manifest, read only when damage needs locating. */
-async function loadLocator(target: Target, findings: Finding[]): Promise<BlockMap | undefined> {
+async function loadLocator(target: Target, findings: Finding[], trust: TrustedKeys | undefined): Promise<BlockMap | undefined> {
   for (const path of target.locators) {
+    const untrusted = trust && (await (await import('../signing/trust.js')).untrustedReason(path, trust));
+    if (untrusted) {
+      findings.push({ severity: 'warning', message: `not used to locate damage: ${untrusted.message}` });
+      continue;
+    }
     try {
       const found = (await loadManifest(path)).find((e) => e.file === target.file && e.blockMap);
       if (found) return found.blockMap;
@@ -184,7 +205,7 @@ function plural(n: number, noun: string): string {
 }
 
 /** For an uncompressed tar, the members each damaged region falls in, from the headers. */
-async function nameMembers(file: string, regions: Region[]): Promise<void> {
+export async function nameMembers(file: string, regions: Region[], trust?: TrustedKeys): Promise<void> {
   if (regions.length === 0) return;
   const { openArchive } = await import('../archive/open-archive.js');
   const archive = await openArchive(file).catch(() => undefined);
@@ -192,7 +213,7 @@ async function nameMembers(file: string, regions: Region[]): Promise<void> {
   const { handle } = archive;
   try {
     if (archive.container !== 'tar') return;
-    if (archive.compression !== 'none') return nameCompressedMembers(file, regions);
+    if (archive.compression !== 'none') return nameCompressedMembers(file, regions, trust);
     const { indexPlainTar, membersIn } = await import('../archive/tar-index.js');
     const extents = await indexPlainTar(handle, archive.before.size);
     for (const r of regions) {
@@ -206,10 +227,12 @@ async function nameMembers(file: string, regions: Region[]): Promise<void> {
 }
 
 /** A compressed tar's damage, named through its content index (`manifest --contents`), when there is one. */
-async function nameCompressedMembers(file: string, regions: Region[]): Promise<void> {
+async function nameCompressedMembers(file: string, regions: Region[], trust?: TrustedKeys): Promise<void> {
   const { readFile } = await import('node:fs/promises');
   const text = await readFile(`${file}.contents.json`, 'utf8').catch(() => undefined);
   if (!text) return;
+  const untrusted = trust && (await (await import('../signing/trust.js')).untrustedReason(`${file}.contents.json`, trust));
+  if (untrusted) throw new Error(untrusted.message);
   const { parseContentIndex } = await import('../archive/contents-schema.js');
   const index = parseContentIndex(`${file}.contents.json`, text);
   const { membersAffected } = await import('../archive/contents.js');

@@ -1,5 +1,6 @@
 import type { Algorithm } from '../hash/algorithms.js';
 import type { ManifestKind } from '../manifest/model.js';
+import type { SignatureState } from '../signing/signature.js';
 
 /**
  * The typed events every check yields. The CLI prints them as lines or one
@@ -20,14 +21,16 @@ export type Status =
   | 'changed'
   | 'archive_damaged'
   | 'deep_failed'
+  /** a manifest it relies on is not validly signed by a trusted key (verify --trust): the backup was not judged by it */
+  | 'tampered'
   | 'error';
 
-/** Statuses that mean the backup itself is damaged or gone (exit code 1). */
-export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed'];
+/** Statuses that mean the backup itself is damaged or gone, or its manifests were forged (exit code 1). */
+export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed', 'tampered'];
 /** Statuses that mean it could not be checked (exit code 2). */
 export const CHECK_FAILURES: readonly Status[] = ['no_manifest', 'changed', 'error'];
 
-export type CheckKind = 'quick' | 'hash' | 'blocks' | 'deep' | 'restore';
+export type CheckKind = 'quick' | 'hash' | 'blocks' | 'deep' | 'restore' | 'locations';
 export type Phase = 'hash' | 'blocks' | 'reread' | 'read';
 
 export interface Finding {
@@ -78,6 +81,14 @@ export interface ManifestRef {
   kind: ManifestKind;
 }
 
+/** A manifest's minisign signature, as checked against the trusted keys (verify --trust). */
+export interface SignatureCheck {
+  manifest: string;
+  state: SignatureState;
+  /** the key that made the signature, as minisign prints it */
+  keyId?: string;
+}
+
 export interface CheckResult {
   file: string;
   status: Status;
@@ -90,6 +101,8 @@ export interface CheckResult {
   badBlocks?: BadBlock[];
   findings: Finding[];
   manifests: ManifestRef[];
+  /** verify --trust: each manifest's signature */
+  signatures?: SignatureCheck[];
   checks: CheckKind[];
   /** deep check: what the archive holds and whether it reads to its end */
   archive?: ArchiveReport;
@@ -97,6 +110,8 @@ export interface CheckResult {
   salvage?: SalvageReport;
   /** restore test: where, how long, how fast */
   restore?: RestoreReport;
+  /** one copy of a backup in a storage location, and how it was judged */
+  copy?: CopyReport;
   checkedAt: string;
   durationMs: number;
 }
@@ -163,4 +178,21 @@ export interface RestoreReport {
   restoredFiles: number;
   restoredBytes: number;
   mismatches: number;
+}
+
+/** How a copy in a storage location was judged, from the cheapest sound evidence up. */
+export interface CopyReport {
+  /** the location's name (--location NAME=URI) */
+  location: string;
+  /** the backup's name inside the location */
+  backup: string;
+  /** size: exists with the right size; etag / checksum-sha256: the provider's checksum;
+      sample: blocks read by ranged requests; full: every byte read */
+  evidence: 'none' | 'size' | 'etag' | 'checksum-sha256' | 'sample' | 'full';
+  /** the fraction of the copy's bytes read and checked (1 for a full read) */
+  coverage: number;
+  bytesRead: number;
+  etag?: string;
+  /** where three or more copies were compared: whether this one sides with the majority */
+  quorum?: 'majority' | 'minority' | 'none';
 }

@@ -4,6 +4,10 @@ import { isIntegrityFailure, type CheckResult } from '../events/types.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
 import { regionLine } from '../../output/report.js';
 import { redactUrl } from './metrics.js';
+import { withRetries as retry } from '../retry.js';
+
+/** Up to 3 tries, waiting 0.5 s then 1 s between them. */
+const withRetries = (send: () => Promise<void>) => retry(send, { tries: 3, baseMs: 500 });
 
 /**
  * Alerts on a change of state, not on every run: a backup that starts
@@ -46,11 +50,13 @@ export async function stateChanges(stateDir: string, check: string, results: Che
   const events: AlertEvent[] = [];
   for (const r of results) {
     const failing = isIntegrityFailure(r.status);
-    const was = state[r.file] === true;
+    // A copy in a location has a state of its own, apart from scans of the same file.
+    const key = r.copy ? `${r.copy.location}:${r.file}` : r.file;
+    const was = state[key] === true;
     if (failing && !was) events.push({ action: 'trigger', backup: r.file, check, status: r.status, details: describeFailure(r) });
     if (!failing && was && r.status === 'verified') events.push({ action: 'resolve', backup: r.file, check, status: r.status, details: [] });
-    if (failing) state[r.file] = true;
-    else if (r.status === 'verified') delete state[r.file];
+    if (failing) state[key] = true;
+    else if (r.status === 'verified') delete state[key];
   }
   await atomicWrite(file, `${JSON.stringify(state, null, 1)}\n`, { overwrite: true });
   return events;
@@ -59,18 +65,6 @@ export async function stateChanges(stateDir: string, check: string, results: Che
 async function post(url: string, body: unknown): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-}
-
-/** Tries `send` up to 3 times, waiting 0.5 s then 1 s between tries. */
-async function withRetries(send: () => Promise<void>, tries = 3): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send();
-    } catch (err) {
-      if (attempt >= tries) throw err;
-      await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
-    }
-  }
 }
 
 async function mail(smtp: string, from: string, to: string, subject: string, text: string): Promise<void> {

@@ -26,9 +26,21 @@ const record = z.object({
   mtime_ms: z.number(),
   detail: z.string().optional(),
 });
-const ledgerSchema = z.object({ version: z.literal(1), backups: z.record(z.record(record)) });
+/** The outcome of the last `locations` check of one copy. */
+const integrityCheck = z.object({ timestamp: z.string(), status: z.string(), errors: z.array(z.string()) });
+/** What is known of a backup's good bytes beyond its manifest (learnt from a verified read). */
+const knownDigests = z.object({ size: z.number().nonnegative(), sha256: z.string(), md5: z.string().optional(), etags: z.record(z.string()) });
+const ledgerSchema = z.object({
+  version: z.literal(1),
+  backups: z.record(z.record(record)),
+  /** backup name → location name → its last integrity check */
+  locations: z.record(z.record(z.object({ last_integrity_check: integrityCheck }))).optional(),
+  known_digests: z.record(knownDigests).optional(),
+});
 
 export type LedgerRecord = z.infer<typeof record>;
+export type IntegrityCheck = z.infer<typeof integrityCheck>;
+export type KnownDigests = z.infer<typeof knownDigests>;
 
 export class Ledger {
   private constructor(
@@ -76,6 +88,22 @@ export class Ledger {
   lastVerified(file: string, check: string): number {
     const r = this.get(file, check);
     return r ? Date.parse(r.at) : 0;
+  }
+
+  recordCopy(backup: string, location: string, check: IntegrityCheck): void {
+    ((this.data.locations ??= {})[backup] ??= {})[location] = { last_integrity_check: check };
+  }
+
+  copies(backup: string): Record<string, IntegrityCheck> {
+    return Object.fromEntries(Object.entries(this.data.locations?.[backup] ?? {}).map(([name, v]) => [name, v.last_integrity_check]));
+  }
+
+  known(backup: string): KnownDigests | undefined {
+    return this.data.known_digests?.[backup];
+  }
+
+  remember(backup: string, digests: KnownDigests): void {
+    (this.data.known_digests ??= {})[backup] = digests;
   }
 
   all(): [string, Record<string, LedgerRecord>][] {

@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { CheckEvent, CheckResult } from '../core/events/types.js';
+import type { CopyPlace } from '../core/locations/check-copies.js';
+import type { References, ReferencedBackup } from '../core/locations/references.js';
+import type { AlertChannels } from '../core/report/alerts.js';
+import { LocalLocation } from '../core/storage/local-location.js';
+import type { Location } from '../core/storage/location.js';
+import { alertOptions, deliverAlerts, resolveChannels } from './alert-options.js';
+import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
+import { jsonOption, positiveArg } from './options.js';
+import { problemResult, runJobs } from './runner.js';
+import { openSession } from './session.js';
+
+export interface LocationsFlags extends LocationFlags, AlertChannels {
+  quick?: boolean;
+  full?: boolean;
+  sample?: number;
+  recentDays?: number;
+  limit?: number;
+  all?: boolean;
+  stateDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export function registerLocations(program: Command): void {
+  alertOptions(
+    locationOptions(
+      program
+        .command('locations')
+        .description('check each backup\'s copies in every storage location: exists, size, checksum; sampled blocks by ranged reads')
+        .argument('[path...]', 'backups or folders of backups on this machine, with their manifests (a copy each)'),
+    ),
+  )
+    .option('--quick', 'exists and size only (one request per copy)')
+    .option('--full', 'read every copy in full (downloads everything)')
+    .option('--sample <share>', 'read this share of the blocks of every copy by ranged requests, even one its provider\'s checksum vouches for (default: 10%, only where no checksum can)', fractionArg)
+    .option('--recent-days <n>', 'check backups newer than N days (default 30; backups named on the command line always)', positiveArg)
+    .option('--limit <n>', 'check at most N backups, newest first (default 100)', positiveArg)
+    .option('--all', 'no age window and no limit')
+    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .option('-v, --verbose', 'show how each copy was judged')
+    .addOption(jsonOption())
+    .action(async (paths: string[], flags: LocationsFlags) => {
+      process.exitCode = await runLocations(paths, flags);
+    });
+}
+
+export async function runLocations(paths: string[], flags: LocationsFlags): Promise<number> {
+  const { specs, config, raw } = await resolveLocationFlags(flags);
+  const manifestUri = flags.manifestLocation ?? config.manifestLocation;
+  if (paths.length === 0 && !manifestUri) throw new UsageError('name the backups: PATH... on this machine, or --manifest-location where their manifests are');
+  if (specs.length === 0 && paths.length === 0) throw new UsageError('no storage location: add --location NAME=URI (or a `locations` section in --config)');
+  const locations = await openLocations(specs);
+  const session = openSession({ warm: 0 });
+  const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
+  const stateDir = flags.stateDir ?? defaultStateDir();
+  const ledger = await Ledger.open(stateDir);
+  let refs: References | undefined;
+  try {
+    refs = await loadReferences(paths, manifestUri, session.signal);
+    const chosen = choose(refs.backups, { days: flags.all ? Infinity : (flags.recentDays ?? config.recentDays), limit: flags.all ? Infinity : (flags.limit ?? config.limit) });
+    const { checkCopies } = await import('../core/locations/check-copies.js');
+    const { expectedIn } = await import('../core/locations/config.js');
+    const done: CheckResult[] = [];
+    const jobs = chosen.map((b) => ({
+      file: b.ref.key,
+      run: async function* (): AsyncGenerator<CheckEvent, void> {
+        const places: CopyPlace[] = placesFor(b, locations).map((location) => ({ location, expected: expectedIn(config.rules, b.ref.key, location.name) }));
+        const known = ledger.known(b.ref.key);
+        const out = yield* checkCopies(b.ref, places, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, known: known && { ...known, etags: Object.fromEntries(Object.entries(known.etags).map(([k, v]) => [Number(k), v])) }, signal: session.signal });
+        const r = out.reference;
+        if (r.sha256 && r.size !== undefined && (r.md5 || Object.keys(r.etags).length)) ledger.remember(b.ref.key, { size: r.size, sha256: r.sha256, md5: r.md5, etags: Object.fromEntries(Object.entries(r.etags).map(([k, v]) => [String(k), v])) });
+        for (const result of out.results) yield { type: 'result', result };
+      },
+    }));
+    const code = await runJobs(jobs, flags, {
+      leading: refs.problems.map(problemResult),
+      onResult: async (r) => {
+        done.push(r);
+        if (!r.copy) return;
+        ledger.recordCopy(r.copy.backup, r.copy.location, { timestamp: r.checkedAt, status: r.status, errors: r.findings.filter((f) => f.severity === 'error').map((f) => f.message) });
+        await ledger.save();
+      },
+    });
+    await deliverAlerts(stateDir, 'locations', done, resolveChannels(flags, raw));
+    return code;
+  } finally {
+    await refs?.cleanup();
+    for (const l of locations) l.close();
+    await session.close();
+  }
+}
+
+async function loadReferences(paths: string[], manifestUri: string | undefined, signal: AbortSignal): Promise<References> {
+  const { referencesFromManifestLocation, referencesFromPaths } = await import('../core/locations/references.js');
+  const manifests = await openManifestLocation(manifestUri);
+  if (!manifests) return referencesFromPaths(paths);
+  try {
+    const refs = await referencesFromManifestLocation(manifests, { signal });
+    // PATH folders, when given with a manifest location, hold local copies (not manifests).
+    if (paths.length > 1) throw new UsageError('with --manifest-location, give at most one folder of local copies');
+    for (const b of refs.backups) if (paths[0]) b.localRoot = resolve(paths[0]);
+    return refs;
+  } finally {
+    manifests.close();
+  }
+}
+
+/** Named backups always; the rest newest first, inside the window, up to the limit. */
+function choose(backups: ReferencedBackup[], opts: { days: number; limit: number }): ReferencedBackup[] {
+  const cutoff = Date.now() - opts.days * 86_400_000;
+  const recent = backups.filter((b) => !b.explicit && (b.time === 0 || b.time >= cutoff)).sort((a, b) => b.time - a.time);
+  return [...backups.filter((b) => b.explicit), ...recent.slice(0, opts.limit)];
+}
+
+/** The backup's own folder (as location "local", unless a configured location is that folder) and every configured one. */
+function placesFor(b: ReferencedBackup, locations: Location[]): Location[] {
+  if (!b.localRoot || locations.some((l) => l.kind === 'local' && l.display === b.localRoot)) return locations;
+  return [localLocation(b.localRoot), ...locations.filter((l) => l.name !== 'local')];
+}
+
+/** One "local" location per folder of PATH arguments. */
+const localCache = new Map<string, Location>();
+function localLocation(root: string): Location {
+  let l = localCache.get(root);
+  if (!l) localCache.set(root, (l = new LocalLocation('local', root)));
+  return l;
+}

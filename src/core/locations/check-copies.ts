@@ -1,0 +1,223 @@
+import { RestorableError } from '../errors.js';
+import type { CheckEvent, CheckResult, CopyReport, Finding, ManifestRef, Region, Status } from '../events/types.js';
+import type { Algorithm } from '../hash/algorithms.js';
+import type { BlockMap, Expectation } from '../manifest/model.js';
+import type { Location, ObjectInfo } from '../storage/location.js';
+import { MISSING, OK, regionsOf } from '../checks/blocks.js';
+import { compareDigests, expectedDigests } from '../checks/compare.js';
+import type { CopyDigests } from './copy-digester.js';
+import { partSizeCandidates, providerEvidence, type Reference } from './provider-checksum.js';
+import { applyQuorum } from './quorum.js';
+import { chooseSample, readSample, readWhole, type ReadContext } from './read-copy.js';
+
+/** One backup as the manifests describe it, and where its copies should be. */
+export interface BackupRef {
+  /** its name inside every location ("db/2026-11-20.sql.gz") */
+  key: string;
+  expectations: Expectation[];
+  /** a path on this machine whose content index / tar headers name damaged members */
+  memberSource?: string;
+}
+
+export interface CopyPlace {
+  location: Location;
+  /** false: a rule says this location need not hold it (a missing copy is no failure) */
+  expected: boolean;
+}
+
+export interface CopiesOptions extends ReadContext {
+  /** exists and size only */
+  quick?: boolean;
+  /** read every copy in full */
+  full?: boolean;
+  /** sample every copy at this fraction, even one a provider checksum vouches for */
+  sample?: number;
+  /** the fraction sampled where no provider checksum can vouch (default 10%) */
+  defaultSample?: number;
+  /** digests of the good bytes learnt on an earlier run (the ledger) */
+  known?: Reference;
+}
+
+export interface CopiesOutcome {
+  results: CheckResult[];
+  /** the good bytes' MD5 and ETags as learnt this run: kept so later runs need no download */
+  reference: Reference;
+}
+
+interface CopyState {
+  place: CopyPlace;
+  info?: ObjectInfo;
+  result?: CheckResult;
+  bytesRead: number;
+  /** full read digests, when the copy was read whole */
+  read?: CopyDigests;
+}
+
+/**
+ * Checks every copy of one backup, cheapest sound evidence first: exists and
+ * size; the provider's checksum; blocks sampled by ranged reads; a full read.
+ * A copy found bad is read whole to locate its damage. Yields progress and
+ * one `result` event per copy.
+ */
+export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: CopiesOptions): AsyncGenerator<CheckEvent, CopiesOutcome> {
+  const map = ref.expectations.find((e) => e.blockMap)?.blockMap;
+  const expected = expectedDigests(ref.expectations);
+  const expectedSize = ref.expectations.find((e) => e.size !== undefined)?.size;
+  const sha256 = expected.get('sha256')?.[0]?.value;
+  const reference: Reference = { size: expectedSize, sha256, md5: expected.get('md5')?.[0]?.value, etags: {} };
+  if (opts.known && opts.known.size === expectedSize && opts.known.sha256 === sha256 && sha256) {
+    reference.md5 ??= opts.known.md5;
+    Object.assign(reference.etags, opts.known.etags);
+  }
+  const manifests: ManifestRef[] = [...new Map(ref.expectations.map((e) => [e.manifest, { path: e.manifest, kind: e.kind }])).values()];
+  const started = Date.now();
+  const states: CopyState[] = places.map((place) => ({ place, bytesRead: 0 }));
+  const finish = (s: CopyState, status: Status, evidence: CopyReport['evidence'], extra: Partial<CheckResult> = {}) => {
+    const size = s.info?.size;
+    s.result = {
+      file: s.place.location.describe(ref.key),
+      status,
+      size,
+      expectedSize,
+      findings: [],
+      manifests,
+      checks: ['locations'],
+      checkedAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      ...extra,
+      copy: {
+        location: s.place.location.name,
+        backup: ref.key,
+        evidence,
+        coverage: size ? Math.min(1, s.bytesRead / size) : 0,
+        bytesRead: s.bytesRead,
+        etag: s.info?.etag,
+      },
+    };
+  };
+
+  // 1. Exists, and the right size: one request per copy, all at once.
+  await Promise.all(
+    states.map(async (s) => {
+      try {
+        s.info = await s.place.location.stat(ref.key, { signal: opts.signal });
+      } catch (err) {
+        if (!(err instanceof RestorableError) || opts.signal?.aborted) throw err;
+        finish(s, 'error', 'none', { findings: [{ severity: 'error', message: err.message }] });
+        return;
+      }
+      if (!s.info) {
+        if (s.place.expected) finish(s, 'missing', 'none', { findings: [{ severity: 'error', message: `${s.place.location.describe(ref.key)}: no such copy in ${s.place.location.name}` }] });
+        return;
+      }
+      if (expectedSize !== undefined && s.info.size !== expectedSize) {
+        const regions = map ? sizeRegions(map, s.info.size) : undefined;
+        finish(s, 'size_mismatch', 'size', { regions, blockSize: map?.block_size, findings: [{ severity: 'error', message: `size is ${s.info.size} bytes, expected ${expectedSize}` }] });
+      }
+    }),
+  );
+  const open = () => states.filter((s) => s.info && !s.result);
+  if (opts.quick) {
+    for (const s of open()) finish(s, 'verified', 'size');
+    return done();
+  }
+  // Without a digest or a block map only a majority of copies can judge (quorum.ts).
+  const judged = expected.size > 0 || map !== undefined;
+
+  // 2. Local copies are read whole: that is cheap here, and gives the MD5 and
+  //    multipart ETags the bucket copies' checksums are compared with.
+  const partSizes = new Set<number>();
+  for (const s of open()) {
+    const m = /-(\d+)$/.exec(s.info!.etag ?? '');
+    if (m) for (const p of partSizeCandidates(s.info!.size, Number(m[1]), s.info!.partSize)) partSizes.add(p);
+  }
+  const algorithms = [...new Set<Algorithm>([...expected.keys(), 'sha256', 'md5'])];
+  const plan = { algorithms, etagPartSizes: [...partSizes], blockMap: map };
+  for (const s of open().filter((x) => x.place.location.kind === 'local' || opts.full)) {
+    yield* readFully(s);
+  }
+
+  if (!judged) {
+    for (const s of open()) finish(s, 'no_manifest', 'none', { findings: [{ severity: 'error', message: 'no manifest: nothing to check this copy against' }] });
+    return done();
+  }
+
+  // 3. Bucket copies: the provider's checksum, then samples, then a full read.
+  const verifiedEtags = () => new Set(states.filter((x) => x.result?.status === 'verified' && x.info?.etag).map((x) => x.info!.etag!));
+  for (const s of open()) {
+    const evidence = providerEvidence(s.info!, reference);
+    if (evidence.verdict === 'match') {
+      if (opts.sample && map) yield* sample(s, opts.sample, evidence.via);
+      else finish(s, 'verified', evidence.via, { findings: [{ severity: 'info', message: `${evidence.via === 'etag' ? 'ETag' : 'x-amz-checksum-sha256'} ${evidence.actual} is that of the good bytes` }] });
+      continue;
+    }
+    if (evidence.verdict === 'mismatch') {
+      // The checksum says the stored bytes differ: read them to be sure, and to locate the damage.
+      yield* readFully(s, [{ severity: 'warning', message: `${evidence.via === 'etag' ? 'ETag' : 'x-amz-checksum-sha256'} is ${evidence.actual}, the good bytes' is ${evidence.expected}` }]);
+      continue;
+    }
+    if (s.info!.etag && verifiedEtags().has(s.info!.etag) && !opts.sample) {
+      finish(s, 'verified', 'etag', { findings: [{ severity: 'info', message: `same ETag as a copy verified this run (${s.info!.etag})` }] });
+      continue;
+    }
+    const reason = evidence.verdict === 'unknown' ? evidence.reason : '';
+    const fraction = opts.sample ?? opts.defaultSample ?? 0.1;
+    if (!map || fraction >= 1) yield* readFully(s, [{ severity: 'info', message: `read in full: ${reason}${map ? '' : ', and there is no block map to sample'}` }]);
+    else yield* sample(s, fraction, undefined, reason);
+  }
+  return done();
+
+  function done(): CopiesOutcome {
+    const results = states.filter((s) => s.result).map((s) => s.result!);
+    applyQuorum(states.filter((s) => s.result).map((s) => ({ result: s.result!, etag: s.info?.etag, sha256: s.read?.digests.sha256, md5: s.read?.digests.md5, etags: s.read?.etags })));
+    return { results, reference };
+  }
+
+  async function* readFully(s: CopyState, findings: Finding[] = []): AsyncGenerator<CheckEvent, void> {
+    const read = yield* readWhole(s.place.location, ref.key, s.info!.size, plan, opts);
+    s.read = read;
+    s.bytesRead += read.bytes;
+    const cmp = compareDigests(expected, read.digests);
+    const regions = map && read.blockStates ? regionsOf(map, read.blockStates, read.bytes) : [];
+    if (regions.length && ref.memberSource) await nameMembersFrom(ref.memberSource, regions);
+    const status: Status = !judged ? 'no_manifest' : regions.length ? 'corrupt_blocks' : cmp.allOk ? 'verified' : 'hash_mismatch';
+    if (!judged) findings.push({ severity: 'error', message: 'no manifest: nothing to check this copy against' });
+    if (status === 'verified') {
+      reference.md5 ??= read.digests.md5;
+      for (const [p, e] of Object.entries(read.etags)) reference.etags[Number(p)] ??= e;
+      if (findings.some((f) => f.severity === 'warning')) findings.push({ severity: 'warning', message: 'yet every byte read matches: the provider\'s checksum is not an MD5 of the content here' });
+    }
+    finish(s, status, 'full', { digests: cmp.digests, regions, blockSize: map?.block_size, findings: [...findings, ...cmp.findings, ...regionFindings(regions)] });
+  }
+
+  async function* sample(s: CopyState, fraction: number, vouchedBy?: 'etag' | 'checksum-sha256', why?: string): AsyncGenerator<CheckEvent, void> {
+    const blocks = chooseSample(map!.total_blocks, fraction);
+    const got = yield* readSample(s.place.location, ref.key, map!, blocks, opts);
+    s.bytesRead += got.bytesRead;
+    const bad = [...got.actual.keys()];
+    if (bad.length > 0) {
+      // Damage found: read the copy whole to locate all of it, not just what the sample hit.
+      yield* readFully(s, [{ severity: 'error', message: `${bad.length} of ${got.blocksRead} sampled blocks do not match the block map${vouchedBy ? ` although the ${vouchedBy === 'etag' ? 'ETag' : 'checksum'} matches (the stored bytes changed after upload)` : ''}` }]);
+      return;
+    }
+    const pct = ((100 * got.bytesRead) / Math.max(1, s.info!.size)).toFixed(1);
+    const findings: Finding[] = [{ severity: 'info', message: `sampled ${got.blocksRead} of ${map!.total_blocks} blocks (${pct}% of the bytes), all match${why ? `; ${why}` : ''}` }];
+    finish(s, 'verified', vouchedBy ?? 'sample', { blockSize: map!.block_size, findings });
+  }
+}
+
+/** A copy of the wrong size, against the map: a missing tail or extra bytes. */
+function sizeRegions(map: BlockMap, size: number): Region[] {
+  const states = new Uint8Array(map.total_blocks).fill(OK);
+  for (let i = 0; i < map.total_blocks; i++) if (map.blocks[i]!.offset + map.blocks[i]!.size > size) states[i] = MISSING;
+  return regionsOf(map, states, size);
+}
+
+function regionFindings(regions: Region[]): Finding[] {
+  return regions.map((r) => ({ severity: 'error' as const, message: `${r.kind} region: bytes ${r.offset}-${r.offset + r.length - 1}${r.members?.length ? ` in ${r.members[0]}` : ''}`, offset: r.offset, member: r.members?.[0] }));
+}
+
+async function nameMembersFrom(file: string, regions: Region[]): Promise<void> {
+  const { nameMembers } = await import('../checks/verify.js');
+  await nameMembers(file, regions).catch(() => {});
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { ManifestError } from '../errors.js';
+import { fieldPath } from '../manifest/safe-json.js';
+import { matcher } from '../schedule/config.js';
+import { parseLocationUri, type LocationSpec } from '../storage/uri.js';
+
+/**
+ * The config file's storage sections (the same --config file as `scan`):
+ *
+ *   locations:
+ *     local: /backups
+ *     r2: { uri: "r2://backups/prod?account=ID", access_key_id: …, secret_access_key: … }
+ *   location_check:
+ *     recent_days: 30        # backups newer than this are checked
+ *     limit: 100             # at most this many per run, newest first
+ *     sample: 10%            # blocks sampled where no provider checksum vouches
+ *     manifest_location: s3://audit/manifests
+ *     rules:                 # the first rule whose pattern matches decides
+ *       - { match: "*.wal.gz", not_expected_in: [local] }
+ */
+
+const locationEntry = z.union([
+  z.string().min(1, 'must not be empty'),
+  z
+    .object({
+      uri: z.string().min(1, 'must not be empty'),
+      endpoint: z.string().optional(),
+      region: z.string().optional(),
+      path_style: z.boolean().optional(),
+      account: z.string().optional(),
+      access_key_id: z.string().optional(),
+      secret_access_key: z.string().optional(),
+      session_token: z.string().optional(),
+    })
+    .strict(),
+]);
+
+const rule = z
+  .object({
+    match: z.string().min(1, 'must not be empty'),
+    expected_in: z.array(z.string()).optional(),
+    not_expected_in: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const checkSection = z
+  .object({
+    recent_days: z.number().positive('must be positive').optional(),
+    limit: z.number().int('expected a whole number').positive('must be positive').optional(),
+    sample: z.union([z.number().gt(0).max(1), z.string().regex(/^\d+(\.\d+)?%$/, 'expected a percentage such as 10%')]).optional(),
+    manifest_location: z.string().optional(),
+    rules: z.array(rule).optional(),
+  })
+  .strict();
+
+export type LocationRule = z.infer<typeof rule>;
+
+export interface LocationCheckConfig {
+  locations: LocationSpec[];
+  recentDays: number;
+  limit: number;
+  sample?: number;
+  manifestLocation?: string;
+  rules: LocationRule[];
+}
+
+export const DEFAULT_RECENT_DAYS = 30;
+export const DEFAULT_LIMIT = 100;
+
+/** Reads the sections from a loaded config document; errors name the file and the field. */
+export function locationConfig(file: string | undefined, raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): LocationCheckConfig {
+  const parse = <T>(schema: z.ZodType<T>, value: unknown, at: string): T => {
+    const r = schema.safeParse(value);
+    if (!r.success) throw new ManifestError(file ?? 'config', [at, fieldPath(r.error.issues[0]!.path)].filter(Boolean).join('.'), r.error.issues[0]!.message);
+    return r.data;
+  };
+  const entries = parse(z.record(locationEntry), raw.locations ?? {}, 'locations');
+  const check = parse(checkSection, raw.location_check ?? {}, 'location_check');
+  const locations = Object.entries(entries).map(([name, entry]) => {
+    try {
+      return typeof entry === 'string' ? parseLocationUri(name, entry, {}, env) : parseLocationUri(name, entry.uri, entry, env);
+    } catch (err) {
+      throw new ManifestError(file ?? 'config', `locations.${name}`, (err as Error).message.replace(/^location [^:]+: /, ''));
+    }
+  });
+  return {
+    locations,
+    recentDays: check.recent_days ?? DEFAULT_RECENT_DAYS,
+    limit: check.limit ?? DEFAULT_LIMIT,
+    sample: typeof check.sample === 'string' ? parseFloat(check.sample) / 100 : check.sample,
+    manifestLocation: check.manifest_location,
+    rules: check.rules ?? [],
+  };
+}
+
+/** Whether a location is expected to hold this backup: the first matching rule decides; by default, yes. */
+export function expectedIn(rules: LocationRule[], backup: string, location: string): boolean {
+  const name = backup.split('/').pop()!;
+  const hit = rules.find((r) => matcher([r.match])(name) || matcher([r.match])(backup));
+  if (!hit) return true;
+  if (hit.expected_in) return hit.expected_in.includes(location);
+  if (hit.not_expected_in) return !hit.not_expected_in.includes(location);
+  return true;
+}

@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fsError } from '../errors.js';
+import { discover, type DiscoveryProblem, type Target } from '../manifest/discover.js';
+import { MAX_MANIFEST_BYTES } from '../manifest/load.js';
+import { manifestFileKind } from '../manifest/names.js';
+import type { Location, ReadOptions } from '../storage/location.js';
+import type { BackupRef } from './check-copies.js';
+
+/**
+ * Where the truth about each backup comes from: the manifests beside local
+ * copies (PATH arguments), or a separate manifest location (a folder or a
+ * bucket an attacker who can write the backups cannot), downloaded to a
+ * temp folder that is removed afterwards.
+ */
+
+export interface ReferencedBackup {
+  ref: BackupRef;
+  /** the folder on this machine that holds a copy (PATH arguments) */
+  localRoot?: string;
+  /** newest of the local copy's mtime and the manifest's creation time (ms) */
+  time: number;
+  /** named on the command line: checked whatever its age */
+  explicit: boolean;
+}
+
+export interface References {
+  backups: ReferencedBackup[];
+  problems: DiscoveryProblem[];
+  cleanup(): Promise<void>;
+}
+
+function keyOf(root: string, file: string): string {
+  return relative(root, file).split(sep).join('/');
+}
+
+async function timeOf(t: Target): Promise<number> {
+  const created = Math.max(0, ...t.expectations.map((e) => (e.createdAt ? Date.parse(e.createdAt) || 0 : 0)));
+  const mtime = await stat(t.file).then((s) => s.mtimeMs, () => 0);
+  return Math.max(created, mtime);
+}
+
+/** Backups from PATH arguments: files (explicit) or folders of them, with the manifests found there. */
+export async function referencesFromPaths(paths: string[]): Promise<References> {
+  const backups: ReferencedBackup[] = [];
+  const problems: DiscoveryProblem[] = [];
+  for (const input of paths) {
+    const path = resolve(input);
+    let isDir = false;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch (err) {
+      problems.push({ file: path, message: fsError(err, path).message });
+      continue;
+    }
+    const found = await discover([path]);
+    problems.push(...found.problems);
+    const root = isDir ? path : dirname(path);
+    for (const t of found.targets) {
+      if (!isDir && t.file !== path) continue;
+      backups.push({ ref: { key: keyOf(root, t.file), expectations: t.expectations, memberSource: t.file }, localRoot: root, time: await timeOf(t), explicit: !isDir });
+    }
+  }
+  return { backups, problems, cleanup: async () => {} };
+}
+
+/** Backups named by the manifests in a separate manifest location. */
+export async function referencesFromManifestLocation(location: Location, opts: ReadOptions = {}): Promise<References> {
+  if (location.kind === 'local') {
+    const root = location.display;
+    const found = await discover([root]);
+    const backups = await Promise.all(found.targets.map(async (t) => ({ ref: { key: keyOf(root, t.file), expectations: t.expectations }, time: await timeOf(t), explicit: false })));
+    return { backups, problems: found.problems, cleanup: async () => {} };
+  }
+  const temp = await mkdtemp(join(tmpdir(), 'restorable-manifests-'));
+  const cleanup = () => rm(temp, { recursive: true, force: true });
+  try {
+    const folders = new Set<string>();
+    for await (const o of location.list(opts)) {
+      const name = basename(o.key);
+      const wanted = manifestFileKind(name) || name.endsWith('.minisig') || name.endsWith('.contents.json');
+      if (!wanted || o.size > MAX_MANIFEST_BYTES) continue;
+      const dest = join(temp, ...o.key.split('/'));
+      if (!dest.startsWith(temp + sep)) continue;
+      await mkdir(dirname(dest), { recursive: true });
+      await writeFile(dest, await location.readRange(o.key, 0, o.size, opts));
+      folders.add(dirname(dest));
+    }
+    const found = await discover([...folders]);
+    const backups = found.targets.map((t) => ({ ref: { key: keyOf(temp, t.file), expectations: t.expectations }, time: Math.max(0, ...t.expectations.map((e) => (e.createdAt ? Date.parse(e.createdAt) || 0 : 0))), explicit: false }));
+    // Messages name the manifests where they really are, not the temp copies.
+    const problems = found.problems.map((p) => ({ file: p.file.replace(temp, location.display), message: p.message.split(temp).join(location.display) }));
+    return { backups, problems, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

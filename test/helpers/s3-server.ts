@@ -1,0 +1,101 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** s3rver accepts any keys that match its defaults. */
+export const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+
+/**
+ * A loopback S3 server for one test file: buckets, uploads (single and
+ * multipart), corruption of a stored object on the server's disk, and an
+ * abrupt stop and restart on the same port.
+ */
+export class S3TestServer {
+  readonly directory = mkdtempSync(join(tmpdir(), 'restorable-s3-'));
+  port = 0;
+  private child?: ChildProcess;
+  private client?: S3Client;
+
+  async start(): Promise<void> {
+    const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, this.directory, String(this.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = child;
+    this.port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /port (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
+    });
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** s3://bucket/prefix?endpoint=… as a user would write it. */
+  uri(bucket: string, prefix = ''): string {
+    return `s3://${bucket}${prefix ? `/${prefix}` : ''}?endpoint=${encodeURIComponent(this.endpoint)}`;
+  }
+
+  s3(): S3Client {
+    return (this.client ??= new S3Client({
+      endpoint: this.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }));
+  }
+
+  async bucket(name: string): Promise<void> {
+    await this.s3().send(new CreateBucketCommand({ Bucket: name }));
+  }
+
+  async put(bucket: string, key: string, body: Buffer): Promise<void> {
+    await this.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+
+  /** A multipart upload in parts of `partSize` (at least 5 MiB, as S3 requires). */
+  async putMultipart(bucket: string, key: string, body: Buffer, partSize = 5 * 1024 * 1024): Promise<void> {
+    await new Upload({ client: this.s3(), params: { Bucket: bucket, Key: key, Body: body }, partSize, queueSize: 1 }).done();
+  }
+
+  /** Where s3rver keeps an object's bytes. */
+  objectFile(bucket: string, key: string): string {
+    return join(this.directory, bucket, `${key}._S3rver_object`);
+  }
+
+  /** Bit rot on the provider's disk: the bytes change, the stored ETag does not. */
+  rot(bucket: string, key: string, offset: number, length: number): void {
+    const file = this.objectFile(bucket, key);
+    const bytes = readFileSync(file);
+    for (let i = offset; i < offset + length && i < bytes.length; i++) bytes[i] = bytes[i]! ^ 0xff;
+    writeFileSync(file, bytes);
+  }
+
+  /** Stops the server at once (SIGKILL): open connections drop mid-transfer. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    this.client?.destroy();
+    this.client = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
