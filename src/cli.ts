@@ -4,6 +4,7 @@ import { EXIT, RestorableError } from './core/errors.js';
 import { registerBlocks } from './commands/blocks.js';
 import { registerDeep } from './commands/deep.js';
 import { registerDemo } from './commands/demo.js';
+import { registerHeal } from './commands/heal.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLocations } from './commands/locations.js';
 import { registerKeygen } from './commands/keygen.js';
@@ -39,6 +40,7 @@ registerRestoreTest(program);
 registerScan(program);
 registerWatch(program);
 registerLocations(program);
+registerHeal(program);
 registerDemo(program);
 registerKeygen(program);
 program.addHelpText(
