@@ -73,6 +73,10 @@ describe('restorable keygen', () => {
     expect(lone.stderr).toContain('lone.key.pub: already exists');
     expect(readdirSync(dir)).not.toContain('lone.key');
 
+    // A missing key folder is made, for its owner only (as minisign does).
+    expect((await runCli(['keygen', '--out', join(dir, 'keys', 'ops.key')])).code).toBe(0);
+    expect(statSync(join(dir, 'keys')).mode & 0o777).toBe(0o700);
+
     const forced = await runCli(['keygen', '--out', first.key, '--force', '--json']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout).keyId).not.toBe(first.keyId);

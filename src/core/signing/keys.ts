@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { KeyError, UsageError, describeFsError } from '../errors.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
 import { checksummedBytes, keyIdHex, parsePublicKey, parseSecretKey, renderPublicKey, renderSecretKey, type PublicKey } from './minisign-format.js';
@@ -66,6 +67,10 @@ export async function writeKeyPair(out: string, opts: { force?: boolean } = {}):
       if (await access(path).then(() => true, () => false)) throw new UsageError(`${path}: already exists (use --force to replace it)`);
     }
   }
+  // As minisign does: a missing key folder is made, readable by its owner only.
+  await mkdir(dirname(out), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    throw new UsageError(describeFsError(err, dirname(out)));
+  });
   const seed = newSeed();
   const key = { keyId: randomBytes(8), seed, publicKey: publicKeyOf(seed) };
   const checksum = await blake2bOf(checksummedBytes(key), 256);
