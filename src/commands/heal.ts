@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { basename } from 'node:path';
-import { EXIT, UsageError } from '../core/errors.js';
+import { resolve as resolvePath } from 'node:path';
+import { EXIT, RestorableError, UsageError } from '../core/errors.js';
 import { ProgressBar } from '../output/progress-bar.js';
 import { formatBytes } from '../output/format.js';
 import { colorEnabled, paint } from '../output/style.js';
 import { findLocation, locationOptions, openLocations, resolveLocationFlags, type LocationFlags } from './location-options.js';
-import { jsonOption } from './options.js';
+import { jsonOption, listArg } from './options.js';
 import { openSession } from './session.js';
 
 interface HealFlags extends LocationFlags {
@@ -14,6 +15,7 @@ interface HealFlags extends LocationFlags {
   replace?: boolean;
   out?: string;
   json?: boolean;
+  trust?: string[];
 }
 
 export function registerHeal(program: Command): void {
@@ -27,6 +29,7 @@ export function registerHeal(program: Command): void {
     .option('--copy <name>', 'heal the copy in this location rather than the local file')
     .option('--replace', 'swap the repaired file in (the damaged one is kept as FILE.damaged), or upload it over the damaged object')
     .option('--out <path>', 'where to write the repaired file (default: FILE.healed beside the damaged one)')
+    .option('--trust <key.pub>', 'heal only with a block map signed by this key (repeatable)', listArg)
     .addOption(jsonOption())
     .action(async (file: string, flags: HealFlags) => {
       process.exitCode = await runHeal(file, flags);
@@ -45,6 +48,13 @@ async function runHeal(file: string, flags: HealFlags): Promise<number> {
     const key = basename(file);
     const backup = refs.backups.find((b) => b.ref.key === key || b.ref.key.endsWith(`/${key}`));
     if (!backup) throw new UsageError(`${file}: no manifest or block map found for it${refs.problems[0] ? ` (${refs.problems[0].message})` : ''}`);
+    if (flags.trust) {
+      // Healing writes what the block map says is right: a forged map must not be obeyed.
+      const { checkManifestSignatures, loadTrustedKeys } = await import('../core/signing/trust.js');
+      const trusted = await loadTrustedKeys(flags.trust.map((f) => resolvePath(f)));
+      const checked = await checkManifestSignatures(backup.ref.expectations.map((e) => e.manifest), trusted);
+      if (checked.status) throw new RestorableError(`tampered: ${refs.display(checked.findings[0]!.message)}; nothing was healed`, checked.status === 'tampered' ? EXIT.integrity : EXIT.cannotCheck);
+    }
     const source = findLocation(locations, flags.from);
     const { LocalLocation } = await import('../core/storage/local-location.js');
     const { dirname, resolve } = await import('node:path');

@@ -1,6 +1,9 @@
 import { AbortError, RestorableError } from '../core/errors.js';
 import type { CheckEvent, CheckResult } from '../core/events/types.js';
 import type { DiscoveryProblem } from '../core/manifest/discover.js';
+import { manifestFileKind } from '../core/manifest/names.js';
+import type { TrustedKeys } from '../core/signing/trust.js';
+import { basename } from 'node:path';
 import { ProgressBar } from '../output/progress-bar.js';
 import { exitCodeFor, jsonReport, renderResult, renderSummary } from '../output/report.js';
 import { colorEnabled, paint } from '../output/style.js';
@@ -23,6 +26,19 @@ export function problemResult(problem: DiscoveryProblem): CheckResult {
     checkedAt: new Date().toISOString(),
     durationMs: 0,
   };
+}
+
+/** A manifest that could not be read is `tampered`, not merely malformed, when its signature fails too. */
+export async function problemUnderTrust(problem: DiscoveryProblem, trust: TrustedKeys | undefined): Promise<CheckResult> {
+  const result = problemResult(problem);
+  if (!trust || !manifestFileKind(basename(problem.file))) return result;
+  const { untrustedReason } = await import('../core/signing/trust.js');
+  const untrusted = await untrustedReason(problem.file, trust);
+  if (untrusted?.tampered) {
+    result.status = 'tampered';
+    result.findings.unshift({ severity: 'error', message: untrusted.message });
+  }
+  return result;
 }
 
 /**

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { verifyTarget } from '../core/checks/verify.js';
 import type { Algorithm } from '../core/hash/algorithms.js';
-import type { CheckResult } from '../core/events/types.js';
-import { discover, type DiscoveryProblem } from '../core/manifest/discover.js';
-import { manifestFileKind } from '../core/manifest/names.js';
-import type { TrustedKeys } from '../core/signing/trust.js';
+import { discover } from '../core/manifest/discover.js';
 import { algorithmsArg, jsonOption, listArg, threadsOption } from './options.js';
-import { problemResult, runJobs } from './runner.js';
+import { problemUnderTrust, runJobs } from './runner.js';
 import { openSession } from './session.js';
 
 interface VerifyFlags {
@@ -37,19 +34,6 @@ export async function verifyPaths(paths: string[], flags: VerifyFlags): Promise<
   } finally {
     await session.close();
   }
-}
-
-/** A manifest that could not be read is `tampered`, not merely malformed, when its signature fails too. */
-async function problemUnderTrust(problem: DiscoveryProblem, trust: TrustedKeys | undefined): Promise<CheckResult> {
-  const result = problemResult(problem);
-  if (!trust || !manifestFileKind(basename(problem.file))) return result;
-  const { untrustedReason } = await import('../core/signing/trust.js');
-  const untrusted = await untrustedReason(problem.file, trust);
-  if (untrusted?.tampered) {
-    result.status = 'tampered';
-    result.findings.unshift({ severity: 'error', message: untrusted.message });
-  }
-  return result;
 }
 
 export function registerVerify(program: Command): void {

@@ -28,8 +28,12 @@ export interface ReferencedBackup {
 export interface References {
   backups: ReferencedBackup[];
   problems: DiscoveryProblem[];
+  /** a manifest path as users should read it (not the temp copy of one in a bucket) */
+  display(path: string): string;
   cleanup(): Promise<void>;
 }
+
+const asIs = (path: string) => path;
 
 function keyOf(root: string, file: string): string {
   return relative(root, file).split(sep).join('/');
@@ -62,7 +66,7 @@ export async function referencesFromPaths(paths: string[]): Promise<References> 
       backups.push({ ref: { key: keyOf(root, t.file), expectations: t.expectations, memberSource: t.file }, localRoot: root, time: await timeOf(t), explicit: !isDir });
     }
   }
-  return { backups, problems, cleanup: async () => {} };
+  return { backups, problems, display: asIs, cleanup: async () => {} };
 }
 
 /** Backups named by the manifests in a separate manifest location. */
@@ -71,7 +75,7 @@ export async function referencesFromManifestLocation(location: Location, opts: R
     const root = location.display;
     const found = await discover([root]);
     const backups = await Promise.all(found.targets.map(async (t) => ({ ref: { key: keyOf(root, t.file), expectations: t.expectations }, time: await timeOf(t), explicit: false })));
-    return { backups, problems: found.problems, cleanup: async () => {} };
+    return { backups, problems: found.problems, display: asIs, cleanup: async () => {} };
   }
   const temp = await mkdtemp(join(tmpdir(), 'restorable-manifests-'));
   const cleanup = () => rm(temp, { recursive: true, force: true });
@@ -90,8 +94,9 @@ export async function referencesFromManifestLocation(location: Location, opts: R
     const found = await discover([...folders]);
     const backups = found.targets.map((t) => ({ ref: { key: keyOf(temp, t.file), expectations: t.expectations }, time: Math.max(0, ...t.expectations.map((e) => (e.createdAt ? Date.parse(e.createdAt) || 0 : 0))), explicit: false }));
     // Messages name the manifests where they really are, not the temp copies.
-    const problems = found.problems.map((p) => ({ file: p.file.replace(temp, location.display), message: p.message.split(temp).join(location.display) }));
-    return { backups, problems, cleanup };
+    const display = (path: string) => path.split(temp).join(location.display);
+    const problems = found.problems.map((p) => ({ file: display(p.file), message: display(p.message) }));
+    return { backups, problems, display, cleanup };
   } catch (err) {
     await cleanup();
     throw err;
