@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useRefState } from '../hooks/use-ref-state.js';
 import type { BackupScreenProps } from './screen-props.js';
 import type { BadBlock, Region } from '../../core/events/types.js';
-import { formatBytes } from '../../output/format.js';
+import { formatBytes, printable } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { BlockGrid, Legend, blocksPerCell, cellState } from '../components/block-grid.js';
 import { ProgressBar } from '../components/progress-bar.js';
@@ -99,8 +99,8 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
   // The archive members the damaged region under the cursor falls in (known for uncompressed tars).
   const regionHere = regions.find((r) => index >= r.firstBlock && index <= r.lastBlock);
   const membersHere = regionHere?.affectedMembers
-    ? [`${regionHere.members?.[0]} and the ${regionHere.affectedMembers - 1} members after it`]
-    : (regionHere?.members ?? []);
+    ? [`${printable(regionHere.members?.[0] ?? '')} and the ${regionHere.affectedMembers - 1} members after it`]
+    : (regionHere?.members ?? []).map(printable);
   const state = map ? cellState(map.states, index, 1) : 'pending';
   const look = run?.result ? statusLook(run.result.status) : undefined;
   const p = run?.progress;
