@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- options]`: the engine benchmarks (run.mjs), then the
-// inspector's (inspector.mjs) and the deep check's (deep.mjs), with the
+// inspector's (inspector.mjs), the deep check's (deep.mjs) and the storage
+// locations' (locations.mjs), with the
 // options they share passed on.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -20,4 +21,5 @@ if (args.includes('--markdown')) shared.push('--markdown');
 const inspector = run('./inspector.mjs', shared);
 const deepShared = shared.filter((a, i) => shared[i - 1] !== '--size' && a !== '--size');
 const deep = run('./deep.mjs', deepShared);
-process.exit(engine || inspector || deep);
+const locations = run('./locations.mjs', deepShared);
+process.exit(engine || inspector || deep || locations);
