@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory/inventory.js';
+import type { CopyChecks } from '../ui/copies/copy-checks.js';
+import { locationOptions, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { displayPath, formatBytes } from '../output/format.js';
 import { statusLook } from '../ui/theme.js';
 import { formatAge } from '../ui/format-age.js';
@@ -26,14 +29,25 @@ export function renderInventory(inv: Inventory): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function inspect(dirs: string[]): Promise<number> {
+/** The copy checks over --location and --config's locations; none without them (nothing loads). */
+async function openCopies(flags: LocationFlags): Promise<CopyChecks | undefined> {
+  if (flags.manifestLocation) throw new UsageError('the inspector reads the manifests beside the backups; --manifest-location is for `locations` and `heal`');
+  if (!flags.location?.length && !flags.config) return undefined;
+  const { specs, config } = await resolveLocationFlags(flags);
+  if (specs.length === 0) return undefined;
+  const [{ CopyChecks }, { defaultStateDir }] = await Promise.all([import('../ui/copies/copy-checks.js'), import('../core/schedule/ledger.js')]);
+  return CopyChecks.open(specs, config.rules, defaultStateDir());
+}
+
+export async function inspect(dirs: string[], flags: LocationFlags = {}): Promise<number> {
   if (canInspect()) {
+    const copies = await openCopies(flags);
     // Ink draws nothing until exit when it thinks it runs in CI; on a real
     // terminal the inspector is interactive whatever CI says. Set before Ink loads.
     process.env.CI = '0';
     process.env.CONTINUOUS_INTEGRATION = '0';
     const { runInspector } = await import('../ui/run-inspector.js');
-    return runInspector(dirs);
+    return runInspector(dirs, copies);
   }
   // Loaded here, not at start-up: the listing reads results files (zod) that other commands never need.
   const { scanFolders } = await import('../core/inventory/inventory.js');
@@ -43,9 +57,9 @@ export async function inspect(dirs: string[]): Promise<number> {
 }
 
 export function registerInspect(program: Command): void {
-  program
-    .argument('[dir...]', 'folders of backups to inspect (default: the current folder)')
-    .action(async (dirs: string[]) => {
-      process.exitCode = await inspect(dirs.length > 0 ? dirs : ['.']);
-    });
+  // Positional: the inspector's --location and --config must not take those of `locations` and `heal`.
+  program.enablePositionalOptions();
+  locationOptions(program.argument('[dir...]', 'folders of backups to inspect (default: the current folder)')).action(async (dirs: string[], flags: LocationFlags) => {
+    process.exitCode = await inspect(dirs.length > 0 ? dirs : ['.'], flags);
+  });
 }

@@ -4,12 +4,14 @@ import type { CheckQueue } from '../core/checks/queue.js';
 import { scanFolders, type BackupEntry, type Inventory } from '../core/inventory/inventory.js';
 import { HelpOverlay } from './components/help-overlay.js';
 import { KeyBar } from './components/key-bar.js';
-import { useQueueVersion } from './hooks/use-queue.js';
+import type { CopyChecks } from './copies/copy-checks.js';
+import { useQueueVersion, type Versioned } from './hooks/use-queue.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
-import { actionFor, keyNames, type Screen } from './keys.js';
+import { actionFor, keyNames, type Feature, type Screen } from './keys.js';
 import { BlocksScreen } from './screens/blocks-screen.js';
 import { DetailScreen } from './screens/detail-screen.js';
 import { HashScreen } from './screens/hash-screen.js';
+import { HealScreen } from './screens/heal-screen.js';
 import { HexScreen } from './screens/hex-screen.js';
 import { ListScreen } from './screens/list-screen.js';
 import { StepsScreen } from './screens/steps-screen.js';
@@ -20,20 +22,27 @@ type View =
   | { screen: 'hash'; entry: BackupEntry }
   | { screen: 'blocks'; entry: BackupEntry }
   | { screen: 'hex'; entry: BackupEntry; block: { index: number; offset: number; size: number } }
-  | { screen: 'steps'; entry: BackupEntry; kind: 'deep' | 'restore' };
+  | { screen: 'steps'; entry: BackupEntry; kind: 'deep' | 'restore' }
+  | { screen: 'heal'; entry: BackupEntry };
+
+/** Stands in for the copy checks when no location is configured (hooks cannot be conditional). */
+const NOTHING: Versioned = { version: 0, onSettle: () => () => {} };
 
 /**
  * The inspector: a stack of screens over one inventory and one check queue.
  * Global keys (q, ?, Ctrl-C) live here; each screen binds its own from the
  * same key table.
  */
-export function App({ inventory: initial, queue }: { inventory: Inventory; queue: CheckQueue }) {
+export function App({ inventory: initial, queue, copies: configured }: { inventory: Inventory; queue: CheckQueue; copies?: CopyChecks }) {
+  const copies = configured && configured.locations.length > 0 ? configured : undefined;
+  const features = new Set<Feature>(copies ? ['locations'] : []);
   const [inventory, setInventory] = useState(initial);
   // After manifests were written, list the folders again so the rows show them.
   const rescan = () => void scanFolders(inventory.folders).then(setInventory);
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   useQueueVersion(queue);
+  useQueueVersion(copies ?? NOTHING);
   const [stack, setStack] = useState<View[]>([{ screen: 'list' }]);
   const [help, setHelp] = useState(false);
   const [modal, setModal] = useState(false);
@@ -42,6 +51,7 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
   const back = () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
   const quit = () => {
     queue.cancelAll();
+    copies?.close();
     exit();
   };
 
@@ -88,10 +98,11 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
             onBlocks={blocks}
             onSteps={steps}
             onFilterEditing={setModal}
+            copies={copies}
           />
         );
       case 'detail':
-        return <DetailScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(v.entry)} onBlocks={() => blocks(v.entry)} onSteps={(kind) => steps(v.entry, kind)} onModal={setModal} onWritten={rescan} />;
+        return <DetailScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(v.entry)} onBlocks={() => blocks(v.entry)} onSteps={(kind) => steps(v.entry, kind)} onModal={setModal} onWritten={rescan} copies={copies} onHeal={() => push({ screen: 'heal', entry: v.entry })} />;
       case 'hash':
         return <HashScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} />;
       case 'blocks':
@@ -100,13 +111,15 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
         return <HexScreen entry={v.entry} block={v.block} height={body} active={active} onBack={back} />;
       case 'steps':
         return <StepsScreen entry={v.entry} kind={v.kind} queue={queue} width={columns} height={body} active={active} onBack={back} />;
+      case 'heal':
+        return <HealScreen entry={v.entry} copies={copies!} width={columns} height={body} active={active} onBack={back} />;
     }
   };
   return (
     <Box flexDirection="column" width={columns} height={height}>
       {help && (
         <Box height={body}>
-          <HelpOverlay screen={screen} width={columns} />
+          <HelpOverlay screen={screen} width={columns} features={features} />
         </Box>
       )}
       {stack.map((v, i) => {
@@ -117,7 +130,7 @@ export function App({ inventory: initial, queue }: { inventory: Inventory; queue
           </Box>
         );
       })}
-      <KeyBar screen={screen} width={columns} />
+      <KeyBar screen={screen} width={columns} features={features} />
     </Box>
   );
 }

@@ -4,12 +4,16 @@ import type { Key } from 'ink';
  * The one key table: it drives input, the key bar and the `?` help overlay,
  * so what the help says is what the keys do.
  */
-export type Screen = 'list' | 'detail' | 'hash' | 'blocks' | 'hex' | 'steps';
+export type Screen = 'list' | 'detail' | 'hash' | 'blocks' | 'hex' | 'steps' | 'heal';
 export type Action =
   | 'quit' | 'help' | 'back'
   | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
   | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'create' | 'filter' | 'sort'
-  | 'nextRegion' | 'prevRegion' | 'hex' | 'pane';
+  | 'nextRegion' | 'prevRegion' | 'hex' | 'pane'
+  | 'location' | 'checkCopies' | 'heal';
+
+/** Bindings that only mean something with storage locations configured (--location). */
+export type Feature = 'locations';
 
 export interface Binding {
   keys: string[];
@@ -21,6 +25,8 @@ export interface Binding {
   /** shown in the key bar, as `label short` */
   bar?: boolean;
   short?: string;
+  /** shown (bar and help) only when this feature is on */
+  needs?: Feature;
 }
 
 export const BINDINGS: Binding[] = [
@@ -28,12 +34,18 @@ export const BINDINGS: Binding[] = [
   { keys: ['down', 'j'], label: '↓/j', help: 'move down', action: 'down', screens: ['list', 'blocks', 'hex'] },
   { keys: ['left', 'h'], label: '←/h', help: 'move left', action: 'left', screens: ['blocks'] },
   { keys: ['right', 'l'], label: '→/l', help: 'move right', action: 'right', screens: ['blocks'] },
+  { keys: ['up', 'k'], label: '↑/k', help: 'select the copy above', action: 'up', screens: ['detail'], needs: 'locations' },
+  { keys: ['down', 'j'], label: '↓/j', help: 'select the copy below', action: 'down', screens: ['detail'], needs: 'locations' },
   { keys: ['g', 'home'], label: 'g', help: 'go to the first', action: 'top', screens: ['list', 'blocks', 'hex'] },
   { keys: ['G', 'end'], label: 'G', help: 'go to the last', action: 'bottom', screens: ['list', 'blocks', 'hex'] },
   { keys: ['pageUp'], label: 'PgUp', help: 'page up', action: 'pageUp', screens: ['list', 'hex'] },
   { keys: ['pageDown'], label: 'PgDn', help: 'page down', action: 'pageDown', screens: ['list', 'hex'] },
+  // With locations these come first in the key bar: on 80 columns the last ones drop off.
+  { keys: ['tab'], label: 'tab', help: 'next location: this machine, then each storage location', action: 'location', screens: ['list'], bar: true, short: 'location', needs: 'locations' },
   { keys: ['return'], label: '↵', help: 'open the backup', action: 'open', screens: ['list'], bar: true, short: 'open' },
   { keys: ['v'], label: 'v', help: 'verify (hash against every manifest)', action: 'verify', screens: ['list', 'detail'], bar: true, short: 'verify' },
+  { keys: ['c'], label: 'c', help: 'check every copy of this backup, in every location', action: 'checkCopies', screens: ['detail'], bar: true, short: 'copies', needs: 'locations' },
+  { keys: ['h'], label: 'h', help: 'heal the selected damaged copy from a verified one (asks first)', action: 'heal', screens: ['detail'], bar: true, short: 'heal', needs: 'locations' },
   { keys: ['V'], label: 'V', help: 'verify every backup listed', action: 'verifyAll', screens: ['list'], bar: true, short: 'all' },
   { keys: ['b'], label: 'b', help: 'block map: verify block by block, locate damage', action: 'blockMap', screens: ['list', 'detail'], bar: true, short: 'blocks' },
   { keys: ['d'], label: 'd', help: 'deep check: extract every member into a sandbox', action: 'deep', screens: ['list', 'detail'], bar: true, short: 'deep' },
@@ -45,7 +57,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['N'], label: 'N', help: 'previous damaged region', action: 'prevRegion', screens: ['blocks'] },
   { keys: ['x'], label: 'x', help: 'hex view of the block under the cursor', action: 'hex', screens: ['blocks'], bar: true, short: 'hex' },
   { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true, short: 'pane' },
-  { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex', 'steps'], bar: true, short: 'back' },
+  { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex', 'steps', 'heal'], bar: true, short: 'back' },
   { keys: ['?'], label: '?', help: 'help', action: 'help', screens: 'all', bar: true, short: 'help' },
   { keys: ['q', 'ctrl+c'], label: 'q', help: 'quit', action: 'quit', screens: 'all', bar: true, short: 'quit' },
 ];
@@ -77,10 +89,14 @@ export function keyNames(input: string, key: Key): string[] {
   return [name];
 }
 
-export function bindingsFor(screen: Screen): Binding[] {
-  return BINDINGS.filter((b) => b.screens === 'all' || b.screens.includes(screen));
+/** The bindings of a screen, as the bar and the help show them: those of features that are off left out. */
+export function bindingsFor(screen: Screen, features: ReadonlySet<Feature> = new Set()): Binding[] {
+  return BINDINGS.filter((b) => (b.screens === 'all' || b.screens.includes(screen)) && (!b.needs || features.has(b.needs)));
 }
 
+/** A feature's key does nothing without it (its screen binds no handler), so input needs no feature list. */
 export function actionFor(screen: Screen, name: string): Action | undefined {
-  return bindingsFor(screen).find((b) => b.keys.includes(name))?.action;
+  return bindingsFor(screen, ALL_FEATURES).find((b) => b.keys.includes(name))?.action;
 }
+
+const ALL_FEATURES: ReadonlySet<Feature> = new Set(['locations']);

@@ -2,6 +2,7 @@ import { render, type Instance } from 'ink';
 import type { CheckQueue } from '../core/checks/queue.js';
 import type { Inventory } from '../core/inventory/inventory.js';
 import { App } from './app.js';
+import type { CopyChecks } from './copies/copy-checks.js';
 import { frameStream } from './frame-stream.js';
 import { FRAME_INTERVAL_MS } from './hooks/use-queue.js';
 
@@ -16,8 +17,8 @@ export interface Streams {
  * frames a second, only changed lines redrawn, Ctrl-C handled by the app.
  * The real terminal and the tests' virtual one both come through here.
  */
-export function renderInspector(inventory: Inventory, queue: CheckQueue, streams: Streams): Instance {
-  return render(<App inventory={inventory} queue={queue} />, {
+export function renderInspector(inventory: Inventory, queue: CheckQueue, streams: Streams, copies?: CopyChecks): Instance {
+  return render(<App inventory={inventory} queue={queue} copies={copies} />, {
     stdout: frameStream(streams.stdout),
     stdin: streams.stdin,
     stderr: streams.stderr,

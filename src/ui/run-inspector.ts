@@ -1,6 +1,7 @@
 import { CheckQueue } from '../core/checks/queue.js';
 import { WorkerPool } from '../core/hash/pool.js';
 import { scanFolders } from '../core/inventory/inventory.js';
+import type { CopyChecks } from './copies/copy-checks.js';
 import { renderInspector } from './render.js';
 
 const ALT_SCREEN_ON = '\u001b[?1049h';
@@ -11,7 +12,7 @@ const ALT_SCREEN_OFF = '\u001b[?1049l';
  * screen (so quitting gives the shell back as it was), at most ten frames a
  * second and redrawing only the lines that changed.
  */
-export async function runInspector(dirs: string[]): Promise<number> {
+export async function runInspector(dirs: string[], copies?: CopyChecks): Promise<number> {
   const inventory = await scanFolders(dirs);
   const pool = new WorkerPool();
   pool.warm(1); // the first verification should not wait for a thread to start
@@ -24,12 +25,13 @@ export async function runInspector(dirs: string[]): Promise<number> {
     instance.unmount();
   };
   process.on('SIGTERM', onSignal);
-  const instance = renderInspector(inventory, queue, { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr });
+  const instance = renderInspector(inventory, queue, { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr }, copies);
   try {
     await instance.waitUntilExit();
   } finally {
     process.off('SIGTERM', onSignal);
     queue.cancelAll();
+    copies?.close();
     await pool.close();
     restore();
     process.off('exit', restore);

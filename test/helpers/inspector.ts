@@ -9,6 +9,8 @@ import { writeDemoSet, type DemoBackup, type DemoRole, type DemoSet } from '../.
 import type { CheckEvent } from '../../src/core/events/types.js';
 import { WorkerPool } from '../../src/core/hash/pool.js';
 import { scanFolders } from '../../src/core/inventory/inventory.js';
+import { parseLocationArg } from '../../src/core/storage/uri.js';
+import { CopyChecks } from '../../src/ui/copies/copy-checks.js';
 import { renderInspector } from '../../src/ui/render.js';
 import { KEYS, VirtualTerminal } from '../../tools/virtual-terminal.js';
 
@@ -53,6 +55,12 @@ export function useDemoSet(): { readonly set: DemoSet; byRole(role: DemoRole): D
   };
 }
 
+/** Storage locations for the inspector (--location NAME=URI), and where its ledger is kept. */
+export interface LocationOpts {
+  locations?: string[];
+  stateDir?: string;
+}
+
 /** A pause in a check's event stream: the check stops right after an event matching `match` has been applied. */
 interface Gate {
   match: (event: CheckEvent, run: BackupRun) => boolean;
@@ -63,8 +71,10 @@ interface Gate {
 }
 
 /** The inspector on a virtual terminal (80x24 unless told), as a person would see it. */
-export async function openInspector(dirs: string[], size: { columns?: number; rows?: number } = {}) {
+export async function openInspector(dirs: string[], size: { columns?: number; rows?: number } = {}, opts: LocationOpts = {}) {
   const vt = new VirtualTerminal(size.columns ?? 80, size.rows ?? 24);
+  // --location NAME=URI as the command line gives them, with a ledger of the test's own.
+  const copies = opts.locations?.length ? await CopyChecks.open(opts.locations.map((l) => parseLocationArg(l)), [], opts.stateDir ?? join(tmpdir(), 'restorable-test-state')) : undefined;
   const inventory = await scanFolders(dirs);
   const pool = new WorkerPool(2);
   const queue = new CheckQueue(pool);
@@ -87,7 +97,7 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
   };
   const held: Gate[] = [];
 
-  const instance = renderInspector(inventory, queue, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream });
+  const instance = renderInspector(inventory, queue, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream }, copies);
   // Ink's waitUntilExit only resolves for a caller that asked before the exit.
   let hasExited = false;
   const exited = instance.waitUntilExit().then(() => {
@@ -110,6 +120,7 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
   return {
     vt,
     queue,
+    copies,
     instance,
     /** resolves when the inspector has exited */
     exited,
@@ -166,6 +177,7 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
       for (const g of held) g.release();
       gates.length = 0;
       queue.cancelAll();
+      copies?.close();
       instance.unmount();
       await pool.close();
     },
@@ -178,8 +190,8 @@ export type Inspector = Awaited<ReturnType<typeof openInspector>>;
 export const re = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Runs `fn` with the inspector open on `dirs`, and always closes it. */
-export async function withInspectorOn(dirs: string[], fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }): Promise<void> {
-  const ui = await openInspector(dirs, size);
+export async function withInspectorOn(dirs: string[], fn: (ui: Inspector) => Promise<void>, size?: { columns?: number; rows?: number }, opts?: LocationOpts): Promise<void> {
+  const ui = await openInspector(dirs, size, opts);
   try {
     await fn(ui);
   } finally {

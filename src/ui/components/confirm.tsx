@@ -2,7 +2,7 @@ import { Box, Text, useInput } from 'ink';
 import { tint } from '../theme.js';
 
 /** A yes/no question; only `y` says yes. */
-export function Confirm({ lines, onAnswer }: { lines: string[]; onAnswer: (yes: boolean) => void }) {
+export function Confirm({ lines, question = 'Write them?', onAnswer }: { lines: string[]; question?: string; onAnswer: (yes: boolean) => void }) {
   useInput((input, key) => {
     if (input === 'y' || input === 'Y') onAnswer(true);
     else if (input === 'n' || input === 'N' || key.escape || key.return) onAnswer(false);
@@ -14,7 +14,7 @@ export function Confirm({ lines, onAnswer }: { lines: string[]; onAnswer: (yes: 
           {l}
         </Text>
       ))}
-      <Text bold>Write them? y/N</Text>
+      <Text bold>{question} y/N</Text>
     </Box>
   );
 }

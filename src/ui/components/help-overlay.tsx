@@ -1,10 +1,10 @@
 import { Box, Text } from 'ink';
-import { bindingsFor, type Screen } from '../keys.js';
+import { bindingsFor, type Feature, type Screen } from '../keys.js';
 import { tint } from '../theme.js';
 
 /** `?`: every key of this screen, generated from the same table that handles input. */
-export function HelpOverlay({ screen, width }: { screen: Screen; width: number }) {
-  const bindings = bindingsFor(screen);
+export function HelpOverlay({ screen, width, features }: { screen: Screen; width: number; features?: ReadonlySet<Feature> }) {
+  const bindings = bindingsFor(screen, features);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={tint('cyan')} paddingX={1} width={Math.min(width, 72)}>
       <Text bold>Keys on this screen</Text>

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import type { CheckQueue } from '../../core/checks/queue.js';
 
 /** Frames per second at most while checks run: drawing never paces hashing. */
 export const FRAME_INTERVAL_MS = 100;
@@ -9,7 +8,13 @@ export const FRAME_INTERVAL_MS = 100;
  * queue only bumps a counter, and this polls it. A check that ends is
  * drawn at once, so its result never waits for the next tick.
  */
-export function useQueueVersion(queue: CheckQueue): number {
+/** Anything that counts its changes and says when a piece of work ends: the check queue, the copy checks. */
+export interface Versioned {
+  readonly version: number;
+  onSettle(listener: () => void): () => void;
+}
+
+export function useQueueVersion(queue: Versioned): number {
   const [version, setVersion] = useState(queue.version);
   useEffect(() => {
     const sync = () => setVersion((v) => (v === queue.version ? v : queue.version));

@@ -8,6 +8,9 @@ import type { Expectation } from '../../core/manifest/model.js';
 import { formatBytes } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { Confirm } from '../components/confirm.js';
+import { CopiesSection } from '../components/copies-section.js';
+import { healPlan, type HealPlan } from '../copies/heal-plan.js';
+import type { CopyChecks } from '../copies/copy-checks.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
 import { rowStatus } from './list-screen.js';
@@ -29,12 +32,20 @@ export interface DetailScreenProps extends BackupScreenProps {
   onModal: (open: boolean) => void;
   /** manifests were written beside the backup */
   onWritten: () => void;
+  /** storage locations, when configured: the Copies section, c and h */
+  copies?: CopyChecks;
+  /** a heal was started: show its steps */
+  onHeal: () => void;
 }
 
 /** Everything known about one backup: each manifest and what it says, the last result, and actions. */
-export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onSteps, onModal, onWritten }: DetailScreenProps) {
+export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onSteps, onModal, onWritten, copies, onHeal }: DetailScreenProps) {
   const [found, setFound] = useState<Discovery | undefined>();
   const [confirming, setConfirming] = useState(false);
+  const [healing, setHealing] = useState<HealPlan | undefined>();
+  const [notice, setNotice] = useState('');
+  const [copy, setCopy] = useState(0);
+  const places = copies?.placesFor(entry) ?? [];
   const run = queue.get(entry.file);
   const created = run?.kind === 'create' && run.state === 'done';
   useEffect(() => {
@@ -46,7 +57,20 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
     };
   }, [entry.file, created]);
 
-  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => (setConfirming(true), onModal(true)) }, active && !confirming);
+  const ask = (open: boolean) => onModal(open);
+  const copyKeys = copies && {
+    up: () => setCopy((c) => Math.max(0, c - 1)),
+    down: () => setCopy((c) => Math.min(places.length - 1, c + 1)),
+    checkCopies: () => (setNotice(''), copies.check(entry)),
+    heal: () => {
+      const plan = healPlan(copies, entry, places[copy]?.name);
+      if (typeof plan === 'string') return setNotice(plan);
+      setNotice('');
+      setHealing(plan);
+      ask(true);
+    },
+  };
+  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => (setConfirming(true), ask(true)), ...copyKeys }, active && !confirming && !healing);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
   const status = rowStatus(entry, run);
@@ -87,6 +111,13 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
           {GLYPH.warn} {p.message}
         </Text>
       ))}
+      {copies && <Text> </Text>}
+      {copies && <CopiesSection entry={entry} copies={copies} selected={copy} />}
+      {notice && (
+        <Text color={tint('yellow')} wrap="truncate">
+          {GLYPH.warn} {notice}
+        </Text>
+      )}
       {run?.result && ((run.result.regions?.length ?? 0) > 0 || run.result.findings.some((f) => f.severity !== 'info')) && <Text bold>{'\n'}Last check</Text>}
       {(run?.result?.regions ?? []).slice(0, 4).map((r, i) => (
         <Text key={`r${i}`} color={tint('red')} wrap="truncate">
@@ -95,7 +126,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
       ))}
       {(run?.result?.findings ?? [])
         .filter((f) => f.severity !== 'info' && !f.message.includes(' region: '))
-        .slice(0, Math.max(2, height - 12 - expectations.length * 2))
+        .slice(0, Math.max(2, height - 12 - expectations.length * 2 - (copies ? places.length + 3 : 0)))
         .map((f, i) => (
           <Text key={`f${i}`} color={f.severity === 'error' ? tint('red') : tint('yellow')} wrap="truncate">
             {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
@@ -109,6 +140,20 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
             setConfirming(false);
             onModal(false);
             if (yes) queue.enqueue(entry.file, 'create', { force: true });
+          }}
+        />
+      )}
+      {healing && (
+        <Confirm
+          lines={healing.lines}
+          question="Heal it?"
+          onAnswer={(yes) => {
+            setHealing(undefined);
+            ask(false);
+            if (yes && copies) {
+              copies.heal(entry, healing.target, healing.source);
+              onHeal();
+            }
           }}
         />
       )}

@@ -8,6 +8,8 @@ import { Table, type Column } from '../components/table.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
+import type { CopyChecks } from '../copies/copy-checks.js';
+import { checkedAgo, copyLook } from '../copies/copy-look.js';
 
 const SORTS = ['name', 'age', 'size', 'status'] as const;
 type Sort = (typeof SORTS)[number];
@@ -26,6 +28,9 @@ export function rowStatus(entry: BackupEntry, run: BackupRun | undefined): { gly
   return statusLook(undefined);
 }
 
+/** The end of a path matters most: cut it from the left to fit. */
+const leftCut = (text: string, room: number) => (text.length > room ? `…${text.slice(-(Math.max(8, room) - 1))}` : text);
+
 const severity = (word: string) => (['corrupt', 'size mismatch', 'hash mismatch', 'missing'].includes(word) ? 0 : word === 'verified' ? 3 : word === 'unverified' ? 2 : 1);
 
 export interface ListScreenProps {
@@ -39,9 +44,15 @@ export interface ListScreenProps {
   onSteps: (entry: BackupEntry, kind: 'deep' | 'restore') => void;
   onVerify: (entry: BackupEntry) => void;
   onFilterEditing: (editing: boolean) => void;
+  /** storage locations, when configured: tab shows each one's copies */
+  copies?: CopyChecks;
 }
 
-export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onSteps, onVerify, onFilterEditing }: ListScreenProps) {
+export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onSteps, onVerify, onFilterEditing, copies }: ListScreenProps) {
+  // 0: the backups on this machine; 1…: the copies in each storage location.
+  const [latestView, setView, view] = useRefState(0);
+  const places = copies?.locations ?? [];
+  const place = view > 0 ? places[view - 1] : undefined;
   // The selection follows the backup, not the row number, as rows re-sort under it.
   const [latestFile, setSelectedFile, selectedFile] = useRefState<string | undefined>(undefined);
   const [latestSort, setSort, sort] = useRefState<Sort>('name');
@@ -76,8 +87,9 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
       pageUp: by(-page),
       pageDown: by(page),
       open: () => currentRow() && onOpen(currentRow()!),
-      verify: () => currentRow() && onVerify(currentRow()!),
-      verifyAll: () => rows.forEach((r) => queue.enqueue(r.file, 'verify')),
+      verify: () => currentRow() && (place ? copies!.check(currentRow()!) : onVerify(currentRow()!)),
+      verifyAll: () => rows.forEach((r) => (place ? copies!.check(r) : queue.enqueue(r.file, 'verify'))),
+      location: () => places.length > 0 && setView((latestView() + 1) % (places.length + 1)),
       blockMap: () => currentRow() && onBlocks(currentRow()!),
       deep: () => currentRow() && onSteps(currentRow()!, 'deep'),
       restore: () => currentRow() && onSteps(currentRow()!, 'restore'),
@@ -116,21 +128,39 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
   // As wide as the longest list of manifest kinds, leaving the name at least 16 columns.
   const longest = Math.max(9, ...inventory.backups.map((b) => b.manifests.join(',').length));
   const manifestsWidth = Math.max(9, Math.min(longest, width - 43 - 16));
-  const columns: Column<BackupEntry>[] = [
+  const copyOf = (b: BackupEntry) => copies!.known(b, place!.name);
+  const columns: Column<BackupEntry>[] = place
+    ? [
+        { header: 'copy', width: 15, cell: (b) => { const s = copyLook(copyOf(b), copies!.run(b)); return `${s.glyph} ${s.word}`; }, color: (b) => copyLook(copyOf(b), copies!.run(b)).color },
+        { header: 'backup', cell: (b) => b.name },
+        { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
+        { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
+        { header: 'checked', width: 8, cell: (b) => checkedAgo(copyOf(b)) },
+      ]
+    : [
     { header: 'status', width: 15, cell: (b) => { const s = rowStatus(b, queue.get(b.file)); return `${s.glyph} ${s.word}`; }, color: (b) => rowStatus(b, queue.get(b.file)).color },
     { header: 'backup', cell: (b) => b.name },
     { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
     { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
     { header: 'manifests', width: manifestsWidth, cell: (b) => b.manifests.join(',') || '—' },
     { header: 'checked', width: 7, cell: (b) => { const when = rowStatus(b, queue.get(b.file)).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; } },
-  ];
+      ];
+  const of = places.length > 0 ? `  (${view + 1}/${places.length + 1})` : '';
   // The counts matter more than the whole path: shorten the path from the left to fit.
   const countsText = `${GLYPH.ok} ${counts.ok} ok  ${GLYPH.bad} ${counts.bad} failed${counts.warn ? `  ${GLYPH.warn} ${counts.warn} unchecked` : ''}  ${GLYPH.unknown} ${counts.unknown} unverified`;
-  const place = inventory.folders.length === 1 ? displayPath(inventory.folders[0]!) || '.' : `${inventory.folders.length} folders`;
-  const room = Math.max(8, width - countsText.length - 'restorable '.length - 2);
-  const folders = place.length > room ? `…${place.slice(-(room - 1))}` : place;
+  const where = inventory.folders.length === 1 ? displayPath(inventory.folders[0]!) || '.' : `${inventory.folders.length} folders`;
+  const room = Math.max(8, width - countsText.length - 'restorable '.length - 2 - of.length);
+  const folders = leftCut(where, room);
   return (
     <Box flexDirection="column" height={height}>
+      {place ? (
+        <Text wrap="truncate">
+          <Text bold>location: {place.name}</Text>
+          {'  '}
+          {leftCut(place.display, width - `location: ${place.name}  `.length - of.length - 1)}
+          {of}
+        </Text>
+      ) : (
       <Text wrap="truncate">
         <Text bold>restorable</Text> {folders}
         {'  '}
@@ -140,7 +170,9 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
         {counts.warn > 0 ? <Text color={tint('yellow')}>{`  ${GLYPH.warn} ${counts.warn} unchecked`}</Text> : null}
         {'  '}
         {GLYPH.unknown} {counts.unknown} unverified
+        {of}
       </Text>
+      )}
       <Table rows={rows} columns={columns} selected={Math.min(selected, rows.length - 1)} height={height - 2} width={width} empty={<Text dimColor>  no backups here{filter ? ` match “${filter}”` : ''}</Text>} />
       <Text wrap="truncate" dimColor={!editing}>
         {editing || filter ? `filter: ${filter}${editing ? '▏' : ''}  ` : ''}sort: {sort}  {rows.length} of {inventory.backups.length} shown

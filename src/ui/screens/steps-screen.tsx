@@ -15,8 +15,11 @@ function stepGlyph(state: string, frame: number): { glyph: string; color?: strin
   return { glyph: GLYPH.unknown };
 }
 
+/** What a step list needs of a run: a check's (the queue's) or a heal's (the copy checks'). */
+export type StepsRun = Pick<BackupRun, 'steps' | 'progress' | 'findings' | 'result' | 'error'> & { state: BackupRun['state'] };
+
 /** One line about what the run found out, once it is over. */
-function verdict(run: BackupRun): string {
+function verdict(run: StepsRun): string {
   const r = run.result;
   if (!r) return '';
   if (r.restore) return ` restored ${r.restore.restoredFiles} files (${formatBytes(r.restore.restoredBytes)}) in ${r.restore.seconds.toFixed(2)} s, ${formatRate(r.restore.bytesPerSec)}`;
@@ -28,7 +31,12 @@ function verdict(run: BackupRun): string {
 export function StepsScreen({ entry, queue, width, height, active, onBack, kind }: BackupScreenProps & { kind: 'deep' | 'restore' }) {
   const run = queue.get(entry.file);
   useKeys('steps', { back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()) }, active);
-  const frame = Math.floor(queue.version / 2);
+  const title = `${kind === 'deep' ? 'deep check' : 'test restore'} ${entry.name}`;
+  return <StepsView title={title} run={run} frame={Math.floor(queue.version / 2)} width={width} height={height} cancelled="cancelled; the temp folder was removed" />;
+}
+
+/** A run as a list of steps with a progress bar while it reads, then what it found and its verdict. */
+export function StepsView({ title, run, frame, width, height, cancelled, notes = [] }: { title: string; run: StepsRun | undefined; frame: number; width: number; height: number; cancelled: string; notes?: string[] }) {
   const p = run?.progress;
   const result = run?.result;
   const look = result ? statusLook(result.status) : undefined;
@@ -36,7 +44,7 @@ export function StepsScreen({ entry, queue, width, height, active, onBack, kind 
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Text bold wrap="truncate">
-        {kind === 'deep' ? 'deep check' : 'test restore'} {entry.name}
+        {title}
       </Text>
       {run?.state === 'queued' && <Text dimColor>{GLYPH.queued} queued behind other checks…</Text>}
       {run?.steps.map((s) => {
@@ -73,13 +81,18 @@ export function StepsScreen({ entry, queue, width, height, active, onBack, kind 
           {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
         </Text>
       ))}
+      {notes.map((n, i) => (
+        <Text key={`n${i}`} wrap="truncate" dimColor>
+          {n}
+        </Text>
+      ))}
       {result && (
         <Text bold color={look?.color} wrap="truncate">
           {look?.glyph} {look?.word}
           <Text dimColor>{verdict(run!)}</Text>
         </Text>
       )}
-      {run?.state === 'cancelled' && <Text color={tint('yellow')}>{GLYPH.warn} cancelled; the temp folder was removed</Text>}
+      {run?.state === 'cancelled' && <Text color={tint('yellow')}>{GLYPH.warn} {cancelled}</Text>}
       {run?.state === 'failed' && <Text color={tint('yellow')}>{GLYPH.warn} {run.error}</Text>}
     </Box>
   );
