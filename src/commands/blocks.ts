@@ -3,7 +3,9 @@ import { verifyTarget } from '../core/checks/verify.js';
 import { discover } from '../core/manifest/discover.js';
 import type { CheckResult } from '../core/events/types.js';
 import { jsonOption, threadsOption } from './options.js';
+import { objectJobs } from './object-jobs.js';
 import { problemResult, runJobs } from './runner.js';
+import { isObjectUri } from '../core/storage/object-uri.js';
 import { openSession } from './session.js';
 import { BLOCK_MAP_SUFFIX } from '../core/manifest/names.js';
 
@@ -17,13 +19,17 @@ export function registerBlocks(program: Command): void {
   program
     .command('blocks')
     .description('verify a backup block by block against its block map and print the damaged regions')
-    .argument('<file>', 'the backup (or its .blocks.json)')
+    .argument('<file>', 'the backup (or its .blocks.json), or an object (s3://bucket/key?endpoint=…)')
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption())
     .addOption(threadsOption())
     .action(async (file: string, flags: BlocksFlags) => {
       const session = openSession({ threads: flags.threads, warm: flags.threads ?? Infinity });
       try {
+        if (isObjectUri(file)) {
+          process.exitCode = await runJobs(objectJobs([file], { blocksOnly: true, signal: session.signal }), flags);
+          return;
+        }
         const { targets, problems } = await discover([file]);
         const leading: CheckResult[] = problems.map(problemResult);
         const jobs = [];

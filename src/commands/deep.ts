@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import type { ExtractLimits } from '../core/archive/sandbox.js';
-import { jsonOption, positiveArg, sizeArg } from './options.js';
+import { jsonOption, positiveArg, sizeArg, targetArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -18,7 +17,7 @@ export function registerDeep(program: Command): void {
   program
     .command('deep')
     .description('deep archive check: read every member, extract into a sandbox, count files, check dumps; a salvage report when damaged')
-    .argument('<file...>', 'backups (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom)')
+    .argument('<file...>', 'backups (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom), files or objects (s3://bucket/key?endpoint=…, r2://, b2://)')
     .option('--temp-dir <dir>', 'where the sandbox folder is made (default: the system temp folder)')
     .option('--max-bytes <size>', 'stop when extraction would write more than this', sizeArg)
     .option('--max-ratio <n>', 'stop when the archive expands more than N times its compressed size', positiveArg)
@@ -36,7 +35,7 @@ export function registerDeep(program: Command): void {
           ...(flags.maxRatio ? { maxRatio: flags.maxRatio } : {}),
           ...(flags.maxEntries ? { maxEntries: flags.maxEntries } : {}),
         };
-        const jobs = files.map((f) => resolve(f)).map((file) => ({ file, run: () => deepCheck(file, { tempDir: flags.tempDir, limits, signal: session.signal }) }));
+        const jobs = files.map(targetArg).map((file) => ({ file, run: () => deepCheck(file, { tempDir: flags.tempDir, limits, signal: session.signal }) }));
         process.exitCode = await runJobs(jobs, flags);
       } finally {
         await session.close();

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseAlgorithmList, type Algorithm } from '../core/hash/algorithms.js';
+import { resolve } from 'node:path';
 import { parseSize } from '../output/format.js';
+import { isObjectUri } from '../core/storage/object-uri.js';
 
 /** Option parsers shared by the subcommands; a bad value is a usage error (exit 2). */
 
@@ -57,3 +59,8 @@ export function listArg(value: string, previous: string[] | undefined): string[]
 
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text');
 export const threadsOption = () => new Option('--threads <n>', 'hash with at most N threads (default: one per core)').argParser(threadsArg);
+
+/** A command-line file: an object URI (s3://, r2://, b2://) as given, a path made absolute. */
+export function targetArg(file: string): string {
+  return isObjectUri(file) ? file : resolve(file);
+}

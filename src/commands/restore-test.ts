@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { ExtractLimits } from '../core/archive/sandbox.js';
-import { jsonOption } from './options.js';
+import { jsonOption, targetArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -27,7 +27,7 @@ export function registerRestoreTest(program: Command): void {
         const { restoreTest } = await import('../core/checks/restore.js');
         const { DEFAULT_LIMITS } = await import('../core/archive/sandbox.js');
         const limits: ExtractLimits = DEFAULT_LIMITS;
-        const path = resolve(file);
+        const path = targetArg(file);
         const jobs = [{ file: path, run: () => restoreTest(path, { target: flags.target ? resolve(flags.target) : undefined, tempDir: flags.tempDir, limits, signal: session.signal }) }];
         process.exitCode = await runJobs(jobs, flags);
       } finally {

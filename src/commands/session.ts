@@ -34,6 +34,9 @@ export function openSession(opts: { threads?: number; warm?: number } = {}): Ses
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await pool.close();
+      // Bucket clients keep connections open: close any a command opened.
+      const { closeObjectLocations } = await import('../core/storage/object-uri.js');
+      await closeObjectLocations();
     },
   };
 }

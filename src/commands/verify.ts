@@ -4,7 +4,9 @@ import { verifyTarget } from '../core/checks/verify.js';
 import type { Algorithm } from '../core/hash/algorithms.js';
 import { discover } from '../core/manifest/discover.js';
 import { algorithmsArg, jsonOption, listArg, threadsOption } from './options.js';
-import { problemUnderTrust, runJobs } from './runner.js';
+import { objectJobs } from './object-jobs.js';
+import { problemUnderTrust, runJobs, type Job } from './runner.js';
+import { isObjectUri } from '../core/storage/object-uri.js';
 import { openSession } from './session.js';
 
 interface VerifyFlags {
@@ -15,6 +17,7 @@ interface VerifyFlags {
   threads?: number;
   verbose?: boolean;
   trust?: string[];
+  manifestLocation?: string;
 }
 
 /** Verifies paths (files, folders or manifests) and returns the exit code. */
@@ -23,12 +26,14 @@ export async function verifyPaths(paths: string[], flags: VerifyFlags): Promise<
   const trust = flags.trust ? await (await import('../core/signing/trust.js')).loadTrustedKeys(flags.trust.map((f) => resolve(f))) : undefined;
   const session = openSession({ threads: flags.threads, warm: flags.blocks ? (flags.threads ?? Infinity) : 1 });
   try {
-    const { targets, problems } = await discover(paths);
+    const objects = paths.filter(isObjectUri);
+    const { targets, problems } = await discover(paths.filter((p) => !isObjectUri(p)));
     const ctx = { pool: session.pool, signal: session.signal };
-    const jobs = targets.map((t) => ({
+    const jobs: Job[] = targets.map((t) => ({
       file: t.file,
       run: () => verifyTarget(t, ctx, { quick: flags.quick, blocks: flags.blocks, algorithms: flags.algo, trust }),
     }));
+    if (objects.length) jobs.push(...objectJobs(objects, { quick: flags.quick, trust, manifestLocation: flags.manifestLocation, signal: session.signal }));
     const leading = await Promise.all(problems.map((p) => problemUnderTrust(p, trust)));
     return await runJobs(jobs, flags, { leading });
   } finally {
@@ -40,7 +45,8 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('verify backups against every manifest found (files, folders, or manifests such as SHA256SUMS)')
-    .argument('<path...>', 'backup files, folders of backups, or manifest files')
+    .argument('<path...>', 'backup files, folders of backups, manifest files, or objects (s3://bucket/key?endpoint=…, r2://, b2://)')
+    .option('--manifest-location <uri>', 'for objects: read their manifests from here rather than beside them')
     .option('--quick', 'compare sizes only (no reading of contents)')
     .option('--blocks', 'verify against block maps in parallel and locate damage')
     .option('--algo <list>', 'check only these algorithms (md5, sha1, sha256, sha512, blake3)', algorithmsArg)

@@ -30,7 +30,7 @@ export function formatDuration(seconds: number): string {
 
 /** A path as the user would type it: relative to the working folder when inside it. */
 export function displayPath(path: string, cwd = process.cwd()): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path; // an object in a bucket
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path.replace(/\?.*$/, ''); // an object in a bucket (the endpoint is in --json)
   const rel = relative(cwd, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

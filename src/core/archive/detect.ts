@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { BackupHandle } from '../storage/backup-handle.js';
 
 /** What a backup file is, by its first bytes (the name only breaks ties). */
 export type Compression = 'none' | 'gzip' | 'zstd' | 'xz' | 'bzip2';
@@ -32,7 +32,7 @@ export function containerOf(head: Uint8Array, name: string): Container {
   return 'unknown';
 }
 
-export async function readHead(handle: FileHandle, length = 512): Promise<Uint8Array> {
+export async function readHead(handle: BackupHandle, length = 512): Promise<Uint8Array> {
   const buf = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buf, 0, length, 0);
   return buf.subarray(0, bytesRead);

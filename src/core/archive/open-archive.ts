@@ -1,13 +1,14 @@
-import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fsError } from '../errors.js';
 import type { CheckEvent } from '../events/types.js';
 import { identityOf, openBackup, type FileIdentity } from '../hash/file-identity.js';
+import type { BackupHandle } from '../storage/backup-handle.js';
+import { isObjectUri, parseObjectUri } from '../storage/object-uri.js';
 import { compressionOf, containerOf, readHead, type Compression, type Container } from './detect.js';
 
 export interface OpenArchive {
   /** the one descriptor everything is read from */
-  handle: FileHandle;
+  handle: BackupHandle;
   before: FileIdentity;
   compression: Compression;
   container: Container;
@@ -18,13 +19,13 @@ export interface OpenArchive {
 }
 
 /** Opens a backup read-only, notes its identity and tells what it is, from its first bytes. */
-export async function openArchive(file: string): Promise<OpenArchive> {
-  const handle = await openBackup(file);
+export async function openArchive(file: string, signal?: AbortSignal): Promise<OpenArchive> {
+  const handle = isObjectUri(file) ? await openObject(file, signal) : await openBackup(file);
   try {
     const before = identityOf(await handle.stat());
     const head = await readHead(handle);
     const compression = compressionOf(head);
-    const container = containerOf(head, basename(file));
+    const container = containerOf(head, isObjectUri(file) ? parseObjectUri(file).key : basename(file));
     return { handle, before, compression, container, head, format: `${container}${compression === 'none' ? '' : `+${compression}`}` };
   } catch (err) {
     await handle.close();
@@ -35,4 +36,12 @@ export async function openArchive(file: string): Promise<OpenArchive> {
 /** A maker of step events for one file. */
 export function stepsFor(file: string) {
   return (id: string, title: string, state: 'running' | 'ok' | 'failed' | 'skipped', detail?: string): CheckEvent => ({ type: 'step', file, id, title, state, detail });
+}
+
+/** An object in a bucket (s3://, r2://, b2://), read through ranged requests. */
+async function openObject(uri: string, signal?: AbortSignal): Promise<BackupHandle> {
+  const { objectLocation } = await import('../storage/object-uri.js');
+  const { RemoteHandle } = await import('../storage/remote-handle.js');
+  const { location, key } = await objectLocation(uri);
+  return RemoteHandle.open(location, key, signal);
 }

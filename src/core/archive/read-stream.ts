@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { BackupHandle } from '../storage/backup-handle.js';
 import { Readable } from 'node:stream';
 
 const CHUNK = 256 * 1024;
@@ -9,7 +9,7 @@ const CHUNK = 256 * 1024;
  * or are destroyed (even with autoClose off, through async iteration); this
  * one never does, so the same descriptor can then be checked for changes.
  */
-export function readBackup(handle: FileHandle): Readable {
+export function readBackup(handle: BackupHandle): Readable {
   let position = 0;
   return Readable.from(
     (async function* () {

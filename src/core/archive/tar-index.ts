@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { BackupHandle } from '../storage/backup-handle.js';
 
 /** Where a member of an uncompressed tar lies: its header and its data, in bytes of the file. */
 export interface MemberExtent {
@@ -42,7 +42,7 @@ function paxPath(data: Buffer): string | undefined {
  * by the members it falls in. Stops quietly at the first header it cannot
  * read: what comes after is unknown.
  */
-export async function indexPlainTar(handle: FileHandle, fileSize: number, limit = 1_000_000): Promise<MemberExtent[]> {
+export async function indexPlainTar(handle: BackupHandle, fileSize: number, limit = 1_000_000): Promise<MemberExtent[]> {
   const out: MemberExtent[] = [];
   const header = Buffer.alloc(BLOCK);
   let position = 0;

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { BackupHandle } from '../storage/backup-handle.js';
 import { readBackup } from './read-stream.js';
 import tar from 'tar-stream';
 import { decompress } from './decompress.js';
@@ -48,7 +48,7 @@ const TYPES: Record<string, EntryType> = {
  * throws for a damaged archive: where it stopped, and why, is in the summary.
  */
 export async function readTar(
-  handle: FileHandle,
+  handle: BackupHandle,
   file: string,
   kind: ArchiveKind,
   fileSize: number,

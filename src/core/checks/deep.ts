@@ -38,7 +38,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
   const findings: Finding[] = [];
   const step = stepsFor(file);
   yield { type: 'start', file, checks: ['deep'] };
-  const archive = await openArchive(file);
+  const archive = await openArchive(file, opts.signal);
   const { handle, before, compression, container, format, head } = archive;
   let sandbox: string | undefined;
   try {
@@ -177,7 +177,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
 
 
 /** pg_restore's table of contents of a custom-format dump, fed from our descriptor. */
-async function pgRestoreList(handle: import('node:fs/promises').FileHandle): Promise<{ entries: number; error?: string; missing?: boolean }> {
+async function pgRestoreList(handle: import('../storage/backup-handle.js').BackupHandle): Promise<{ entries: number; error?: string; missing?: boolean }> {
   const { execa } = await import('execa');
   const child = execa('pg_restore', ['--list'], { stdin: 'pipe', reject: false });
   const spawned = await new Promise<boolean>((resolve) => {

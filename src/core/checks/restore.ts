@@ -20,7 +20,7 @@ export interface RestoreOptions {
 
 
 /** What the archive will need on disk, as far as it can be known before reading it. */
-async function neededBytes(handle: import('node:fs/promises').FileHandle, size: number, compression: string): Promise<number | undefined> {
+async function neededBytes(handle: import('../storage/backup-handle.js').BackupHandle, size: number, compression: string): Promise<number | undefined> {
   if (compression === 'none') return size;
   if (compression !== 'gzip' || size < 18) return undefined;
   // gzip's trailer holds the uncompressed size modulo 4 GiB: a floor, exact below 4 GiB.
@@ -41,7 +41,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
   const findings: Finding[] = [];
   const step = stepsFor(file);
   yield { type: 'start', file, checks: ['restore'] };
-  const archive = await openArchive(file);
+  const archive = await openArchive(file, opts.signal);
   const { handle, before, compression, container } = archive;
   let temp: string | undefined;
   try {

@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { constants, promises as fsp } from 'node:fs';
 import { fsError } from '../errors.js';
+import type { BackupHandle } from '../storage/backup-handle.js';
 
 /** What we remember of a file to notice that it changed while we read it. */
 export interface FileIdentity {
@@ -10,7 +11,7 @@ export interface FileIdentity {
   dev: number;
 }
 
-export function identityOf(s: Stats): FileIdentity {
+export function identityOf(s: Stats | FileIdentity): FileIdentity {
   return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, dev: s.dev };
 }
 
@@ -33,9 +34,9 @@ export function describeChange(before: FileIdentity, after: FileIdentity, bytesR
  * taken (its size or time through the descriptor, or what the path names now).
  * `bytesRead`: what was read, when a whole read should have seen every byte.
  */
-export async function changedSince(handle: fsp.FileHandle, path: string, before: FileIdentity, bytesRead?: number): Promise<string | undefined> {
+export async function changedSince(handle: BackupHandle, path: string, before: FileIdentity, bytesRead?: number): Promise<string | undefined> {
   const after = identityOf(await handle.stat());
-  const atPath = await fsp.stat(path).then(identityOf, () => undefined);
+  const atPath = handle.currentIdentity ? await handle.currentIdentity() : await fsp.stat(path).then(identityOf, () => undefined);
   return describeChange(before, after, bytesRead ?? after.size, atPath);
 }
 

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { fsError } from '../errors.js';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { RestorableError, fsError } from '../errors.js';
 import { discover, type DiscoveryProblem, type Target } from '../manifest/discover.js';
-import { MAX_MANIFEST_BYTES } from '../manifest/load.js';
-import { manifestFileKind } from '../manifest/names.js';
-import type { Location, ReadOptions } from '../storage/location.js';
+import { MAX_MANIFEST_BYTES, loadManifest } from '../manifest/load.js';
+import { archiveStem, manifestFileKind, sidecarNames } from '../manifest/names.js';
+import type { Location, ObjectInfo, ReadOptions } from '../storage/location.js';
 import type { BackupRef } from './check-copies.js';
 
 /**
@@ -70,6 +70,65 @@ export async function referencesFromPaths(paths: string[]): Promise<References> 
 }
 
 /** Backups named by the manifests in a separate manifest location. */
+/**
+ * Copies manifests (and their signatures) from a location into `temp`, in
+ * the same layout, so the manifest readers and signature checks can work on
+ * files. Returns the local paths.
+ */
+async function downloadManifests(location: Location, objects: ObjectInfo[], temp: string, opts: ReadOptions): Promise<string[]> {
+  const out: string[] = [];
+  for (const o of objects) {
+    const dest = join(temp, ...o.key.split('/'));
+    if (!dest.startsWith(temp + sep) || o.size > MAX_MANIFEST_BYTES) continue;
+    await mkdir(dirname(dest), { recursive: true });
+    await writeFile(dest, await location.readRange(o.key, 0, o.size, opts));
+    out.push(dest);
+  }
+  return out;
+}
+
+/** Common folder-wide checksum lists, looked for beside an object (a bucket is not listed whole). */
+const LIST_NAMES = ['SHA256SUMS', 'SHA512SUMS', 'SHA1SUMS', 'MD5SUMS', 'B3SUMS', 'CHECKSUMS', 'sha256sums.txt', 'checksums.txt'];
+
+/**
+ * The manifests of one object: its sidecars (keys starting with its name's
+ * stem) and the folder's checksum lists, from the object's own location or a
+ * manifest location.
+ */
+export async function referencesForObject(location: Location, key: string, manifests: Location = location, opts: ReadOptions = {}): Promise<References> {
+  const dir = posix.dirname(key) === '.' ? '' : `${posix.dirname(key)}/`;
+  const name = posix.basename(key);
+  const sidecars = new Set(sidecarNames(name));
+  const temp = await mkdtemp(join(tmpdir(), 'restorable-manifests-'));
+  const cleanup = () => rm(temp, { recursive: true, force: true });
+  const display = (path: string) => path.split(`${temp}/`).join(`${manifests.display}/`);
+  try {
+    const wanted: ObjectInfo[] = [];
+    for await (const o of manifests.list({ ...opts, startsWith: `${dir}${archiveStem(name)}` })) {
+      const base = posix.basename(o.key);
+      if (sidecars.has(base) || (base.endsWith('.minisig') && sidecars.has(base.slice(0, -8)))) wanted.push(o);
+    }
+    const lists = await Promise.all(LIST_NAMES.flatMap((n) => [`${dir}${n}`, `${dir}${n}.minisig`]).map((k) => manifests.stat(k, opts).catch(() => undefined)));
+    wanted.push(...lists.filter((o): o is ObjectInfo => o !== undefined));
+    const files = await downloadManifests(manifests, wanted, temp, opts);
+    const names = [name, ...files.map((f) => basename(f))];
+    const problems: DiscoveryProblem[] = [];
+    const expectations = [];
+    for (const f of files.filter((x) => manifestFileKind(basename(x)))) {
+      try {
+        for (const e of await loadManifest(f, names)) if (e.file === join(dirname(f), name)) expectations.push(e);
+      } catch (err) {
+        if (!(err instanceof RestorableError)) throw err;
+        problems.push({ file: display(f), message: display(err.message) });
+      }
+    }
+    return { backups: [{ ref: { key, expectations }, time: 0, explicit: true }], problems, display, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
 export async function referencesFromManifestLocation(location: Location, opts: ReadOptions = {}): Promise<References> {
   if (location.kind === 'local') {
     const root = location.display;
@@ -80,17 +139,12 @@ export async function referencesFromManifestLocation(location: Location, opts: R
   const temp = await mkdtemp(join(tmpdir(), 'restorable-manifests-'));
   const cleanup = () => rm(temp, { recursive: true, force: true });
   try {
-    const folders = new Set<string>();
+    const wanted: ObjectInfo[] = [];
     for await (const o of location.list(opts)) {
       const name = basename(o.key);
-      const wanted = manifestFileKind(name) || name.endsWith('.minisig') || name.endsWith('.contents.json');
-      if (!wanted || o.size > MAX_MANIFEST_BYTES) continue;
-      const dest = join(temp, ...o.key.split('/'));
-      if (!dest.startsWith(temp + sep)) continue;
-      await mkdir(dirname(dest), { recursive: true });
-      await writeFile(dest, await location.readRange(o.key, 0, o.size, opts));
-      folders.add(dirname(dest));
+      if (manifestFileKind(name) || name.endsWith('.minisig') || name.endsWith('.contents.json')) wanted.push(o);
     }
+    const folders = new Set((await downloadManifests(location, wanted, temp, opts)).map((f) => dirname(f)));
     const found = await discover([...folders]);
     const backups = found.targets.map((t) => ({ ref: { key: keyOf(temp, t.file), expectations: t.expectations }, time: Math.max(0, ...t.expectations.map((e) => (e.createdAt ? Date.parse(e.createdAt) || 0 : 0))), explicit: false }));
     // Messages name the manifests where they really are, not the temp copies.

@@ -78,7 +78,7 @@ export class LocalLocation implements Location {
     }
   }
 
-  async *list(opts: ReadOptions = {}): AsyncIterable<ObjectInfo> {
+  async *list(opts: ReadOptions & { startsWith?: string } = {}): AsyncIterable<ObjectInfo> {
     const walk = async function* (this: LocalLocation, folder: string): AsyncIterable<ObjectInfo> {
       let dir;
       try {
@@ -92,7 +92,8 @@ export class LocalLocation implements Location {
         if (entry.isDirectory()) yield* walk.call(this, path);
         else if (entry.isFile()) {
           const s = await stat(path).catch(() => undefined);
-          if (s) yield { key: relative(this.root, path).split(sep).join('/'), size: s.size, lastModified: s.mtime };
+          const key = relative(this.root, path).split(sep).join('/');
+          if (s && key.startsWith(opts.startsWith ?? '')) yield { key, size: s.size, lastModified: s.mtime };
         }
       }
     };

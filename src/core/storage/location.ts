@@ -42,8 +42,8 @@ export interface Location {
   readRange(key: string, offset: number, length: number, opts?: ReadOptions): Promise<Buffer>;
   /** the whole copy as a stream of chunks; resumes where it stopped after a dropped connection */
   read(key: string, opts?: ReadOptions): AsyncIterable<Buffer>;
-  /** every copy under the location (recursively), for "all recent backups" */
-  list(opts?: ReadOptions): AsyncIterable<ObjectInfo>;
+  /** every copy under the location (recursively), or only keys starting with `startsWith` */
+  list(opts?: ReadOptions & { startsWith?: string }): AsyncIterable<ObjectInfo>;
   /** replaces the copy at `key` with the local file `source` */
   upload(key: string, source: string, opts?: ReadOptions): Promise<void>;
   close(): void;

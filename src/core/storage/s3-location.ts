@@ -73,7 +73,7 @@ export class S3Location implements Location {
     const { s3, sdk } = await this.connect();
     const Key = this.objectKey(key);
     const head = (PartNumber?: number) =>
-      withRetries(() => s3.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key, ChecksumMode: 'ENABLED', PartNumber }), { abortSignal: opts.signal }), {
+      withRetries(() => s3.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key, ChecksumMode: 'ENABLED', PartNumber }), { abortSignal: requestSignal(opts.signal) }), {
         tries: TRIES,
         baseMs: BASE_MS,
         retryable: isTransient,
@@ -111,7 +111,7 @@ export class S3Location implements Location {
     return this.retrying(
       `${this.describe(key)} (bytes ${offset}-${offset + length - 1})`,
       async () => {
-        const res = await s3.send(new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: `bytes=${offset}-${offset + length - 1}` }), { abortSignal: opts.signal });
+        const res = await s3.send(new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: `bytes=${offset}-${offset + length - 1}` }), { abortSignal: requestSignal(opts.signal) });
         const bytes = Buffer.from(await res.Body!.transformToByteArray());
         opts.onBytes?.(bytes.length);
         return bytes;
@@ -136,7 +136,7 @@ export class S3Location implements Location {
       try {
         const res = await s3.send(
           new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: offset > 0 ? `bytes=${offset}-` : undefined, IfMatch: offset > 0 ? etag : undefined }),
-          { abortSignal: opts.signal },
+          { abortSignal: requestSignal(opts.signal) },
         );
         etag ??= res.ETag;
         size ??= res.ContentLength;
@@ -158,15 +158,16 @@ export class S3Location implements Location {
     }
   }
 
-  async *list(opts: ReadOptions = {}): AsyncIterable<ObjectInfo> {
+  async *list(opts: ReadOptions & { startsWith?: string } = {}): AsyncIterable<ObjectInfo> {
     const { s3, sdk } = await this.connect();
-    const Prefix = this.spec.prefix ? `${this.spec.prefix}/` : undefined;
+    const base = this.spec.prefix ? `${this.spec.prefix}/` : '';
+    const Prefix = `${base}${opts.startsWith ?? ''}` || undefined;
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.retrying(this.display, () => s3.send(new sdk.ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix, ContinuationToken }), { abortSignal: opts.signal }), opts);
+      const page = await this.retrying(this.display, () => s3.send(new sdk.ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix, ContinuationToken }), { abortSignal: requestSignal(opts.signal) }), opts);
       for (const o of page.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
-        yield { key: Prefix ? o.Key.slice(Prefix.length) : o.Key, size: o.Size ?? 0, lastModified: o.LastModified, etag: o.ETag?.replace(/"/g, '') };
+        yield { key: o.Key.slice(base.length), size: o.Size ?? 0, lastModified: o.LastModified, etag: o.ETag?.replace(/"/g, '') };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
@@ -198,4 +199,13 @@ export class S3Location implements Location {
   close(): void {
     void this.client?.then(({ s3 }) => s3.destroy());
   }
+}
+
+/**
+ * A signal of its own per request, following the command's: the SDK leaves
+ * a listener on the signal it is given, and a run of many requests would
+ * pile them onto the one the whole command shares.
+ */
+function requestSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
+  return signal && AbortSignal.any([signal]);
 }
