@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
@@ -7,6 +7,8 @@ import { CheckQueue, type BackupRun } from '../src/core/checks/queue.js';
 import { writeDemoSet, type DemoSet } from '../src/core/demo/demo-set.js';
 import { WorkerPool } from '../src/core/hash/pool.js';
 import { scanFolders } from '../src/core/inventory/inventory.js';
+import { parseLocationArg } from '../src/core/storage/uri.js';
+import { CopyChecks } from '../src/ui/copies/copy-checks.js';
 import { renderInspector } from '../src/ui/render.js';
 import { cellsToSvg } from './terminal-svg.js';
 import { VirtualTerminal } from './virtual-terminal.js';
@@ -129,15 +131,38 @@ export async function main(opts: ScreenshotOptions): Promise<string[]> {
     return run !== before && finished(run);
   };
   const firstLine = () => vt.lines()[0] ?? '';
-  const shoot = async (name: string, title: string): Promise<void> => {
+  const shoot = async (name: string, title: string, on = vt): Promise<void> => {
     await steady();
-    const svg = cellsToSvg(vt.cells(), { title: `restorable inspector: ${title}` });
+    const svg = cellsToSvg(on.cells(), { title: `restorable inspector: ${title}` });
     const svgPath = join(opts.outDir, `${name}.svg`);
     const pngPath = join(opts.outDir, `${name}.png`);
     writeFileSync(svgPath, svg);
     writeFileSync(pngPath, toPng(svg, fonts));
     written.push(svgPath, pngPath);
     log(`  ${name}.svg, ${name}.png`);
+  };
+
+  /** The detail of `name` with its copies checked, the damaged one selected. */
+  const shootCopies = async (on: VirtualTerminal, name: string, copies: CopyChecks): Promise<void> => {
+    const until = async (what: string, ready: (text: string) => boolean) => {
+      for (let i = 0; !ready(on.text()); i++) {
+        if (i > 300) throw new Error(`screenshots: waited for ${what}; the screen shows:\n${on.text()}`);
+        await on.settle(100);
+      }
+    };
+    await until('the backup list', (t) => t.includes(name));
+    for (let i = 0; i < inventory.backups.length && !on.lines().some((l) => l.startsWith('›') && l.includes(name)); i++) {
+      on.press('j');
+      await on.settle(120);
+    }
+    on.press('{enter}');
+    await until('the copies', (t) => /^Copies/m.test(t) && !t.includes('reading…'));
+    on.press('c');
+    await until('every copy checked', (t) => copies.run(inventory.backups.find((b) => b.name === name)!)?.state === 'done' && /offsite +✗/.test(t));
+    on.press('j');
+    on.press('j');
+    await until('the damaged copy selected', (t) => /^ +✗ offsite: /m.test(t));
+    await shoot('copies', `every copy of ${name}: this machine, nas and offsite (damaged)`, on);
   };
 
   try {
@@ -198,6 +223,26 @@ export async function main(opts: ScreenshotOptions): Promise<string[]> {
     vt.press('d');
     await waitUntil('the deep check to end', (t) => /^✗ damaged tar\+gzip/m.test(t));
     await shoot('deep', `deep check of ${corruptedName}: the salvage report`);
+    instance.unmount();
+
+    // 7. Storage locations: a healthy backup with a good copy in "nas" and a damaged one in "offsite".
+    const healthy = set.backups.find((b) => b.role === 'healthy')!.file;
+    const places = `${folder.dir}-copies`;
+    for (const name of ['nas', 'offsite', 'state']) mkdirSync(join(places, name), { recursive: true });
+    copyFileSync(healthy, join(places, 'nas', basename(healthy)));
+    const damaged = readFileSync(healthy);
+    damaged.write('rotten', 70_000);
+    writeFileSync(join(places, 'offsite', basename(healthy)), damaged);
+    const copies = await CopyChecks.open(['nas', 'offsite'].map((n) => parseLocationArg(`${n}=${join(places, n)}`)), [], join(places, 'state'));
+    const vt2 = new VirtualTerminal(COLUMNS, ROWS);
+    const second = renderInspector(inventory, queue, { stdout: vt2.stdout as unknown as NodeJS.WriteStream, stdin: vt2.stdin as unknown as NodeJS.ReadStream }, copies);
+    try {
+      await shootCopies(vt2, basename(healthy), copies);
+    } finally {
+      second.unmount();
+      copies.close();
+      rmSync(places, { recursive: true, force: true });
+    }
   } finally {
     instance.unmount();
     queue.cancelAll();
