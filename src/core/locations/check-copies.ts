@@ -3,7 +3,8 @@ import type { CheckEvent, CheckResult, CopyReport, Finding, ManifestRef, Region,
 import type { Algorithm } from '../hash/algorithms.js';
 import type { BlockMap, Expectation } from '../manifest/model.js';
 import type { Location, ObjectInfo } from '../storage/location.js';
-import { MISSING, OK, regionsOf } from '../checks/blocks.js';
+import { MAX_LISTED_BAD_BLOCKS, MISSING, OK, TRANSIENT, regionsOf } from '../checks/blocks.js';
+import { sha256Hex } from '../hash/hasher.js';
 import { compareDigests, expectedDigests } from '../checks/compare.js';
 import type { CopyDigests } from './copy-digester.js';
 import { partSizeCandidates, providerEvidence, type Reference } from './provider-checksum.js';
@@ -178,6 +179,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     s.read = read;
     s.bytesRead += read.bytes;
     const cmp = compareDigests(expected, read.digests);
+    if (map && read.blockStates) s.bytesRead += await rereadBadBlocks(s.place.location, ref.key, map, read, opts.signal);
     const regions = map && read.blockStates ? regionsOf(map, read.blockStates, read.bytes) : [];
     if (regions.length && ref.memberSource) await nameMembersFrom(ref.memberSource, regions);
     const status: Status = !judged ? 'no_manifest' : regions.length ? 'corrupt_blocks' : cmp.allOk ? 'verified' : 'hash_mismatch';
@@ -204,6 +206,22 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     const findings: Finding[] = [{ severity: 'info', message: `sampled ${got.blocksRead} of ${map!.total_blocks} blocks (${pct}% of the bytes), all match${why ? `; ${why}` : ''}` }];
     finish(s, 'verified', vouchedBy ?? 'sample', { blockSize: map!.block_size, findings });
   }
+}
+
+/**
+ * Bad blocks read a second time: the same wrong bytes confirm the damage,
+ * other bytes mean the store or the network is not stable (transient), as
+ * `verify` tells for a local disk. Returns the bytes read.
+ */
+async function rereadBadBlocks(location: Location, key: string, map: BlockMap, read: CopyDigests, signal?: AbortSignal): Promise<number> {
+  let bytes = 0;
+  for (const [i, first] of [...read.actualBlockDigests].slice(0, MAX_LISTED_BAD_BLOCKS)) {
+    const b = map.blocks[i]!;
+    const again = await location.readRange(key, b.offset, b.size, { signal });
+    bytes += again.length;
+    if (sha256Hex(again) !== first) read.blockStates![i] = TRANSIENT;
+  }
+  return bytes;
 }
 
 /** A copy of the wrong size, against the map: a missing tail or extra bytes. */
