@@ -96,9 +96,9 @@ describe('storage locations in the inspector', () => {
       await ui.waitFor((t) => /^. far +✓ verified/m.test(t) && /^. spare +✗ corrupt/m.test(t));
       expect(copyLine(ui, 'local')).toMatch(/^› local +✓ verified +read in full +\d+s ago +\//);
       expect(copyLine(ui, 'spare')).toMatch(/^  spare +✗ corrupt +read in full +\d+s ago/);
-      // The selected copy's first error; j moves the selection to the spare's copy.
+      // The selected copy's first error, where it is damaged; j moves the selection to the spare's copy.
       await ui.type('j');
-      await ui.waitFor(/^ {2}✗ spare: sha256 mismatch: expected 7d57/m);
+      await ui.waitFor(/^ {2}✗ spare: corrupt region: bytes 1048576-2097151$/m);
       expect(ui.lines().every((l) => l.length <= 80)).toBe(true);
 
       await ui.type('h');

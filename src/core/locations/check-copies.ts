@@ -189,7 +189,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
       for (const [p, e] of Object.entries(read.etags)) reference.etags[Number(p)] ??= e;
       if (findings.some((f) => f.severity === 'warning')) findings.push({ severity: 'warning', message: 'yet every byte read matches: the provider\'s checksum is not an MD5 of the content here' });
     }
-    finish(s, status, 'full', { digests: cmp.digests, regions, blockSize: map?.block_size, findings: [...findings, ...cmp.findings, ...regionFindings(regions)] });
+    finish(s, status, 'full', { digests: cmp.digests, regions, blockSize: map?.block_size, findings: [...regionFindings(regions), ...findings, ...cmp.findings] });
   }
 
   async function* sample(s: CopyState, fraction: number, vouchedBy?: 'etag' | 'checksum-sha256', why?: string): AsyncGenerator<CheckEvent, void> {
