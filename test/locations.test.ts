@@ -48,9 +48,16 @@ describe('restorable locations against a loopback S3 server', () => {
   it('names the bad copy and its region without downloading the healthy copies, then heals it', async () => {
     const { file, args, dir } = await setup('done', { r2: 'multipart', b2: damaged });
     const stateDir = join(dir, 'state');
-    const run = await runCli(['locations', file, ...args, '--state-dir', stateDir, '--json'], { env });
+    const prom = join(dir, 'locations.prom');
+    const run = await runCli(['locations', file, ...args, '--state-dir', stateDir, '--metrics-file', prom, '--json'], { env });
     expect(run.code).toBe(1);
     const copies = byLocation(parseJsonOutput(run));
+    // One series per copy, in a textfile promtool accepts.
+    execFileSync('promtool', ['check', 'metrics'], { input: readFileSync(prom) });
+    const metrics = readFileSync(prom, 'utf8');
+    expect(metrics).toContain('restorable_copy_damaged{backup="db-2026-11-20.img",location="b2"} 1');
+    expect(metrics).toContain('restorable_copy_ok{backup="db-2026-11-20.img",location="r2"} 1');
+    expect(metrics).toMatch(/^restorable_copies_failing 1$/m);
     expect(copies.local.status).toBe('verified');
     expect(copies.r2.status).toBe('verified');
     expect(copies.r2.copy.evidence).toBe('etag');

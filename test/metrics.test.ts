@@ -46,7 +46,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('ships alerting rules that promtool accepts', () => {
-    expect(execFileSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' })).toContain('SUCCESS: 3 rules found');
+    expect(execFileSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' })).toContain('SUCCESS: 4 rules found');
   });
 
   describe('with a real Pushgateway on loopback', () => {

@@ -25,6 +25,8 @@ export interface LocationsFlags extends LocationFlags, AlertChannels {
   json?: boolean;
   verbose?: boolean;
   trust?: string[];
+  metricsFile?: string;
+  pushgateway?: string;
 }
 
 export function registerLocations(program: Command): void {
@@ -43,6 +45,8 @@ export function registerLocations(program: Command): void {
     .option('--limit <n>', 'check at most N backups, newest first (default 100)', positiveArg)
     .option('--all', 'no age window and no limit')
     .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .option('--metrics-file <path>', 'write Prometheus metrics (one series per copy) for node_exporter\'s textfile collector')
+    .option('--pushgateway <url>', 'push the metrics to a Pushgateway (grouped as tier="locations")')
     .option('--trust <key.pub>', 'every manifest must carry a valid signature by this key (repeatable); one that does not is reported as tampered', listArg)
     .option('-v, --verbose', 'show how each copy was judged')
     .addOption(jsonOption())
@@ -62,6 +66,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
   const stateDir = flags.stateDir ?? defaultStateDir();
   const ledger = await Ledger.open(stateDir);
   let refs: References | undefined;
+  const started = Date.now();
   try {
     refs = await loadReferences(paths, manifestUri, session.signal);
     const chosen = choose(refs.backups, { days: flags.all ? Infinity : (flags.recentDays ?? config.recentDays), limit: flags.all ? Infinity : (flags.limit ?? config.limit) });
@@ -100,6 +105,13 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
       },
     });
     await deliverAlerts(stateDir, 'locations', done, resolveChannels(flags, raw));
+    if (flags.metricsFile || flags.pushgateway) {
+      const { locationMetrics } = await import('../core/report/location-metrics.js');
+      const { pushMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
+      const registry = locationMetrics(ledger, done, (Date.now() - started) / 1000);
+      if (flags.metricsFile) await writeMetricsFile(flags.metricsFile, registry);
+      if (flags.pushgateway) await pushMetrics(flags.pushgateway, registry, 'locations');
+    }
     return code;
   } finally {
     await refs?.cleanup();

@@ -98,6 +98,11 @@ export class Ledger {
     return Object.fromEntries(Object.entries(this.data.locations?.[backup] ?? {}).map(([name, v]) => [name, v.last_integrity_check]));
   }
 
+  /** Every backup's copies and their last checks. */
+  copyRecords(): [string, Record<string, IntegrityCheck>][] {
+    return Object.keys(this.data.locations ?? {}).map((backup) => [backup, this.copies(backup)]);
+  }
+
   known(backup: string): KnownDigests | undefined {
     return this.data.known_digests?.[backup];
   }
