@@ -70,7 +70,7 @@ describe('restorable locations against a loopback S3 server', () => {
 
     // The ledger keeps each copy's last integrity check.
     const ledger = JSON.parse(readFileSync(join(stateDir, 'ledger.json'), 'utf8'));
-    expect(ledger.locations['db-2026-11-20.img'].b2.last_integrity_check).toMatchObject({ status: 'corrupt_blocks', errors: expect.arrayContaining([expect.stringContaining('corrupt region: bytes 7340032-8388607')]) });
+    expect(ledger.locations['db-2026-11-20.img'].b2.last_integrity_check).toMatchObject({ status: 'corrupt_blocks', errors: expect.arrayContaining([expect.stringContaining('corrupt (confirmed) region: block 7, bytes 7340032-8388607')]) });
     expect(ledger.locations['db-2026-11-20.img'].r2.last_integrity_check.status).toBe('verified');
 
     // Heal the bucket copy from the other bucket, then every copy verifies.

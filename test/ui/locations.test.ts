@@ -79,7 +79,7 @@ describe('storage locations in the inspector', () => {
     const checks = ledger.locations[NAME];
     expect(Object.keys(checks).sort()).toEqual(['far', 'local', 'spare']);
     expect(checks.spare.last_integrity_check.status).toBe('corrupt_blocks');
-    expect(checks.spare.last_integrity_check.errors).toContainEqual(expect.stringMatching(/^corrupt region: bytes 1048576-2097151/));
+    expect(checks.spare.last_integrity_check.errors).toContainEqual(expect.stringMatching(/^corrupt \(confirmed\) region: block 1, bytes 1048576-2097151/));
     expect(checks.far.last_integrity_check.status).toBe('verified');
     expect(checks.local.last_integrity_check.status).toBe('verified');
   });
@@ -98,7 +98,7 @@ describe('storage locations in the inspector', () => {
       expect(copyLine(ui, 'spare')).toMatch(/^  spare +✗ corrupt +read in full +\d+s ago/);
       // The selected copy's first error, where it is damaged; j moves the selection to the spare's copy.
       await ui.type('j');
-      await ui.waitFor(/^ {2}✗ spare: corrupt region: bytes 1048576-2097151$/m);
+      await ui.waitFor(/^ {2}✗ spare: corrupt \(confirmed\) region: block 1, bytes 1048576-2097151/m);
       expect(ui.lines().every((l) => l.length <= 80)).toBe(true);
 
       await ui.type('h');

@@ -1,5 +1,5 @@
 import { eventChannel } from '../events/channel.js';
-import type { BadBlock, BlockState, CheckEvent, Region } from '../events/types.js';
+import type { BadBlock, BlockState, CheckEvent, Finding, Region } from '../events/types.js';
 import { parallelBlockDigests, type BlockChunk } from '../hash/block-digests.js';
 import { openBackup } from '../hash/file-identity.js';
 import { sha256Hex } from '../hash/hasher.js';
@@ -181,4 +181,12 @@ export function regionsOf(map: BlockMap, states: Uint8Array, actualSize: number)
     });
   }
   return regions;
+}
+
+/** A damaged region as a finding: "corrupt (confirmed) region: block 7, bytes 7340032-8388607 (1048576 bytes)". */
+export function regionFinding(r: Region): Finding {
+  const blocks = r.firstBlock === r.lastBlock ? `block ${r.firstBlock}` : `blocks ${r.firstBlock}-${r.lastBlock}`;
+  const what = r.kind === 'corrupt' ? `corrupt (${r.state ?? 'unconfirmed'})` : r.kind;
+  const where = r.members?.length ? ` in ${r.members[0]}` : '';
+  return { severity: 'error', message: `${what} region: ${blocks}, bytes ${r.offset}-${r.offset + r.length - 1} (${r.length} bytes)${where}`, offset: r.offset, member: r.members?.[0] };
 }

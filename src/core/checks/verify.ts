@@ -10,7 +10,7 @@ import { loadManifest } from '../manifest/load.js';
 import { sidecarNames } from '../manifest/names.js';
 import type { TrustedKeys } from '../signing/trust.js';
 import { basename } from 'node:path';
-import { blocksCheck } from './blocks.js';
+import { blocksCheck, regionFinding } from './blocks.js';
 import { compareDigests, expectedDigests } from './compare.js';
 import type { CheckContext } from './context.js';
 import { hashCheck } from './hash.js';
@@ -163,12 +163,8 @@ async function* locate(
     findings.push({ severity: 'error', message: `${file}: changed while it was read (${outcome.changed}); check again when it is complete` });
     return 'changed';
   }
-  for (const r of outcome.regions) {
-    const blocks = r.firstBlock === r.lastBlock ? `block ${r.firstBlock}` : `blocks ${r.firstBlock}-${r.lastBlock}`;
-    const what = r.kind === 'corrupt' ? `corrupt (${r.state})` : r.kind;
-    findings.push({ severity: 'error', message: `${what} region: ${blocks}, bytes ${r.offset}-${r.offset + r.length - 1} (${r.length} bytes)`, offset: r.offset });
-  }
   await nameMembers(file, outcome.regions, trust).catch((err: Error) => findings.push({ severity: 'warning', message: `cannot name the damaged members: ${err.message}` }));
+  findings.push(...outcome.regions.map(regionFinding));
   const damaged = outcome.regions.length > 0;
   yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${plural(outcome.badBlockCount, 'bad block')} in ${plural(outcome.regions.length, 'region')}` : undefined };
   return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks } };

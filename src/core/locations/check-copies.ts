@@ -3,7 +3,7 @@ import type { CheckEvent, CheckResult, CopyReport, Finding, ManifestRef, Region,
 import type { Algorithm } from '../hash/algorithms.js';
 import type { BlockMap, Expectation } from '../manifest/model.js';
 import type { Location, ObjectInfo } from '../storage/location.js';
-import { MAX_LISTED_BAD_BLOCKS, MISSING, OK, TRANSIENT, regionsOf } from '../checks/blocks.js';
+import { MAX_LISTED_BAD_BLOCKS, MISSING, OK, TRANSIENT, regionFinding, regionsOf } from '../checks/blocks.js';
 import { sha256Hex } from '../hash/hasher.js';
 import { compareDigests, expectedDigests } from '../checks/compare.js';
 import type { CopyDigests } from './copy-digester.js';
@@ -189,7 +189,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
       for (const [p, e] of Object.entries(read.etags)) reference.etags[Number(p)] ??= e;
       if (findings.some((f) => f.severity === 'warning')) findings.push({ severity: 'warning', message: 'yet every byte read matches: the provider\'s checksum is not an MD5 of the content here' });
     }
-    finish(s, status, 'full', { digests: cmp.digests, regions, blockSize: map?.block_size, findings: [...regionFindings(regions), ...findings, ...cmp.findings] });
+    finish(s, status, 'full', { digests: cmp.digests, regions, blockSize: map?.block_size, findings: [...regions.map(regionFinding), ...findings, ...cmp.findings] });
   }
 
   async function* sample(s: CopyState, fraction: number, vouchedBy?: 'etag' | 'checksum-sha256', why?: string): AsyncGenerator<CheckEvent, void> {
@@ -229,10 +229,6 @@ function sizeRegions(map: BlockMap, size: number): Region[] {
   const states = new Uint8Array(map.total_blocks).fill(OK);
   for (let i = 0; i < map.total_blocks; i++) if (map.blocks[i]!.offset + map.blocks[i]!.size > size) states[i] = MISSING;
   return regionsOf(map, states, size);
-}
-
-function regionFindings(regions: Region[]): Finding[] {
-  return regions.map((r) => ({ severity: 'error' as const, message: `${r.kind} region: bytes ${r.offset}-${r.offset + r.length - 1}${r.members?.length ? ` in ${r.members[0]}` : ''}`, offset: r.offset, member: r.members?.[0] }));
 }
 
 async function nameMembersFrom(file: string, regions: Region[]): Promise<void> {
