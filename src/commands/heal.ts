@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { basename } from 'node:path';
-import { resolve as resolvePath } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { EXIT, RestorableError, UsageError } from '../core/errors.js';
 import { ProgressBar } from '../output/progress-bar.js';
 import { formatBytes } from '../output/format.js';
 import { colorEnabled, paint } from '../output/style.js';
-import { findLocation, locationOptions, openLocations, resolveLocationFlags, type LocationFlags } from './location-options.js';
+import { findLocation, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
+import { untrustedResult } from './runner.js';
 import { jsonOption, listArg } from './options.js';
 import { openSession } from './session.js';
 
@@ -41,7 +41,6 @@ async function runHeal(file: string, flags: HealFlags): Promise<number> {
   const locations = await openLocations(specs);
   const session = openSession({ warm: 0 });
   const { referencesFromManifestLocation, referencesFromPaths } = await import('../core/locations/references.js');
-  const { openManifestLocation } = await import('./location-options.js');
   const manifests = await openManifestLocation(flags.manifestLocation);
   const refs = manifests ? await referencesFromManifestLocation(manifests, { signal: session.signal }) : await referencesFromPaths([file]);
   try {
@@ -50,14 +49,12 @@ async function runHeal(file: string, flags: HealFlags): Promise<number> {
     if (!backup) throw new UsageError(`${file}: no manifest or block map found for it${refs.problems[0] ? ` (${refs.problems[0].message})` : ''}`);
     if (flags.trust) {
       // Healing writes what the block map says is right: a forged map must not be obeyed.
-      const { checkManifestSignatures, loadTrustedKeys } = await import('../core/signing/trust.js');
-      const trusted = await loadTrustedKeys(flags.trust.map((f) => resolvePath(f)));
-      const checked = await checkManifestSignatures(backup.ref.expectations.map((e) => e.manifest), trusted);
-      if (checked.status) throw new RestorableError(`tampered: ${refs.display(checked.findings[0]!.message)}; nothing was healed`, checked.status === 'tampered' ? EXIT.integrity : EXIT.cannotCheck);
+      const { loadTrustedKeys } = await import('../core/signing/trust.js');
+      const untrusted = await untrustedResult(file, backup.ref.expectations, await loadTrustedKeys(flags.trust.map((f) => resolve(f))), refs.display);
+      if (untrusted) throw new RestorableError(`tampered: ${untrusted.findings[0]!.message}; nothing was healed`, untrusted.status === 'tampered' ? EXIT.integrity : EXIT.cannotCheck);
     }
     const source = findLocation(locations, flags.from);
     const { LocalLocation } = await import('../core/storage/local-location.js');
-    const { dirname, resolve } = await import('node:path');
     const target = flags.copy ? findLocation(locations, flags.copy) : new LocalLocation('local', dirname(resolve(file)));
     if (target === source) throw new UsageError('--from and --copy name the same location');
     const { healCopy } = await import('../core/locations/heal.js');

@@ -5,13 +5,12 @@ import type { CheckEvent, CheckResult } from '../core/events/types.js';
 import type { CopyPlace } from '../core/locations/check-copies.js';
 import type { References, ReferencedBackup } from '../core/locations/references.js';
 import type { AlertChannels } from '../core/report/alerts.js';
-import type { TrustedKeys } from '../core/signing/trust.js';
 import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
 import { alertOptions, deliverAlerts, resolveChannels } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { jsonOption, listArg, positiveArg } from './options.js';
-import { problemUnderTrust, runJobs } from './runner.js';
+import { problemUnderTrust, runJobs, untrustedResult } from './runner.js';
 import { openSession } from './session.js';
 
 export interface LocationsFlags extends LocationFlags, AlertChannels {
@@ -70,7 +69,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
   try {
     refs = await loadReferences(paths, manifestUri, session.signal);
     const chosen = choose(refs.backups, { days: flags.all ? Infinity : (flags.recentDays ?? config.recentDays), limit: flags.all ? Infinity : (flags.limit ?? config.limit) });
-    const { checkCopies } = await import('../core/locations/check-copies.js');
+    const { checkCopiesRecorded } = await import('../core/locations/recorded.js');
     const { expectedIn } = await import('../core/locations/config.js');
     const done: CheckResult[] = [];
     const trust = flags.trust ? await (await import('../core/signing/trust.js')).loadTrustedKeys(flags.trust.map((f) => resolve(f))) : undefined;
@@ -80,28 +79,19 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
       run: async function* (): AsyncGenerator<CheckEvent, void> {
         if (trust) {
           // A manifest that is not genuine must not judge any copy.
-          const untrusted = await untrustedResult(b, trust, display);
-          if (untrusted) return void (yield { type: 'result', result: untrusted });
+          const untrusted = await untrustedResult(b.ref.key, b.ref.expectations, trust, display);
+          if (untrusted) return void (yield { type: 'result', result: { ...untrusted, checks: ['locations'] } });
         }
         const places: CopyPlace[] = placesFor(b, locations).map((location) => ({ location, expected: expectedIn(config.rules, b.ref.key, location.name) }));
-        const known = ledger.known(b.ref.key);
-        const out = yield* checkCopies(b.ref, places, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, known: known && { ...known, etags: Object.fromEntries(Object.entries(known.etags).map(([k, v]) => [Number(k), v])) }, signal: session.signal });
-        const r = out.reference;
-        if (r.sha256 && r.size !== undefined && (r.md5 || Object.keys(r.etags).length)) ledger.remember(b.ref.key, { size: r.size, sha256: r.sha256, md5: r.md5, etags: Object.fromEntries(Object.entries(r.etags).map(([k, v]) => [String(k), v])) });
-        for (const result of out.results) {
-          result.manifests = result.manifests.map((m) => ({ ...m, path: display(m.path) }));
-          for (const f of result.findings) f.message = display(f.message);
-          yield { type: 'result', result };
-        }
+        const out = yield* checkCopiesRecorded(b.ref, places, ledger, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, signal: session.signal, display });
+        for (const result of out.results) yield { type: 'result', result };
       },
     }));
     const code = await runJobs(jobs, flags, {
       leading: await Promise.all(refs.problems.map((p) => problemUnderTrust(p, trust))),
       onResult: async (r) => {
         done.push(r);
-        if (!r.copy) return;
-        ledger.recordCopy(r.copy.backup, r.copy.location, { timestamp: r.checkedAt, status: r.status, errors: r.findings.filter((f) => f.severity === 'error').map((f) => f.message) });
-        await ledger.save();
+        if (r.copy) await ledger.save();
       },
     });
     await deliverAlerts(stateDir, 'locations', done, resolveChannels(flags, raw));
@@ -133,22 +123,6 @@ async function loadReferences(paths: string[], manifestUri: string | undefined, 
   } finally {
     manifests.close();
   }
-}
-
-async function untrustedResult(b: ReferencedBackup, trust: TrustedKeys, display: (path: string) => string): Promise<CheckResult | undefined> {
-  const { checkManifestSignatures } = await import('../core/signing/trust.js');
-  const checked = await checkManifestSignatures(b.ref.expectations.map((e) => e.manifest), trust);
-  if (!checked.status) return undefined;
-  return {
-    file: b.ref.key,
-    status: checked.status,
-    findings: checked.findings.map((f) => ({ ...f, message: display(f.message) })),
-    manifests: [...new Set(b.ref.expectations.map((e) => e.manifest))].map((path) => ({ path: display(path), kind: b.ref.expectations.find((e) => e.manifest === path)!.kind })),
-    signatures: checked.signatures.map((sig) => ({ ...sig, manifest: display(sig.manifest) })),
-    checks: ['locations'],
-    checkedAt: new Date().toISOString(),
-    durationMs: 0,
-  };
 }
 
 /** Named backups always; the rest newest first, inside the window, up to the limit. */

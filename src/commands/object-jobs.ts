@@ -1,6 +1,6 @@
 import type { CheckEvent, CheckResult } from '../core/events/types.js';
 import type { TrustedKeys } from '../core/signing/trust.js';
-import { problemUnderTrust, type Job } from './runner.js';
+import { problemUnderTrust, untrustedResult, type Job } from './runner.js';
 
 export interface ObjectCheckOptions {
   quick?: boolean;
@@ -23,7 +23,7 @@ export function objectJobs(uris: string[], opts: ObjectCheckOptions): Job[] {
     file: uri,
     run: async function* (): AsyncGenerator<CheckEvent, void> {
       const { objectLocation } = await import('../core/storage/object-uri.js');
-      const { referencesForObject } = await import('../core/locations/references.js');
+      const { displayResult, referencesForObject } = await import('../core/locations/references.js');
       const { location, key } = await objectLocation(uri);
       let manifests = location;
       if (opts.manifestLocation) {
@@ -41,19 +41,12 @@ export function objectJobs(uris: string[], opts: ObjectCheckOptions): Job[] {
           const what = opts.blocksOnly ? `no block map (${key}.blocks.json)` : 'no manifest';
           return void (yield { type: 'result', result: simple(file, 'no_manifest', `${file}: ${what} found in ${manifests.display}`) });
         }
-        if (opts.trust) {
-          const { checkManifestSignatures } = await import('../core/signing/trust.js');
-          const checked = await checkManifestSignatures(ref.expectations.map((e) => e.manifest), opts.trust);
-          if (checked.status) {
-            const result = simple(file, checked.status, '');
-            result.findings = checked.findings.map((f) => ({ ...f, message: refs.display(f.message) }));
-            return void (yield { type: 'result', result });
-          }
-        }
+        const untrusted = opts.trust && (await untrustedResult(file, ref.expectations, opts.trust, refs.display));
+        if (untrusted) return void (yield { type: 'result', result: untrusted });
         const { checkCopies } = await import('../core/locations/check-copies.js');
         const out = yield* checkCopies(ref, [{ location, expected: true }], { quick: opts.quick, full: !opts.quick, signal: opts.signal });
         for (const result of out.results) {
-          result.manifests = result.manifests.map((m) => ({ ...m, path: refs.display(m.path) }));
+          displayResult(result, refs.display);
           result.checks = opts.quick ? ['quick'] : opts.blocksOnly ? ['blocks'] : ['quick', 'hash', 'blocks'];
           yield { type: 'result', result };
         }
@@ -66,5 +59,5 @@ export function objectJobs(uris: string[], opts: ObjectCheckOptions): Job[] {
 }
 
 function simple(file: string, status: CheckResult['status'], message: string): CheckResult {
-  return { file, status, findings: message ? [{ severity: 'error', message }] : [], manifests: [], checks: [], checkedAt: new Date().toISOString(), durationMs: 0 };
+  return { file, status, findings: [{ severity: 'error', message }], manifests: [], checks: [], checkedAt: new Date().toISOString(), durationMs: 0 };
 }

@@ -1,6 +1,7 @@
 import { AbortError, RestorableError } from '../core/errors.js';
 import type { CheckEvent, CheckResult } from '../core/events/types.js';
 import type { DiscoveryProblem } from '../core/manifest/discover.js';
+import type { Expectation } from '../core/manifest/model.js';
 import { manifestFileKind } from '../core/manifest/names.js';
 import type { TrustedKeys } from '../core/signing/trust.js';
 import { basename } from 'node:path';
@@ -39,6 +40,21 @@ export async function problemUnderTrust(problem: DiscoveryProblem, trust: Truste
     result.findings.unshift({ severity: 'error', message: untrusted.message });
   }
   return result;
+}
+
+/**
+ * When a manifest a check relies on is not validly signed by a trusted key:
+ * the result that says so (tampered; error when a signature is unreadable),
+ * which stands instead of judging the backup. Undefined when all are.
+ */
+export async function untrustedResult(file: string, expectations: Expectation[], trust: TrustedKeys, display: (path: string) => string): Promise<CheckResult | undefined> {
+  const { checkManifestSignatures } = await import('../core/signing/trust.js');
+  const checked = await checkManifestSignatures(expectations.map((e) => e.manifest), trust);
+  if (!checked.status) return undefined;
+  const manifests = [...new Map(expectations.map((e) => [e.manifest, { path: e.manifest, kind: e.kind }])).values()];
+  const result: CheckResult = { file, status: checked.status, findings: checked.findings, manifests, signatures: checked.signatures, checks: [], checkedAt: new Date().toISOString(), durationMs: 0 };
+  const { displayResult } = await import('../core/locations/references.js');
+  return displayResult(result, display);
 }
 
 /**

@@ -186,7 +186,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     if (!judged) findings.push({ severity: 'error', message: 'no manifest: nothing to check this copy against' });
     if (status === 'verified') {
       reference.md5 ??= read.digests.md5;
-      for (const [p, e] of Object.entries(read.etags)) reference.etags[Number(p)] ??= e;
+      for (const [p, e] of Object.entries(read.etags)) reference.etags[p] ??= e;
       if (findings.some((f) => f.severity === 'warning')) findings.push({ severity: 'warning', message: 'yet every byte read matches: the provider\'s checksum is not an MD5 of the content here' });
     }
     finish(s, status, 'full', { digests: cmp.digests, regions, blockSize: map?.block_size, findings: [...regions.map(regionFinding), ...findings, ...cmp.findings] });

@@ -21,7 +21,7 @@ export interface CopyDigests {
   bytes: number;
   digests: Partial<Record<Algorithm, string>>;
   /** partSize → ETag as S3 computes it for a multipart upload in parts of that size */
-  etags: Record<number, string>;
+  etags: Record<string, string>;
   /** per block of the map: OK, CORRUPT or MISSING (the copy ended first) */
   blockStates?: Uint8Array;
   /** actual sha256 of each corrupt block */
@@ -113,7 +113,7 @@ export class CopyDigester {
     }
     const digests: Partial<Record<Algorithm, string>> = {};
     for (const [a, h] of this.hashers) digests[a] = h.digestHex();
-    const etags: Record<number, string> = {};
+    const etags: Record<string, string> = {};
     for (const p of this.parts) etags[p.partSize] = p.etag();
     return { bytes: this.bytes, digests, etags, blockStates: this.states, actualBlockDigests: this.actual };
   }

@@ -15,7 +15,7 @@ export interface Reference {
   sha256?: string;
   md5?: string;
   /** part size → multipart ETag of the good bytes */
-  etags: Record<number, string>;
+  etags: Record<string, string>;
 }
 
 export type ProviderEvidence =

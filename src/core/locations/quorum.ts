@@ -13,7 +13,7 @@ export interface CopyFacts {
   sha256?: string;
   md5?: string;
   /** part size → multipart ETag recomputed from this copy's bytes */
-  etags?: Record<number, string>;
+  etags?: Record<string, string>;
 }
 
 type Prints = Map<string, string>;

@@ -5,6 +5,7 @@ import { RestorableError, fsError } from '../errors.js';
 import { discover, type DiscoveryProblem, type Target } from '../manifest/discover.js';
 import { MAX_MANIFEST_BYTES, loadManifest } from '../manifest/load.js';
 import { archiveStem, manifestFileKind, sidecarNames } from '../manifest/names.js';
+import type { CheckResult } from '../events/types.js';
 import type { Location, ObjectInfo, ReadOptions } from '../storage/location.js';
 import type { BackupRef } from './check-copies.js';
 
@@ -34,6 +35,14 @@ export interface References {
 }
 
 const asIs = (path: string) => path;
+
+/** A result as users should read it: manifest paths and messages name where the manifests really are. */
+export function displayResult(result: CheckResult, display: (path: string) => string): CheckResult {
+  result.manifests = result.manifests.map((m) => ({ ...m, path: display(m.path) }));
+  for (const f of result.findings) f.message = display(f.message);
+  if (result.signatures) result.signatures = result.signatures.map((s) => ({ ...s, manifest: display(s.manifest) }));
+  return result;
+}
 
 function keyOf(root: string, file: string): string {
   return relative(root, file).split(sep).join('/');

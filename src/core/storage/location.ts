@@ -18,7 +18,6 @@ export interface ObjectInfo {
   checksumType?: string;
   /** the size of part 1 of a multipart upload, when the provider tells it */
   partSize?: number;
-  partsCount?: number;
 }
 
 export interface ReadOptions {

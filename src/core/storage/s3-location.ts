@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { RestorableError, throwIfAborted } from '../errors.js';
-import { withRetries } from '../retry.js';
+import { sleep, withRetries } from '../retry.js';
 import type { Location, ObjectInfo, ReadOptions } from './location.js';
 import { isNotFound, isTransient, s3Error } from './s3-errors.js';
 import type { LocationSpec } from './uri.js';
@@ -99,7 +99,6 @@ export class S3Location implements Location {
       // Part 1's length is the part size the multipart ETag was computed with (where the store tells it).
       const p1 = await head(1).catch(() => undefined);
       if (p1 && p1.PartsCount === Number(parts[1]) && (p1.ContentLength ?? 0) < info.size) info.partSize = p1.ContentLength;
-      info.partsCount = Number(parts[1]);
     }
     return info;
   }
@@ -153,7 +152,7 @@ export class S3Location implements Location {
           const where = size !== undefined ? ` after ${offset} of ${size} bytes` : '';
           throw new RestorableError(`${this.describe(key)}: download failed${where} (${attempt} ${attempt === 1 ? 'try' : 'tries'}): ${s3Error(err, '').message.replace(/^: /, '')}`);
         }
-        await new Promise((r) => setTimeout(r, BASE_MS * 2 ** (attempt - 1)));
+        await sleep(BASE_MS * 2 ** (attempt - 1), opts.signal);
       }
     }
   }

@@ -122,9 +122,3 @@ function credentialsFor(name: string, settings: LocationSettings, env: NodeJS.Pr
 export function redactUri(uri: string): string {
   return uri.replace(/\/\/[^/@]*@/, '//').replace(/([?&](?:[a-z_]*(?:secret|key|token|password|signature)[a-z_]*)=)[^&]*/gi, '$1…');
 }
-
-/** How the spec reads back: a folder or "s3://bucket/prefix". */
-export function displayOf(spec: LocationSpec): string {
-  if (spec.kind === 'local') return spec.root;
-  return `s3://${spec.bucket}${spec.prefix ? `/${spec.prefix}` : ''}`;
-}

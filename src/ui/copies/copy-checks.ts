@@ -168,11 +168,11 @@ export class CopyChecks {
 
   private async checkAll(entry: BackupEntry, run: CopiesRun, signal: AbortSignal): Promise<void> {
     const ref = await this.refOf(entry);
-    const { checkCopies } = await import('../../core/locations/check-copies.js');
+    const { checkCopiesRecorded } = await import('../../core/locations/recorded.js');
     const { expectedIn } = await import('../../core/locations/config.js');
     const places: CopyPlace[] = await Promise.all(this.placesFor(entry).map(async (p) => ({ location: await this.location(entry, p.name), expected: expectedIn(this.rules, ref.key, p.name) })));
     const byFile = new Map(places.map((p) => [p.location.describe(ref.key), p.location.name]));
-    const out = await this.drain(run, checkCopies(ref, places, { signal, progressIntervalMs: FRAME_INTERVAL_MS }), (ev) => {
+    const out = await this.drain(run, checkCopiesRecorded(ref, places, this.ledger, { signal, progressIntervalMs: FRAME_INTERVAL_MS }), (ev) => {
       if (ev.type === 'progress') run.current = byFile.get(ev.file);
     });
     const mine = this.latest.get(entry.file) ?? new Map<string, CheckResult>();
@@ -180,8 +180,6 @@ export class CopyChecks {
     for (const r of out.results) {
       if (!r.copy) continue;
       mine.set(r.copy.location, r);
-      // The same record as `restorable locations` keeps, so either sees the other's checks.
-      this.ledger.recordCopy(ref.key, r.copy.location, { timestamp: r.checkedAt, status: r.status, errors: r.findings.filter((f) => f.severity === 'error').map((f) => f.message) });
     }
     await mkdir(this.stateDir, { recursive: true });
     await this.ledger.save();

@@ -1,0 +1,28 @@
+import type { CheckEvent } from '../events/types.js';
+import type { Ledger } from '../schedule/ledger.js';
+import { displayResult } from './references.js';
+import { checkCopies, type BackupRef, type CopiesOptions, type CopiesOutcome, type CopyPlace } from './check-copies.js';
+
+/**
+ * checkCopies with the ledger, as `locations` and the inspector both run it:
+ * what earlier runs learnt of the good bytes (so provider checksums can
+ * vouch without a download), and each copy's outcome (its paths as `display` shows them) recorded as its
+ * last_integrity_check. Saving is the caller's.
+ */
+export async function* checkCopiesRecorded(
+  ref: BackupRef,
+  places: CopyPlace[],
+  ledger: Ledger,
+  opts: Omit<CopiesOptions, 'known'> & { display?: (path: string) => string },
+): AsyncGenerator<CheckEvent, CopiesOutcome> {
+  const out = yield* checkCopies(ref, places, { ...opts, known: ledger.known(ref.key) });
+  if (opts.display) for (const result of out.results) displayResult(result, opts.display);
+  const r = out.reference;
+  if (r.sha256 && r.size !== undefined && (r.md5 || Object.keys(r.etags).length)) ledger.remember(ref.key, { size: r.size, sha256: r.sha256, md5: r.md5, etags: r.etags });
+  for (const result of out.results) {
+    if (!result.copy) continue;
+    const errors = result.findings.filter((f) => f.severity === 'error').map((f) => f.message);
+    ledger.recordCopy(ref.key, result.copy.location, { timestamp: result.checkedAt, status: result.status, errors });
+  }
+  return out;
+}
