@@ -3,19 +3,19 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
+import tar, { type Header } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, tempDir } from './helpers/fixtures.js';
 
-type Member = tar.Headers & { content?: Buffer };
+type Member = Partial<Header> & { name: string; content?: Buffer };
 
 /** Builds a tar (gzip-compressed unless told) from headers, as an attacker could. */
 async function makeTar(members: Member[], gzip = true): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
+  pack.on('data', (c) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
   for (const m of members) {
     const { content, ...header } = m;
     await new Promise<void>((resolve, reject) => pack.entry({ mtime: new Date(0), ...header, size: content?.length ?? 0 }, content ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));

@@ -2,7 +2,7 @@ import { execFileSync, execSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJsonOutput, runCli } from './helpers/run-cli.js';
+import { parseJsonOutput, runCli, signalWhen } from './helpers/run-cli.js';
 import { bytes, tempDir } from './helpers/fixtures.js';
 
 /** A real tar.gz made by GNU tar from a small tree. */
@@ -80,14 +80,7 @@ describe('interruption of deep checks and restore tests', () => {
         const temps = tempDir('restorable-temps-');
         // Signal it as soon as its sandbox exists: it is then in the middle of extracting.
         const run = await runCli([command, join(dir, 'big.tar.gz'), '--temp-dir', temps], {
-          onSpawn: (kill) => {
-            const poll = setInterval(() => {
-              if (readdirSync(temps).length > 0) {
-                clearInterval(poll);
-                kill(signal);
-              }
-            }, 5);
-          },
+          onSpawn: signalWhen(() => readdirSync(temps).length > 0, signal),
         });
         expect(run.code, `${command} ${signal}: ${run.stdout}${run.stderr}`).toBe(130);
         expect(readdirSync(temps)).toEqual([]);

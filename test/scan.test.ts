@@ -1,7 +1,7 @@
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJsonOutput, runCli } from './helpers/run-cli.js';
+import { parseJsonOutput, runCli, signalWhen } from './helpers/run-cli.js';
 import { bytes, tempDir } from './helpers/fixtures.js';
 
 /** A folder of backups, each with a manifest, dated one day apart. */
@@ -117,7 +117,8 @@ describe('restorable watch', () => {
     const dir = await folder(3);
     const state = tempDir();
     const run = await runCli(['watch', dir, '--tier', 'daily', '--interval', '1s', '--state-dir', state], {
-      onSpawn: (kill) => setTimeout(() => kill('SIGTERM'), 2600),
+      // stopped once a second scan has ended: it scanned again after --interval
+      onSpawn: signalWhen((p) => (p.stderr().match(/scan ended with exit code/g) ?? []).length >= 2, 'SIGTERM'),
     });
     expect(run.code).toBe(0);
     const rounds = run.stderr.match(/restorable watch: scan ended with exit code 0/g) ?? [];

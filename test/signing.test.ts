@@ -1,14 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, tempDir, writeFixture } from './helpers/fixtures.js';
+import { runTool } from './helpers/tools.js';
 
 /** The real minisign (Debian's), as a user would run it. */
-function minisign(args: string[], opts: { cwd?: string; input?: string } = {}) {
-  return spawnSync('minisign', args, { cwd: opts.cwd, input: opts.input ?? '', encoding: 'utf8' });
-}
+const minisign = (args: string[], opts: { cwd?: string; input?: string } = {}) => runTool('minisign', args, opts);
 
 /** The algorithm a .minisig states: "ED" (prehashed, what minisign writes) or "Ed" (legacy). */
 function sigAlgorithm(sigFile: string): string {
@@ -174,7 +173,7 @@ describe('restorable manifest --sign and verify --trust', () => {
     const { key, pub } = await keygen(dir, 'ops.key');
     const { file, data } = await signedBackup(dir, key);
     const damaged = Buffer.from(data);
-    damaged[300_000] ^= 0xff;
+    damaged[300_000]! ^= 0xff;
     writeFileSync(file, damaged);
     const { code, result } = await verifyJson([file, '--trust', pub]);
     expect(code).toBe(1);

@@ -54,6 +54,10 @@ class FakeStdin extends EventEmitter {
     return this;
   }
   read = (): string | null => this.queue.shift() ?? null;
+  /** keys pushed that the program has not read yet */
+  get unread(): number {
+    return this.queue.length;
+  }
   push(data: string) {
     this.queue.push(data);
     this.emit('readable');
@@ -153,6 +157,25 @@ export class VirtualTerminal {
   async settle(ms = 150): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));
     await this.pending;
+  }
+
+  /**
+   * Waits until the program has read every key pushed and then drawn nothing
+   * for a whole `windowMs` (longer than the inspector's frame interval).
+   * Timers fire in the order they fall due, so a frame the program scheduled
+   * before the window opened is drawn before it closes, however busy the
+   * machine is. Results of work that goes on in the background (a check, a
+   * file read) are not covered: wait for their text on the screen instead.
+   */
+  async quiet(windowMs = 150, deadlineMs = 30_000): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+      const before = this.written;
+      await new Promise((r) => setTimeout(r, windowMs));
+      await this.pending;
+      if (this.stdin.unread === 0 && this.written === before) return;
+      if (Date.now() > until) throw new Error(`the terminal never went quiet in ${deadlineMs} ms; it shows:\n${this.text()}`);
+    }
   }
 
   /** The screen as lines of text (trailing spaces trimmed). */

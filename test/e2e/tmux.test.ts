@@ -37,7 +37,7 @@ const pane = (format: string, name = SESSION) => tmux('display-message', '-p', '
 const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
 
 /** Polls the pane until it shows `pattern`; fails after `ms` with what it showed. */
-async function waitFor(pattern: RegExp | ((text: string) => boolean), ms = 15_000, name = SESSION): Promise<string> {
+async function waitFor(pattern: RegExp | ((text: string) => boolean), ms = 30_000, name = SESSION): Promise<string> {
   const until = Date.now() + ms;
   let text = '';
   for (;;) {
@@ -180,7 +180,7 @@ describe('the inspector in tmux, 80x24', () => {
   });
 
   it('without any terminal (restorable DIR | cat from a script) the output has no escape codes', async () => {
-    const env = { ...process.env, TERM: 'xterm-256color' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
     delete env.FORCE_COLOR;
     delete env.NO_COLOR;
     const child = spawn('sh', ['-c', `${sh(process.execPath)} ${sh(CLI)} ${sh(demo.dir)} | cat`], { stdio: ['ignore', 'pipe', 'pipe'], env });

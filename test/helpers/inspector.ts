@@ -103,10 +103,10 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
   const exited = instance.waitUntilExit().then(() => {
     hasExited = true;
   });
-  await vt.settle();
+  await vt.quiet();
 
   /** Waits until the screen shows `pattern` (or fails after `ms`, showing the screen). */
-  const waitFor = async (pattern: RegExp | string | ((text: string) => boolean), ms = 10_000): Promise<string> => {
+  const waitFor = async (pattern: RegExp | string | ((text: string) => boolean), ms = 30_000): Promise<string> => {
     const until = Date.now() + ms;
     for (;;) {
       await vt.settle(40);
@@ -134,16 +134,18 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
      * Types keys one at a time, each in its own read, as a person does:
      * "jj{enter}" is j, j, enter; then waits for the screen to settle.
      */
-    async type(keys: string, ms = 25): Promise<void> {
+    async type(keys: string): Promise<void> {
       for (const part of keys.split(/(\{[a-zA-Z]+\})/).filter(Boolean)) {
         const named = /^\{([a-zA-Z]+)\}$/.exec(part);
         for (const k of named ? [KEYS[named[1]!] ?? part] : [...part]) {
           vt.stdin.push(k);
-          await vt.settle(ms);
+          await vt.quiet(30); // read and handled before the next key, as a person's keys are
         }
       }
-      await vt.settle(130); // Ink draws at most ten frames a second
+      await vt.quiet(); // and the frame that shows it drawn (Ink draws at most ten a second)
     },
+    /** Waits until every key has been read and the frame that follows drawn (see VirtualTerminal.quiet). */
+    quiet: () => vt.quiet(),
     /** The row marked as selected (starts with `›`), and its index on the screen. */
     selected(): { index: number; line: string } | undefined {
       const lines = vt.lines().map((l) => l.trimEnd());
@@ -171,7 +173,7 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
         if (Date.now() > until) throw new Error('checks still running');
         await new Promise((r) => setTimeout(r, 20));
       }
-      await vt.settle(250); // the screen polls the queue ten times a second
+      await vt.quiet(250); // the screen polls the queue ten times a second
     },
     async close() {
       for (const g of held) g.release();
@@ -198,3 +200,6 @@ export async function withInspectorOn(dirs: string[], fn: (ui: Inspector) => Pro
     await ui.close();
   }
 }
+
+/** The detail screen once its manifests have been read (they load in the background). */
+export const detailLoaded = (text: string): boolean => /^Manifests$/m.test(text) && !text.includes('reading…');

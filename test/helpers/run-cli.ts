@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../bin/restorable.js', import.meta.url));
@@ -10,8 +11,17 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The running command, for a test that interrupts it at a chosen moment. */
+export interface Running {
+  pid: number;
+  kill(signal: NodeJS.Signals): void;
+  /** what it has printed so far */
+  stdout(): string;
+  stderr(): string;
+}
+
 /** Runs the built CLI as a user would, without a terminal. */
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (kill: (s: NodeJS.Signals) => void) => void } = {}): Promise<CliRun> {
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (kill: (s: NodeJS.Signals) => void, running: Running) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd,
@@ -24,7 +34,53 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    opts.onSpawn?.((s) => child.kill(s));
+    const kill = (s: NodeJS.Signals) => void child.kill(s);
+    opts.onSpawn?.(kill, { pid: child.pid!, kill, stdout: () => stdout, stderr: () => stderr });
+  });
+}
+
+/**
+ * An onSpawn that sends `signal` once `ready` holds (checked every few
+ * milliseconds while the command runs): the moment is an event the test can
+ * see, never a fixed delay.
+ */
+export function signalWhen(ready: (running: Running) => boolean, signal: NodeJS.Signals): (kill: (s: NodeJS.Signals) => void, running: Running) => void {
+  return (_kill, running) => {
+    const poll = setInterval(() => {
+      let now = false;
+      try {
+        now = ready(running);
+      } catch {
+        now = false;
+      }
+      if (now) {
+        clearInterval(poll);
+        running.kill(signal);
+      }
+    }, 5);
+    poll.unref();
+    // stop polling once it has gone
+    const gone = setInterval(() => {
+      try {
+        process.kill(running.pid, 0);
+      } catch {
+        clearInterval(poll);
+        clearInterval(gone);
+      }
+    }, 100);
+    gone.unref();
+  };
+}
+
+/** Whether process `pid` has `path` open (Linux: /proc/PID/fd). */
+export function hasOpen(pid: number, path: string): boolean {
+  const fds = `/proc/${pid}/fd`;
+  return readdirSync(fds).some((fd) => {
+    try {
+      return readlinkSync(`${fds}/${fd}`) === path;
+    } catch {
+      return false;
+    }
   });
 }
 

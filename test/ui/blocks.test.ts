@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
 import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
@@ -288,7 +288,7 @@ describe('the block map of the truncated backup', () => {
       await ui.type('G'); // block 38: wholly past the end
       await ui.type('x');
       await ui.waitFor(/^block 38 of /);
-      await ui.vt.settle(300);
+      await ui.quiet();
       const text = ui.vt.text();
       expect(text.split('\n').map(parseHex).filter(Boolean)).toHaveLength(0);
       // an empty page needs a word: the file ends before this block

@@ -148,7 +148,7 @@ describe('the detail of a backup (enter)', () => {
     await ui.waitFor('Write them? y/N');
     await ui.type('{enter}'); // the default is No
     await ui.waitFor((t) => !t.includes('Write them?'));
-    await new Promise((r) => setTimeout(r, 300));
+    await ui.quiet();
     expect(ui.queue.get(join(demo.set.dir, name))).toBeUndefined();
     expect(snapshot(demo.set.dir)).toEqual(before);
     await back();

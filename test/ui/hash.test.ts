@@ -32,8 +32,8 @@ describe('the hash screen (v from the detail)', () => {
       const name = await openDetail(ui, 'corrupted');
       const file = join(demo.set.dir, name);
       const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8'));
-      // hold the check at its hashing progress, before any result
-      const hashing = ui.pauseAt((e) => e.type === 'progress' && e.phase === 'hash');
+      // hold the check at its last hashing progress (every byte read), before any result
+      const hashing = ui.pauseAt((e) => e.type === 'progress' && e.phase === 'hash' && e.done === e.total);
       await ui.type('v');
       await hashing.reached;
       const live = await ui.waitFor(/^sha256 +█/m);

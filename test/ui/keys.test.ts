@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
-import { bindingsFor, type Screen } from '../../src/ui/keys.js';
-import { re, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
+import type { Screen } from '../../src/ui/keys.js';
+import { expectHelpOverlay } from '../helpers/help-overlay.js';
+import { detailLoaded, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 
@@ -14,9 +15,14 @@ const indexOf = (role: DemoRole) => demo.set.backups.map((b) => basename(b.file)
 async function goTo(ui: Inspector, screen: Screen): Promise<void> {
   if (screen === 'list') return;
   await ui.type('j'.repeat(indexOf('corrupted')));
+  if (screen === 'steps') {
+    await ui.type('d');
+    await ui.waitFor(/^✓ remove the sandbox$/m);
+    return;
+  }
   if (screen === 'detail' || screen === 'hash') {
     await ui.type('{enter}');
-    await ui.waitFor(/^Manifests$/m);
+    await ui.waitFor(detailLoaded);
     if (screen === 'hash') {
       await ui.type('v');
       await ui.idle();
@@ -33,13 +39,6 @@ async function goTo(ui: Inspector, screen: Screen): Promise<void> {
   }
 }
 
-/** The help overlay's text without its frame. */
-const overlay = (ui: Inspector) =>
-  ui
-    .lines()
-    .filter((l) => l.startsWith('│'))
-    .map((l) => l.replace(/^│ ?/, '').replace(/ *│$/, '').trimEnd());
-
 /** What the help must say on each screen, whatever the table's wording of the rest. */
 const MUST: Record<Screen, string[]> = {
   list: ['move up', 'move down', 'go to the first', 'go to the last', 'page up', 'page down', 'open the backup', 'verify every backup listed', 'filter by name', 'sort by name, age, size or status', 'help', 'quit'],
@@ -47,6 +46,8 @@ const MUST: Record<Screen, string[]> = {
   hash: ['back', 'help', 'quit'],
   blocks: ['move up', 'move down', 'move left', 'move right', 'next damaged region', 'previous damaged region', 'hex view of the block under the cursor', 'switch between the grid and the region list', 'back', 'help', 'quit'],
   hex: ['move up', 'move down', 'page up', 'page down', 'back', 'help', 'quit'],
+  steps: ['back', 'help', 'quit'],
+  heal: ['back', 'help', 'quit'],
 };
 const NOT: Record<Screen, string[]> = {
   list: ['hex view', 'previous damaged region', 'create a manifest', 'back'],
@@ -54,33 +55,17 @@ const NOT: Record<Screen, string[]> = {
   hash: ['hex view', 'filter by name', 'verify', 'move up'],
   blocks: ['filter by name', 'create a manifest', 'open the backup'],
   hex: ['hex view', 'filter by name', 'next damaged region'],
+  steps: ['hex view', 'filter by name', 'verify', 'move up'],
+  heal: ['hex view', 'filter by name', 'verify', 'move up'],
 };
 
 describe('? shows the keys of the screen, from the key table', () => {
-  for (const screen of ['list', 'detail', 'hash', 'blocks', 'hex'] as Screen[]) {
+  // the heal screen needs storage locations: its help is checked in locations.test.ts
+  for (const screen of ['list', 'detail', 'hash', 'blocks', 'hex', 'steps'] as const satisfies readonly Screen[]) {
     it(`on the ${screen} screen`, () =>
       withInspector(async (ui) => {
         await goTo(ui, screen);
-        const before = ui.vt.text();
-        await ui.type('?');
-        await ui.waitFor('Keys on this screen');
-        const lines = overlay(ui);
-        // every binding of this screen, as the table has it: its keys, then what it does
-        const bindings = bindingsFor(screen);
-        for (const b of bindings) {
-          const keys = b.keys.map((k) => (k === 'return' ? 'enter' : k === 'escape' ? 'esc' : k)).join(', ');
-          expect(lines, `${keys}: ${b.help}`).toContainEqual(expect.stringMatching(new RegExp(`^${re(keys)} +${re(b.help)}$`)));
-        }
-        expect(lines.filter((l) => /^\S.* {2,}\S/.test(l) && !/^Keys on/.test(l) && !/^✓ intact/.test(l))).toHaveLength(bindings.length);
-        for (const help of MUST[screen]) expect(lines.some((l) => l.includes(help)), `${screen} help lists “${help}”`).toBe(true);
-        for (const help of NOT[screen]) expect(lines.some((l) => new RegExp(` {2}${re(help)}`).test(l)), `${screen} help has no “${help}”`).toBe(false);
-        // it says what the glyphs mean, and fits the screen
-        expect(ui.vt.text()).toMatch(/✓ intact {2}✗ damaged {2}! could not check {2}· not verified/);
-        expect(ui.lines().every((l) => l.length <= 80)).toBe(true);
-        // any key closes it and does nothing else
-        await ui.type(screen === 'blocks' || screen === 'list' ? 'j' : 'z');
-        await ui.waitFor((t) => !t.includes('Keys on this screen'));
-        expect(ui.vt.text()).toBe(before);
+        await expectHelpOverlay(ui, screen, { must: MUST[screen], not: NOT[screen], closeKey: screen === 'blocks' || screen === 'list' ? 'j' : 'z' });
       }));
   }
 
@@ -106,7 +91,7 @@ describe('q and Ctrl-C', () => {
       withInspector(async (ui) => {
         await goTo(ui, screen);
         await ui.type('q');
-        await expect(Promise.race([ui.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), 3000))])).resolves.toBe('exited');
+        await ui.exited; // a key that did not quit fails on the test's deadline
       }));
   }
 
@@ -114,7 +99,7 @@ describe('q and Ctrl-C', () => {
     withInspector(async (ui) => {
       await ui.type('/');
       await ui.type('{ctrlC}');
-      await expect(Promise.race([ui.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), 3000))])).resolves.toBe('exited');
+      await ui.exited; // a key that did not quit fails on the test's deadline
     }));
 
   it('q while checks run quits and cancels them', () =>
@@ -150,27 +135,27 @@ describe('keys that arrive together, in one read, each count', () => {
   it('jjj moves three rows; jjk two down one up', () =>
     withInspector(async (ui) => {
       ui.vt.stdin.push('jjj');
-      await ui.vt.settle(200);
+      await ui.quiet();
       expect(selectedName(ui)).toBe(names()[3]);
       ui.vt.stdin.push('kkj');
-      await ui.vt.settle(200);
+      await ui.quiet();
       expect(selectedName(ui)).toBe(names()[2]);
       ui.vt.stdin.push('Gk');
-      await ui.vt.settle(200);
+      await ui.quiet();
       expect(selectedName(ui)).toBe(names()[4]);
     }));
 
   it('ss moves the sort on twice', () =>
     withInspector(async (ui) => {
       ui.vt.stdin.push('ss');
-      await ui.vt.settle(200);
+      await ui.quiet();
       expect(ui.lines()[21]).toMatch(/sort: size /);
     }));
 
   it('jv verifies the row j moved to', () =>
     withInspector(async (ui) => {
       ui.vt.stdin.push('j'.repeat(indexOf('corrupted')) + 'v');
-      await ui.vt.settle(100);
+      await ui.quiet();
       await ui.idle();
       expect(ui.queue.get(demo.byRole('corrupted').file)?.result?.status).toBe('corrupt_blocks');
       expect(demo.set.backups.filter((b) => ui.queue.get(b.file))).toHaveLength(1);
@@ -181,15 +166,15 @@ describe('keys that arrive together, in one read, each count', () => {
       await goTo(ui, 'blocks');
       const head = () => ui.lines().find((l) => /^block \d+ bytes /.test(l));
       ui.vt.stdin.push('lll');
-      await ui.vt.settle(200);
+      await ui.quiet();
       expect(head()).toMatch(/^block 3 /);
       ui.vt.stdin.push('gnn');
-      await ui.vt.settle(200);
+      await ui.quiet();
       expect(head()).toMatch(/^block 19 /);
       ui.vt.stdin.push('x');
       await ui.waitFor(/^0000130000 /m);
       ui.vt.stdin.push('jjj');
-      await ui.vt.settle(300);
+      await ui.quiet();
       expect(ui.lines()[0]).toMatch(/line 4\/4096$/);
       expect(ui.lines()[2]).toMatch(/^0000130030 /);
     }));
@@ -197,7 +182,7 @@ describe('keys that arrive together, in one read, each count', () => {
   it('/ and a name typed in one read filter by that name', () =>
     withInspector(async (ui) => {
       ui.vt.stdin.push('/db');
-      await ui.vt.settle(200);
+      await ui.quiet();
       expect(ui.lines()[0]).toMatch(/^restorable /); // still the list: "b" is text here, not the block map
       expect(ui.lines()[21]).toMatch(/^filter: db▏ /);
       expect(ui.lines().filter((l) => /\.(tar|sql)\.gz/.test(l))).toHaveLength(1);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManifests } from '../../src/core/checks/create.js';
 import { WorkerPool } from '../../src/core/hash/pool.js';
+import { expectHelpOverlay } from '../helpers/help-overlay.js';
 import { type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 /**
@@ -115,6 +116,8 @@ describe('storage locations in the inspector', () => {
       expect(text).toMatch(/^✓ verified$/m);
       expect(await sha256(copyIn('spare'))).toBe(original);
       expect(existsSync(`${copyIn('spare')}.damaged`)).toBe(true);
+      // the heal screen's help: its keys from the key table, and any key only closes it
+      await expectHelpOverlay(ui, 'heal', { features: new Set(['locations']), must: ['back', 'help', 'quit'], not: ['hex view', 'filter by name', 'verify'] });
       await ui.type('{escape}');
       await ui.waitFor(/^. spare +✓ verified +read in full/m);
     });

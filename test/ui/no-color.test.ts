@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
-import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+import { detailLoaded, openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 const rowOf = (ui: Inspector, role: DemoRole) => ui.lines().find((l) => l.includes(` ${demo.byRole(role).name} `))!;
@@ -77,7 +77,7 @@ describe('NO_COLOR=1', () => {
 
   it('the hash screen: ✗ on each mismatch, ✓ on the steps that passed', async () => {
     await ui.type(`g${'j'.repeat(indexOf('corrupted'))}{enter}`);
-    await ui.waitFor(/^Manifests$/m);
+    await ui.waitFor(detailLoaded);
     expect(coloured(ui)).toEqual([]);
     await ui.type('v');
     await ui.idle();

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openInspector, useDemoSet, type Inspector } from '../helpers/inspector.js';
+import { detailLoaded, openInspector, useDemoSet, type Inspector } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 
@@ -26,7 +26,7 @@ async function resize(ui: Inspector, columns: number, rows: number) {
     const lines = t.split('\n');
     return lines.length === rows && /\? help {2}q quit$/.test(lines[rows - 2]!.trimEnd());
   });
-  await ui.vt.settle(200);
+  await ui.quiet();
 }
 
 describe('resizing the terminal', () => {
@@ -93,7 +93,7 @@ describe('resizing the terminal', () => {
     try {
       await resize(ui, 100, 30);
       await ui.type('{enter}');
-      await ui.waitFor(/^Manifests$/m);
+      await ui.waitFor(detailLoaded);
       expectLayout(ui, 100, 30);
       await resize(ui, 80, 24);
       expectLayout(ui, 80, 24);

@@ -1,0 +1,37 @@
+import { expect } from 'vitest';
+import { bindingsFor, type Feature, type Screen } from '../../src/ui/keys.js';
+import { re, type Inspector } from './inspector.js';
+
+/** The help overlay's text without its frame. */
+export const overlayLines = (ui: Inspector): string[] =>
+  ui
+    .lines()
+    .filter((l) => l.startsWith('│'))
+    .map((l) => l.replace(/^│ ?/, '').replace(/ *│$/, '').trimEnd());
+
+/**
+ * Opens `?` on the screen shown now and checks it lists exactly the screen's
+ * bindings from the key table (its keys, then what each does), says what the
+ * glyphs mean and fits the terminal; then closes it with `closeKey` and checks
+ * the screen is as it was (any key closes help and does nothing else).
+ */
+export async function expectHelpOverlay(ui: Inspector, screen: Screen, opts: { features?: ReadonlySet<Feature>; must?: string[]; not?: string[]; closeKey?: string } = {}): Promise<void> {
+  await ui.quiet();
+  const before = ui.vt.text();
+  await ui.type('?');
+  await ui.waitFor('Keys on this screen');
+  const lines = overlayLines(ui);
+  const bindings = bindingsFor(screen, opts.features);
+  for (const b of bindings) {
+    const keys = b.keys.map((k) => (k === 'return' ? 'enter' : k === 'escape' ? 'esc' : k)).join(', ');
+    expect(lines, `${keys}: ${b.help}`).toContainEqual(expect.stringMatching(new RegExp(`^${re(keys)} +${re(b.help)}$`)));
+  }
+  expect(lines.filter((l) => /^\S.* {2,}\S/.test(l) && !/^Keys on/.test(l) && !/^✓ intact/.test(l))).toHaveLength(bindings.length);
+  for (const help of opts.must ?? []) expect(lines.some((l) => l.includes(help)), `${screen} help lists “${help}”`).toBe(true);
+  for (const help of opts.not ?? []) expect(lines.some((l) => new RegExp(` {2}${re(help)}`).test(l)), `${screen} help has no “${help}”`).toBe(false);
+  expect(ui.vt.text()).toMatch(/✓ intact {2}✗ damaged {2}! could not check {2}· not verified/);
+  expect(ui.lines().every((l) => l.length <= ui.vt.term.cols)).toBe(true);
+  await ui.type(opts.closeKey ?? 'z');
+  await ui.waitFor((t) => !t.includes('Keys on this screen'));
+  expect(ui.vt.text()).toBe(before);
+}
