@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { EXIT, RestorableError } from './core/errors.js';
+import { EXIT, RestorableError, isAbort } from './core/errors.js';
+import { finalExitCode, installInterrupts, interruptSignal } from './commands/interrupt.js';
 import { registerBlocks } from './commands/blocks.js';
 import { registerDeep } from './commands/deep.js';
 import { registerDemo } from './commands/demo.js';
@@ -49,20 +50,51 @@ program.addHelpText(
 Exit codes: 0 intact, 1 integrity problem found, 2 could not check, 130 interrupted.`,
 );
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exitCode = EXIT.ok;
-    else {
-      if (wantsJson) reportError(err.message.replace(/^error: /, ''), EXIT.cannotCheck);
-      process.exitCode = EXIT.cannotCheck;
+/**
+ * Runs the command line. `early`: signals that came while the program loaded
+ * (bin/restorable.js counts them).
+ */
+export async function main(early = 0): Promise<void> {
+  installInterrupts(early);
+  quietOnClosedOutput();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (isAbort(err, interruptSignal)) {
+      process.exitCode = EXIT.interrupted;
+    } else if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exitCode = EXIT.ok;
+      else {
+        if (wantsJson) reportError(err.message.replace(/^error: /, ''), EXIT.cannotCheck);
+        process.exitCode = EXIT.cannotCheck;
+      }
+    } else if (err instanceof RestorableError) {
+      reportError(err.message, err.exitCode);
+    } else {
+      const message = err instanceof Error ? err.message : String(err);
+      reportError(`unexpected failure: ${message} (please report this; run with RESTORABLE_DEBUG=1 for details)`, EXIT.cannotCheck);
+      if (process.env.RESTORABLE_DEBUG) console.error(err);
     }
-  } else if (err instanceof RestorableError) {
-    reportError(err.message, err.exitCode);
-  } else {
-    const message = err instanceof Error ? err.message : String(err);
-    reportError(`unexpected failure: ${message} (please report this; run with RESTORABLE_DEBUG=1 for details)`, EXIT.cannotCheck);
-    if (process.env.RESTORABLE_DEBUG) console.error(err);
+  }
+  process.exitCode = finalExitCode(Number(process.exitCode ?? 0));
+  if (process.exitCode === EXIT.interrupted) reportInterrupted();
+}
+
+function reportInterrupted(): void {
+  if (wantsJson) process.stdout.write(`${JSON.stringify({ ok: false, error: 'interrupted', results: [] }, null, 2)}\n`);
+  process.stderr.write('restorable: interrupted\n');
+}
+
+/**
+ * A reader that stops early (`restorable verify DIR | head`) closes our
+ * stdout: end quietly, as coreutils do, with the status a closed pipe gives
+ * them (141 is what a shell shows; node cannot die of SIGPIPE itself).
+ */
+function quietOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(141);
+      throw err;
+    });
   }
 }

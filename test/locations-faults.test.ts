@@ -75,7 +75,7 @@ describe('a server stopped mid-download', () => {
         if (ev.type === 'step' && ev.id === 'fetch' && ev.state === 'running') await server.kill();
       }
     };
-    await expect(run()).rejects.toThrow(/s3:\/\/faults\/big\.img \(bytes 0-1048575\): connection refused/);
+    await expect(run()).rejects.toThrow(/s3:\/\/faults\/big\.img \(bytes 0-1048575\): download failed at byte 0 of 67108864 \(4 tries\): connection refused/);
     expect(readdirSync(dir)).toEqual(['big.img']);
     await server.start();
   });

@@ -1,3 +1,4 @@
+import { interruptSignal } from './interrupt.js';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory/inventory.js';
@@ -47,7 +48,7 @@ export async function inspect(dirs: string[], flags: LocationFlags = {}): Promis
     process.env.CI = '0';
     process.env.CONTINUOUS_INTEGRATION = '0';
     const { runInspector } = await import('../ui/run-inspector.js');
-    return runInspector(dirs, copies);
+    return runInspector(dirs, interruptSignal, copies);
   }
   // Loaded here, not at start-up: the listing reads results files (zod) that other commands never need.
   const { scanFolders } = await import('../core/inventory/inventory.js');

@@ -1,4 +1,5 @@
-import { AbortError, RestorableError } from '../core/errors.js';
+import { AbortError, RestorableError, isAbort, throwIfAborted } from '../core/errors.js';
+import { interruptSignal } from './interrupt.js';
 import type { CheckEvent, CheckResult } from '../core/events/types.js';
 import type { DiscoveryProblem } from '../core/manifest/discover.js';
 import type { Expectation } from '../core/manifest/model.js';
@@ -90,6 +91,8 @@ export async function runJobs(jobs: Job[], out: OutputOptions, hooks: RunHooks =
     print(result);
   };
   for (const job of jobs) {
+    // Between jobs too: a scan over thousands of small backups stops at once.
+    throwIfAborted(interruptSignal);
     if (hooks.stopWhen?.()) break;
     // A job yields one result per file it checks (one per copy, for `locations`).
     try {
@@ -99,7 +102,7 @@ export async function runJobs(jobs: Job[], out: OutputOptions, hooks: RunHooks =
       }
     } catch (err) {
       bar?.clear();
-      if (err instanceof AbortError) throw err;
+      if (isAbort(err, interruptSignal)) throw new AbortError();
       if (!(err instanceof RestorableError)) throw err;
       await report(problemResult({ file: job.file, message: err.message }));
     }

@@ -1,9 +1,9 @@
 import { WorkerPool } from '../core/hash/pool.js';
-import { EXIT } from '../core/errors.js';
+import { interruptSignal } from './interrupt.js';
 
 /**
- * What one command invocation owns: the worker threads and the abort signal
- * that Ctrl-C and SIGTERM trip. A second Ctrl-C exits at once.
+ * What one command invocation owns: the worker threads, and the abort
+ * signal that Ctrl-C and SIGTERM trip (interrupt.ts: the one abort path).
  */
 export interface Session {
   pool: WorkerPool;
@@ -17,22 +17,12 @@ export interface Session {
  * verification uses every core).
  */
 export function openSession(opts: { threads?: number; warm?: number } = {}): Session {
-  const controller = new AbortController();
   const pool = new WorkerPool(opts.threads);
-  if ((opts.warm ?? 1) > 0) pool.warm(Math.min(pool.threads, opts.warm ?? 1));
-  let interrupts = 0;
-  const onSignal = () => {
-    if (++interrupts > 1) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if ((opts.warm ?? 1) > 0 && !interruptSignal.aborted) pool.warm(Math.min(pool.threads, opts.warm ?? 1));
   return {
     pool,
-    signal: controller.signal,
+    signal: interruptSignal,
     async close() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       await pool.close();
       // Bucket clients keep connections open: close any a command opened.
       const { closeObjectLocations } = await import('../core/storage/object-uri.js');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { AbortError, RestorableError } from '../core/errors.js';
+import { RestorableError, isAbort, onAbort } from '../core/errors.js';
+import { interruptSignal, runsUntilStopped } from './interrupt.js';
 import { durationArg } from './options.js';
 import { runScan, scanOptions, type ScanFlags } from './scan.js';
 
@@ -22,32 +23,33 @@ export function registerWatch(program: Command): void {
   )
     .option('--interval <time>', 'time between the start of one scan and the next (e.g. 1h)', durationArg, 3600)
     .action(async (dirs: string[], flags: WatchFlags) => {
-      let stopping = false;
+      // SIGTERM (systemctl stop, a pod ending) or Ctrl-C is how a watch ends: exit 0.
+      runsUntilStopped();
       let wake: (() => void) | undefined;
-      const stop = () => {
-        stopping = true;
-        wake?.();
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+      const stopping = () => interruptSignal.aborted;
+      const removeListener = onAbort(interruptSignal, () => wake?.());
       try {
-        while (!stopping) {
+        while (!stopping()) {
           const started = Date.now();
           process.stderr.write(`restorable watch: scanning (tier ${flags.tier}) at ${new Date().toISOString()}\n`);
           try {
             const code = await runScan(dirs, flags);
             process.stderr.write(`restorable watch: scan ended with exit code ${code}\n`);
           } catch (err) {
-            if (err instanceof AbortError) break;
+            if (isAbort(err, interruptSignal)) break;
             if (!(err instanceof RestorableError)) throw err;
             process.stderr.write(`restorable watch: scan failed: ${err.message}\n`);
           }
           const wait = Math.max(0, flags.interval * 1000 - (Date.now() - started));
-          if (!stopping) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, wait)));
+          if (!stopping()) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, wait);
+              wake = () => (clearTimeout(timer), resolve());
+            });
+          }
         }
       } finally {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
+        removeListener();
       }
       process.stderr.write('restorable watch: stopped\n');
       process.exitCode = 0;

@@ -55,6 +55,26 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError();
 }
 
+/**
+ * Whether `err` means "interrupted": ours, the platform's (a DOMException or
+ * any error named AbortError, from fs, fetch, streams or child processes),
+ * or anything thrown once `signal` had aborted (a stream torn down by the
+ * abort fails with its own message). One test, so that every layer turns an
+ * interruption into exit 130 and never into a verdict or a crash report.
+ */
+export function isAbort(err: unknown, signal?: AbortSignal): boolean {
+  if (err instanceof AbortError || signal?.aborted) return true;
+  const e = err as { name?: unknown; code?: unknown } | undefined;
+  return e?.name === 'AbortError' || e?.code === 'ABORT_ERR';
+}
+
+/** Runs `fn` once when `signal` aborts. Returns the remover: call it on every path (finally). */
+export function onAbort(signal: AbortSignal | undefined, fn: () => void): () => void {
+  if (!signal) return () => {};
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
+}
+
 const FS_PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file or directory',
   EACCES: 'permission denied',

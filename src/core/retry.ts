@@ -10,6 +10,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** told before each wait, e.g. to report "retrying in 0.5 s" */
   onRetry?: (err: unknown, attempt: number, waitMs: number) => void;
+  /** the wait before the next try, given the backoff's (a server's Retry-After, a throttling store) */
+  waitMs?: (err: unknown, backoffMs: number) => number;
 }
 
 /** Runs `fn` until it succeeds, with exponential backoff between tries. */
@@ -21,7 +23,8 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: 
     } catch (err) {
       if (opts.signal?.aborted) throw new AbortError();
       if (attempt >= tries || (opts.retryable && !opts.retryable(err))) throw err;
-      const wait = (opts.baseMs ?? 250) * 2 ** (attempt - 1);
+      const backoff = (opts.baseMs ?? 250) * 2 ** (attempt - 1);
+      const wait = opts.waitMs ? opts.waitMs(err, backoff) : backoff;
       opts.onRetry?.(err, attempt, wait);
       await sleep(wait, opts.signal);
     }

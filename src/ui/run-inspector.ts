@@ -1,4 +1,5 @@
 import { CheckQueue } from '../core/checks/queue.js';
+import { onAbort, throwIfAborted } from '../core/errors.js';
 import { WorkerPool } from '../core/hash/pool.js';
 import { scanFolders } from '../core/inventory/inventory.js';
 import type { CopyChecks } from './copies/copy-checks.js';
@@ -12,7 +13,8 @@ const ALT_SCREEN_OFF = '\u001b[?1049l';
  * screen (so quitting gives the shell back as it was), at most ten frames a
  * second and redrawing only the lines that changed.
  */
-export async function runInspector(dirs: string[], copies?: CopyChecks): Promise<number> {
+export async function runInspector(dirs: string[], signal: AbortSignal, copies?: CopyChecks): Promise<number> {
+  throwIfAborted(signal);
   const inventory = await scanFolders(dirs);
   const pool = new WorkerPool();
   pool.warm(1); // the first verification should not wait for a thread to start
@@ -20,16 +22,16 @@ export async function runInspector(dirs: string[], copies?: CopyChecks): Promise
   const restore = () => process.stdout.write(ALT_SCREEN_OFF);
   process.stdout.write(ALT_SCREEN_ON);
   process.once('exit', restore);
-  const onSignal = () => {
+  // SIGTERM or SIGHUP's stop: cancel the checks and give the terminal back (Ctrl-C is a key here).
+  const removeListener = onAbort(signal, () => {
     queue.cancelAll();
     instance.unmount();
-  };
-  process.on('SIGTERM', onSignal);
+  });
   const instance = renderInspector(inventory, queue, { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr }, copies);
   try {
     await instance.waitUntilExit();
   } finally {
-    process.off('SIGTERM', onSignal);
+    removeListener();
     queue.cancelAll();
     copies?.close();
     await pool.close();

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { basename } from 'node:path';
+import { EXIT, RestorableError } from '../errors.js';
 import { decompress } from './decompress.js';
 import { openArchive } from './open-archive.js';
 import { readBackup } from './read-stream.js';
@@ -141,7 +142,7 @@ class TarWalker {
 export async function buildContentIndex(file: string): Promise<ContentIndex> {
   const { handle, before, compression, container, format } = await openArchive(file);
   try {
-    if (container !== 'tar') throw new Error(`${file}: a content index is for tar archives`);
+    if (container !== 'tar') throw new RestorableError(`${file}: a content index is for tar archives`);
     // Small output pieces: each checkpoint pairs the two offsets within 16 KiB.
     const dec = await decompress(readBackup(handle), compression, file, { chunkSize: 16 * 1024 });
     const walker = new TarWalker();
@@ -158,8 +159,8 @@ export async function buildContentIndex(file: string): Promise<ContentIndex> {
     }
     await dec.finished;
     const problem = dec.problem();
-    if (problem) throw new Error(`${file}: ${problem}`);
-    if (!walker.ended) throw new Error(`${file}: the archive ends without its end-of-archive marker`);
+    if (problem) throw new RestorableError(`${file}: ${problem}`, EXIT.integrity);
+    if (!walker.ended) throw new RestorableError(`${file}: the archive ends without its end-of-archive marker`, EXIT.integrity);
     return { file: basename(file), format, file_size: before.size, uncompressed_size: produced, created_at: new Date().toISOString(), members: walker.members, checkpoints };
   } finally {
     await handle.close();

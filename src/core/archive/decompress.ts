@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { RestorableError } from '../errors.js';
+import { RestorableError, fsError } from '../errors.js';
 import type { Compression } from './detect.js';
 
 /** The programs that decompress what node:zlib does not, and the Debian package of each. */
@@ -20,6 +20,12 @@ export interface Decompressor {
   problem(): string | undefined;
   /** settles when the decompressor is done (a program has exited) */
   finished: Promise<void>;
+  /**
+   * Throws if the backup itself could not be read (a device error, a
+   * download that failed after every retry): that is no verdict on its
+   * bytes, so consumers call this before judging what they read.
+   */
+  rethrowReadError(): void;
 }
 
 /**
@@ -28,6 +34,22 @@ export interface Decompressor {
  * through a pipe. A missing program is a clear error naming it.
  */
 export async function decompress(input: Readable, compression: Compression, file: string, opts: { chunkSize?: number } = {}): Promise<Decompressor> {
+  const made = await decompressor(input, compression, file, opts);
+  let readError: RestorableError | undefined;
+  // pipe() does not pass a source's error on: end the output with it, so no reader waits forever.
+  input.on('error', (err) => {
+    readError ??= fsError(err, file);
+    made.output.destroy(readError);
+  });
+  return {
+    ...made,
+    rethrowReadError() {
+      if (readError) throw readError;
+    },
+  };
+}
+
+async function decompressor(input: Readable, compression: Compression, file: string, opts: { chunkSize?: number }): Promise<Omit<Decompressor, 'rethrowReadError'>> {
   let consumed = 0;
   // Counted only once the input is connected: a 'data' listener starts the flow.
   const count = () => input.on('data', (chunk: string | Buffer) => (consumed += chunk.length));

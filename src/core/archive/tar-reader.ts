@@ -138,6 +138,7 @@ export async function readTar(
   });
   signal?.removeEventListener('abort', onAbort);
   await inFlight.catch(() => {});
+  dec.rethrowReadError();
   if (!finished) fail('reading stopped before the end of the archive');
   input.destroy();
   await dec.finished;

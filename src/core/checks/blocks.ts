@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../errors.js';
 import { eventChannel } from '../events/channel.js';
 import type { BadBlock, BlockState, CheckEvent, Finding, Region } from '../events/types.js';
 import { parallelBlockDigests, type BlockChunk } from '../hash/block-digests.js';
@@ -121,7 +122,7 @@ async function* reread(file: string, map: BlockMap, blocks: number[], firstRead:
     let done = 0;
     let lastYield = 0;
     for (const i of blocks) {
-      ctx.signal?.throwIfAborted();
+      throwIfAborted(ctx.signal);
       const b = map.blocks[i]!;
       let got = 0;
       try {

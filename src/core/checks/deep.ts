@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { decompress } from '../archive/decompress.js';
 import { readBackup } from '../archive/read-stream.js';
 import { DumpTail } from '../archive/dump-check.js';
@@ -8,7 +6,9 @@ import { openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
 import type { EntryContent } from '../archive/tar-reader.js';
 import type { CheckEvent, CheckResult, Finding, SalvageReport, Status } from '../events/types.js';
+import { AbortError, isAbort, throwIfAborted } from '../errors.js';
 import { changedSince } from '../hash/file-identity.js';
+import { makeTempDir, type TempDir } from '../temp-paths.js';
 import { extractArchive } from './extract.js';
 
 export interface DeepOptions {
@@ -40,17 +40,17 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
   yield { type: 'start', file, checks: ['deep'] };
   const archive = await openArchive(file, opts.signal);
   const { handle, before, compression, container, format, head } = archive;
-  let sandbox: string | undefined;
+  let sandbox: TempDir | undefined;
   try {
     yield step('open', `open (${format})`, 'ok', `${before.size} bytes`);
 
     let result: Partial<CheckResult>;
     if (container === 'tar') {
-      sandbox = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'restorable-deep-'));
+      sandbox = await makeTempDir('restorable-deep-', opts.tempDir);
       const dumps: DumpTail[] = [];
       const dumpNames: string[] = [];
-      yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox);
-      const { summary, box } = yield* extractArchive(file, archive, sandbox, {
+      yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox.path);
+      const { summary, box } = yield* extractArchive(file, archive, sandbox.path, {
         limits: opts.limits ?? DEFAULT_LIMITS,
         signal: opts.signal,
         watch: (entry, content) => {
@@ -107,10 +107,16 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       let readError: string | undefined;
       try {
         for await (const chunk of dec.output as AsyncIterable<Buffer>) {
+          throwIfAborted(opts.signal);
           tail.push(chunk);
           bytes += chunk.length;
         }
       } catch (err) {
+        if (isAbort(err, opts.signal)) {
+          input.destroy();
+          throw new AbortError();
+        }
+        dec.rethrowReadError();
         readError = err instanceof Error ? err.message : String(err);
       }
       await dec.finished;
@@ -126,7 +132,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       let entries = 1;
       if (ok) {
         yield step('toc', 'pg_restore --list (the table of contents)', 'running');
-        const listed = await pgRestoreList(handle);
+        const listed = await pgRestoreList(handle, opts.signal);
         if (listed.missing) findings.push({ severity: 'info', message: 'pg_restore is not installed: only the header was checked (Debian: apt-get install postgresql-client)' });
         else if (listed.error) findings.push({ severity: 'error', message: `pg_restore --list: ${listed.error}` });
         else entries = listed.entries;
@@ -161,8 +167,8 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       ...result,
     };
     if (sandbox) {
-      yield step('cleanup', 'remove the sandbox', 'running', sandbox);
-      await rm(sandbox, { recursive: true, force: true });
+      yield step('cleanup', 'remove the sandbox', 'running', sandbox.path);
+      await sandbox.remove();
       sandbox = undefined;
       yield step('cleanup', 'remove the sandbox', 'ok');
     }
@@ -170,16 +176,16 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     return final;
   } finally {
     // On failure or interruption too: nothing is left in the temp folder.
-    if (sandbox) await rm(sandbox, { recursive: true, force: true }).catch(() => {});
+    if (sandbox) await sandbox.remove().catch(() => {});
     await handle.close();
   }
 }
 
 
 /** pg_restore's table of contents of a custom-format dump, fed from our descriptor. */
-async function pgRestoreList(handle: import('../storage/backup-handle.js').BackupHandle): Promise<{ entries: number; error?: string; missing?: boolean }> {
+async function pgRestoreList(handle: import('../storage/backup-handle.js').BackupHandle, signal?: AbortSignal): Promise<{ entries: number; error?: string; missing?: boolean }> {
   const { execa } = await import('execa');
-  const child = execa('pg_restore', ['--list'], { stdin: 'pipe', reject: false });
+  const child = execa('pg_restore', ['--list'], { stdin: 'pipe', reject: false, cancelSignal: signal });
   const spawned = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
     child.once('error', () => resolve(false));
@@ -192,6 +198,7 @@ async function pgRestoreList(handle: import('../storage/backup-handle.js').Backu
   child.stdin!.on('error', () => {});
   readBackup(handle).pipe(child.stdin!);
   const r = await child;
+  throwIfAborted(signal);
   if (r.exitCode !== 0) return { entries: 0, error: String(r.stderr).trim().split('\n').pop() || `exit code ${r.exitCode}` };
   return { entries: String(r.stdout).split('\n').filter((l) => l.trim() && !l.startsWith(';')).length };
 }

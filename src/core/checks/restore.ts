@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, statfs } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, mkdir, readdir, readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
-import { RestorableError, fsError } from '../errors.js';
+import { RestorableError, fsError, throwIfAborted } from '../errors.js';
 import type { CheckEvent, CheckResult, Finding, RestoreReport, Status } from '../events/types.js';
 import { changedSince } from '../hash/file-identity.js';
+import { makeTempDir, type TempDir } from '../temp-paths.js';
 import { extractArchive } from './extract.js';
 
 export interface RestoreOptions {
@@ -43,7 +43,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
   yield { type: 'start', file, checks: ['restore'] };
   const archive = await openArchive(file, opts.signal);
   const { handle, before, compression, container } = archive;
-  let temp: string | undefined;
+  let temp: TempDir | undefined;
   try {
     if (container !== 'tar') throw new RestorableError(`${file}: a restore test needs a tar archive (tar, tar.gz, tar.zst, tar.xz, tar.bz2); use \`restorable deep\` for dumps`);
 
@@ -55,8 +55,8 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
       if ((await readdir(opts.target)).length > 0) throw new RestorableError(`${opts.target}: not empty; a restore test needs an empty or new folder`);
       target = opts.target;
     } else {
-      temp = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'restorable-restore-'));
-      target = temp;
+      temp = await makeTempDir('restorable-restore-', opts.tempDir);
+      target = temp.path;
     }
     const need = await neededBytes(handle, before.size, compression);
     const fs = await statfs(target);
@@ -77,6 +77,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     let mismatches = 0;
     const refused = new Set(box.findings.filter((f) => f.member).map((f) => f.member));
     for (const e of listing) {
+      throwIfAborted(opts.signal);
       if (refused.has(e.path) || e.type !== 'file') continue;
       const on = await lstat(join(target, e.path)).catch(() => undefined);
       const problem = !on ? 'missing after the restore' : !on.isFile() ? 'not a regular file' : on.size !== e.size ? `${on.size} bytes, the archive says ${e.size}` : (on.mode & 0o777) !== (e.mode & 0o777) ? `mode ${(on.mode & 0o777).toString(8)}, the archive says ${(e.mode & 0o777).toString(8)}` : undefined;
@@ -95,6 +96,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
       const index = parseContentIndex(`${file}.contents.json`, indexText);
       let checked = 0;
       for (const m of index.members) {
+        throwIfAborted(opts.signal);
         if (m.type !== 'file' || !m.sha256 || refused.has(m.path)) continue;
         const got = await sha256OfFile(join(target, m.path)).catch(() => undefined);
         checked++;
@@ -111,8 +113,8 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     const status: Status = changed ? 'changed' : summary.failure && !summary.failure.stopped ? 'archive_damaged' : findings.some((f) => f.severity === 'error') ? 'deep_failed' : 'verified';
     const restore: RestoreReport = { target, kept: !temp, seconds, bytesPerSec: seconds > 0 ? box.stats.bytes / seconds : 0, restoredFiles: box.stats.files, restoredBytes: box.stats.bytes, mismatches };
     if (temp) {
-      yield step('cleanup', 'remove the restored files', 'running', temp);
-      await rm(temp, { recursive: true, force: true });
+      yield step('cleanup', 'remove the restored files', 'running', temp.path);
+      await temp.remove();
       temp = undefined;
       yield step('cleanup', 'remove the restored files', 'ok');
     }
@@ -120,7 +122,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     yield { type: 'result', result };
     return result;
   } finally {
-    if (temp) await rm(temp, { recursive: true, force: true }).catch(() => {});
+    if (temp) await temp.remove().catch(() => {});
     await handle.close();
   }
 }

@@ -1,4 +1,4 @@
-import { AbortError, fsError } from '../errors.js';
+import { AbortError, fsError, onAbort, throwIfAborted } from '../errors.js';
 import { changedSince, identityOf, openBackup } from './file-identity.js';
 import { newJobId, type WorkerPool } from './pool.js';
 import { ProgressMeter, type Progress } from './progress.js';
@@ -44,20 +44,21 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
   const blocksPerChunk = Math.max(1, Math.floor(TARGET_CHUNK_BYTES / blockSize));
   const chunkBytes = blocksPerChunk * blockSize;
   const chunks = Math.ceil(limit / chunkBytes);
-  opts.signal?.throwIfAborted?.();
+  throwIfAborted(opts.signal);
 
   const handle = await openBackup(path);
   try {
     const before = identityOf(await handle.stat());
     const covered = Math.min(limit, before.size);
     if (chunks === 0) return { actualSize: before.size };
-    const workers = await pool.lease(Math.min(pool.threads, chunks));
+    const workers = await pool.lease(Math.min(pool.threads, chunks), undefined, opts.signal);
     const control = new SharedArrayBuffer(8);
     const flags = new Int32Array(control);
     const job = newJobId();
     const meter = new ProgressMeter(covered, opts.onProgress, opts.progressIntervalMs);
     let done = 0;
     let finished = false;
+    let removeListener = () => {};
     try {
       await new Promise<void>((resolve, reject) => {
         let running = workers.length;
@@ -65,8 +66,8 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
           Atomics.store(flags, BLOCKS.ABORT, 1);
           reject(err);
         };
-        const onAbort = () => stop(new AbortError());
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        removeListener = onAbort(opts.signal, () => stop(new AbortError()));
+        if (opts.signal?.aborted) stop(new AbortError());
         const onMessage = (msg: FromWorker) => {
           if (msg.type === 'blocks-chunk') {
             const firstBlock = msg.chunk * blocksPerChunk;
@@ -76,10 +77,7 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
             done += msg.readError ? Math.min(chunkBytes, limit - msg.chunk * chunkBytes) : msg.bytes;
             meter.update(Math.min(done, covered));
           } else if (msg.type === 'blocks-done') {
-            if (--running === 0) {
-              opts.signal?.removeEventListener('abort', onAbort);
-              resolve();
-            }
+            if (--running === 0) resolve();
           } else if (msg.type === 'error') {
             stop(msg.code ? fsError(Object.assign(new Error(msg.message), { code: msg.code }), path) : new Error(msg.message));
           }
@@ -91,6 +89,7 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
       });
       finished = true;
     } finally {
+      removeListener();
       for (const w of workers) {
         w.unlisten(job);
         // A worker told to stop may still be mid-chunk: do not reuse it.

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { onAbort, throwIfAborted } from '../errors.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /**
@@ -104,9 +105,10 @@ export class WorkerPool {
    * `limit` lets a job use more threads than cores when that helps
    * (several algorithms of different speeds sharing two cores).
    */
-  async lease(count: number, limit = this.threads): Promise<HashWorker[]> {
+  async lease(count: number, limit = this.threads, signal?: AbortSignal): Promise<HashWorker[]> {
     const want = Math.max(1, Math.min(count, limit));
     for (;;) {
+      throwIfAborted(signal);
       if (this.closed) throw new Error('worker pool is closed');
       this.idle.splice(0, this.idle.length, ...this.idle.filter((w) => !w.broken));
       const busy = this.all.size - this.idle.length;
@@ -116,7 +118,19 @@ export class WorkerPool {
         for (const w of out) w.hold(true);
         return out;
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      // Wait for a release, or for an interruption (which gives the turn to the next in line).
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          removeListener();
+          resolve();
+        };
+        const removeListener = onAbort(signal, () => {
+          const at = this.waiting.indexOf(wake);
+          if (at >= 0) this.waiting.splice(at, 1);
+          wake();
+        });
+        this.waiting.push(wake);
+      });
     }
   }
 

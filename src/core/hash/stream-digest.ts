@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { AbortError, fsError } from '../errors.js';
+import { AbortError, fsError, onAbort } from '../errors.js';
 import { RELATIVE_COST, type Algorithm } from './algorithms.js';
 import { newJobId, type HashWorker, type WorkerPool } from './pool.js';
 import { ProgressMeter, PROGRESS_INTERVAL_MS, type Progress } from './progress.js';
@@ -68,7 +68,7 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
   if (opts.signal?.aborted) throw new AbortError();
 
   const limit = pool.threads === 1 ? 1 : Math.min(MAX_STREAM_WORKERS, tasks.length);
-  const workers = await pool.lease(tasks.length, limit);
+  const workers = await pool.lease(tasks.length, limit, opts.signal);
   const groups = planTasks(tasks, workers.length);
   const slots = workers.length === 1 ? SLOTS_ALONE : SLOTS_SHARED;
   const job = newJobId();
@@ -92,7 +92,7 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
   const total = opts.onProgress ? await stat(path).then((s) => s.size, () => 0) : 0;
   const meter = new ProgressMeter(total, opts.onProgress, 0);
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  let removeListener = () => {};
   let finished = false;
   try {
     const blockDigests: string[] = [];
@@ -103,8 +103,8 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
         Atomics.notify(ints, STREAM.FILLED);
         reject(err);
       };
-      onAbort = () => stop(new AbortError());
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      removeListener = onAbort(opts.signal, () => stop(new AbortError()));
+      if (opts.signal?.aborted) return stop(new AbortError());
       const onMessage = (msg: FromWorker) => {
         if (msg.type === 'stream-blocks') {
           blockDigests.push(...msg.digests);
@@ -135,7 +135,7 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
     return { digests, blockDigests: opts.blockSize ? blockDigests : undefined, bytes: done, changed: reader.changed };
   } finally {
     if (timer) clearInterval(timer);
-    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+    removeListener();
     for (const w of workers) {
       w.unlisten(job);
       // A worker stopped mid-job may still be inside it: never hand it out again.

@@ -1,4 +1,4 @@
-import { RestorableError } from '../errors.js';
+import { RestorableError, isAbort } from '../errors.js';
 import type { CheckEvent, CheckResult, CopyReport, Finding, ManifestRef, Region, Status } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import type { BlockMap, Expectation } from '../manifest/model.js';
@@ -135,7 +135,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   const algorithms = [...new Set<Algorithm>([...expected.keys(), 'sha256', 'md5'])];
   const plan = { algorithms, etagPartSizes: [...partSizes], blockMap: map };
   for (const s of open().filter((x) => x.place.location.kind === 'local' || opts.full)) {
-    yield* readFully(s);
+    yield* guarded(s, readFully(s));
   }
 
   if (!judged) {
@@ -148,13 +148,13 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   for (const s of open()) {
     const evidence = providerEvidence(s.info!, reference);
     if (evidence.verdict === 'match') {
-      if (opts.sample && map) yield* sample(s, opts.sample, evidence.via);
+      if (opts.sample && map) yield* guarded(s, sample(s, opts.sample, evidence.via));
       else finish(s, 'verified', evidence.via, { findings: [{ severity: 'info', message: `${evidence.via === 'etag' ? 'ETag' : 'x-amz-checksum-sha256'} ${evidence.actual} is that of the good bytes` }] });
       continue;
     }
     if (evidence.verdict === 'mismatch') {
       // The checksum says the stored bytes differ: read them to be sure, and to locate the damage.
-      yield* readFully(s, [{ severity: 'warning', message: `${evidence.via === 'etag' ? 'ETag' : 'x-amz-checksum-sha256'} is ${evidence.actual}, the good bytes' is ${evidence.expected}` }]);
+      yield* guarded(s, readFully(s, [{ severity: 'warning', message: `${evidence.via === 'etag' ? 'ETag' : 'x-amz-checksum-sha256'} is ${evidence.actual}, the good bytes' is ${evidence.expected}` }]));
       continue;
     }
     if (s.info!.etag && verifiedEtags().has(s.info!.etag) && !opts.sample) {
@@ -163,8 +163,8 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     }
     const reason = evidence.verdict === 'unknown' ? evidence.reason : '';
     const fraction = opts.sample ?? opts.defaultSample ?? 0.1;
-    if (!map || fraction >= 1) yield* readFully(s, [{ severity: 'info', message: `read in full: ${reason}${map ? '' : ', and there is no block map to sample'}` }]);
-    else yield* sample(s, fraction, undefined, reason);
+    if (!map || fraction >= 1) yield* guarded(s, readFully(s, [{ severity: 'info', message: `read in full: ${reason}${map ? '' : ', and there is no block map to sample'}` }]));
+    else yield* guarded(s, sample(s, fraction, undefined, reason));
   }
   return done();
 
@@ -172,6 +172,20 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     const results = states.filter((s) => s.result).map((s) => s.result!);
     applyQuorum(states.filter((s) => s.result).map((s) => ({ result: s.result!, etag: s.info?.etag, sha256: s.read?.digests.sha256, md5: s.read?.digests.md5, etags: s.read?.etags })));
     return { results, reference };
+  }
+
+  /**
+   * One copy's reads: a copy that cannot be read (a download that failed
+   * after every retry, a copy replaced while it was read) gets an `error`
+   * result of its own; the other copies of the backup keep theirs.
+   */
+  async function* guarded(s: CopyState, work: AsyncGenerator<CheckEvent, void>): AsyncGenerator<CheckEvent, void> {
+    try {
+      yield* work;
+    } catch (err) {
+      if (!(err instanceof RestorableError) || isAbort(err, opts.signal)) throw err;
+      finish(s, 'error', 'none', { findings: [{ severity: 'error', message: err.message }] });
+    }
   }
 
   async function* readFully(s: CopyState, findings: Finding[] = []): AsyncGenerator<CheckEvent, void> {

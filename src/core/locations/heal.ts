@@ -1,7 +1,7 @@
-import { mkdtemp, open, rename, rm, stat, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RestorableError, fsError } from '../errors.js';
+import { makeTempDir, trackTempFile } from '../temp-paths.js';
 import type { CheckEvent, CheckResult, Finding, Region } from '../events/types.js';
 import { ProgressMeter } from '../hash/progress.js';
 import { sha256Hex } from '../hash/hasher.js';
@@ -49,8 +49,9 @@ export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenera
   if (!local && !req.out && !req.replace) throw new RestorableError(`${file}: give --out PATH to keep the repaired file, or --replace to upload it over the damaged object`);
   const final = req.out ?? (local ? `${local}.healed` : undefined);
   if (final && !(req.replace && !req.out) && (await stat(final).then(() => true, () => false))) throw new RestorableError(`${final}: already exists; remove it or give --out`);
-  const workDir = final ? dirname(final) : await mkdtemp(join(tmpdir(), 'restorable-heal-'));
-  const temp = join(workDir, `.${basename(req.key)}.${process.pid}.heal.tmp`);
+  const workDir = final ? undefined : await makeTempDir('restorable-heal-');
+  const temp = join(workDir?.path ?? dirname(final!), `.${basename(req.key)}.${process.pid}.heal.tmp`);
+  const untrack = trackTempFile(temp);
   const started = Date.now();
   let handle;
   try {
@@ -113,7 +114,7 @@ export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenera
 
     // 3. The repaired file, verified whole: every block and every digest the manifests give.
     yield step('verify', 'verifying the repaired file', 'running');
-    const check = new LocalLocation('repaired', workDir);
+    const check = new LocalLocation('repaired', dirname(temp));
     const expected = expectedDigests(req.expectations);
     const verifier = await CopyDigester.create({ algorithms: [...expected.keys()], blockMap: map });
     for await (const chunk of check.read(basename(temp), { signal: ctx.signal })) verifier.update(chunk);
@@ -162,7 +163,8 @@ export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenera
   } finally {
     await handle?.close().catch(() => {});
     if (!keep || !final) await unlink(temp).catch(() => {});
-    if (!final) await rm(workDir, { recursive: true, force: true });
+    untrack();
+    await workDir?.remove();
   }
 
   function outcome(status: 'verified', findings: Finding[], regions: Region[]): CheckResult {

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { RestorableError, fsError } from '../errors.js';
+import { makeTempDir } from '../temp-paths.js';
 import { discover, type DiscoveryProblem, type Target } from '../manifest/discover.js';
 import { MAX_MANIFEST_BYTES, loadManifest } from '../manifest/load.js';
 import { archiveStem, manifestFileKind, sidecarNames } from '../manifest/names.js';
@@ -108,8 +108,9 @@ export async function referencesForObject(location: Location, key: string, manif
   const dir = posix.dirname(key) === '.' ? '' : `${posix.dirname(key)}/`;
   const name = posix.basename(key);
   const sidecars = new Set(sidecarNames(name));
-  const temp = await mkdtemp(join(tmpdir(), 'restorable-manifests-'));
-  const cleanup = () => rm(temp, { recursive: true, force: true });
+  const tempDir = await makeTempDir('restorable-manifests-');
+  const temp = tempDir.path;
+  const cleanup = () => tempDir.remove();
   const display = (path: string) => path.split(`${temp}/`).join(`${manifests.display}/`);
   try {
     const wanted: ObjectInfo[] = [];
@@ -145,8 +146,9 @@ export async function referencesFromManifestLocation(location: Location, opts: R
     const backups = await Promise.all(found.targets.map(async (t) => ({ ref: { key: keyOf(root, t.file), expectations: t.expectations }, time: await timeOf(t), explicit: false })));
     return { backups, problems: found.problems, display: asIs, cleanup: async () => {} };
   }
-  const temp = await mkdtemp(join(tmpdir(), 'restorable-manifests-'));
-  const cleanup = () => rm(temp, { recursive: true, force: true });
+  const tempDir = await makeTempDir('restorable-manifests-');
+  const temp = tempDir.path;
+  const cleanup = () => tempDir.remove();
   try {
     const wanted: ObjectInfo[] = [];
     for await (const o of location.list(opts)) {

@@ -42,7 +42,8 @@ export class RemoteHandle implements BackupHandle {
       const want = Math.min(Math.max(WINDOW, length), this.info.size - position);
       this.window = await this.location.readRange(this.key, position, want, { signal: this.signal });
       this.windowStart = position;
-      if (this.window.length === 0) return { bytesRead: 0 };
+      // Inside the object's size nothing may come back empty: that would read as the end of the backup.
+      if (this.window.length === 0) throw new RestorableError(`${this.location.describe(this.key)}: no bytes at ${position} of ${this.info.size}`);
     }
     const from = position - this.windowStart;
     const n = Math.min(length, this.window.length - from);

@@ -56,3 +56,32 @@ export function s3Error(err: unknown, where: string, signal?: AbortSignal): Rest
   if (err instanceof RestorableError) return err;
   return new RestorableError(`${where}: ${describeS3Error(err)}`);
 }
+
+/** The longest a server may make us wait before a retry (Retry-After). */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** Throttling: the store asks for fewer requests (S3's SlowDown, 429, 503). */
+export function isThrottling(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.Code ?? e.name ?? '';
+  const status = e.$metadata?.httpStatusCode;
+  return ['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequests', 'TooManyRequestsException', 'ServiceUnavailable'].includes(code) || status === 429 || status === 503;
+}
+
+/**
+ * How long to wait before the next try: what the server's Retry-After says
+ * (seconds or an HTTP date; capped at a minute), at least the backoff, and
+ * longer when the store is throttling us.
+ */
+export function retryWaitMs(err: unknown, backoffMs: number): number {
+  const headers = (err as { $response?: { headers?: Record<string, string> } })?.$response?.headers ?? {};
+  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+  let asked: number | undefined;
+  if (value !== undefined) {
+    const seconds = Number(value);
+    asked = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+    if (!Number.isFinite(asked)) asked = undefined;
+  }
+  const floor = isThrottling(err) ? backoffMs * 4 : backoffMs;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(floor, asked ?? 0));
+}

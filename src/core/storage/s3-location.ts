@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { RestorableError, throwIfAborted } from '../errors.js';
+import { AbortError, RestorableError, throwIfAborted } from '../errors.js';
 import { sleep, withRetries } from '../retry.js';
 import type { Location, ObjectInfo, ReadOptions } from './location.js';
-import { isNotFound, isTransient, s3Error } from './s3-errors.js';
+import { describeS3Error, isNotFound, isTransient, retryWaitMs, s3Error } from './s3-errors.js';
 import type { LocationSpec } from './uri.js';
 
 type S3Spec = Extract<LocationSpec, { kind: 's3' }>;
@@ -27,6 +27,8 @@ export class S3Location implements Location {
   readonly kind = 's3';
   readonly name: string;
   private client?: Promise<{ s3: S3Client; sdk: Sdk }>;
+  /** The ETag and size of each object as first seen: every read after that asks for those bytes only (If-Match). */
+  private readonly seen = new Map<string, { etag?: string; size: number }>();
 
   constructor(readonly spec: S3Spec) {
     this.name = spec.name;
@@ -64,9 +66,18 @@ export class S3Location implements Location {
   }
 
   private retrying<T>(what: string, fn: () => Promise<T>, opts: ReadOptions): Promise<T> {
-    return withRetries(fn, { tries: TRIES, baseMs: BASE_MS, retryable: isTransient, signal: opts.signal }).catch((err: unknown) => {
+    return withRetries(fn, { tries: TRIES, baseMs: BASE_MS, retryable: isTransient, waitMs: retryWaitMs, signal: opts.signal }).catch((err: unknown) => {
       throw s3Error(err, what, opts.signal);
     });
+  }
+
+  /** The object as first seen by this run (a HEAD if it was not stat'ed or listed yet). */
+  private async identity(key: string, opts: ReadOptions): Promise<{ etag?: string; size: number }> {
+    const known = this.seen.get(key);
+    if (known) return known;
+    const info = await this.stat(key, opts);
+    if (!info) throw new RestorableError(`${this.describe(key)}: no such object`);
+    return this.seen.get(key) ?? { etag: info.etag, size: info.size };
   }
 
   async stat(key: string, opts: ReadOptions = {}): Promise<ObjectInfo | undefined> {
@@ -77,6 +88,7 @@ export class S3Location implements Location {
         tries: TRIES,
         baseMs: BASE_MS,
         retryable: isTransient,
+        waitMs: retryWaitMs,
         signal: opts.signal,
       });
     let h;
@@ -94,6 +106,7 @@ export class S3Location implements Location {
       checksumSha256: h.ChecksumSHA256,
       checksumType: h.ChecksumType,
     };
+    if (!this.seen.has(key)) this.seen.set(key, { etag: h.ETag, size: info.size });
     const parts = /-(\d+)$/.exec(info.etag ?? '');
     if (parts) {
       // Part 1's length is the part size the multipart ETag was computed with (where the store tells it).
@@ -103,56 +116,83 @@ export class S3Location implements Location {
     return info;
   }
 
+  /**
+   * Exactly the bytes asked for (fewer only at the end of the object), of
+   * the object as first seen (If-Match): a short or empty body, a reset
+   * connection or a throttling store is retried with backoff; after the last
+   * try the error names the object and the byte. A replaced object is an
+   * error (it changed while it was read), never another object's bytes.
+   */
   async readRange(key: string, offset: number, length: number, opts: ReadOptions = {}): Promise<Buffer> {
     if (length === 0) return Buffer.alloc(0);
     const { s3, sdk } = await this.connect();
     const Key = this.objectKey(key);
-    return this.retrying(
-      `${this.describe(key)} (bytes ${offset}-${offset + length - 1})`,
-      async () => {
-        const res = await s3.send(new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: `bytes=${offset}-${offset + length - 1}` }), { abortSignal: requestSignal(opts.signal) });
-        const bytes = Buffer.from(await res.Body!.transformToByteArray());
-        opts.onBytes?.(bytes.length);
-        return bytes;
-      },
-      opts,
-    );
+    const { etag, size } = await this.identity(key, opts);
+    const want = Math.max(0, Math.min(length, size - offset));
+    if (want === 0) return Buffer.alloc(0);
+    const range = `bytes ${offset}-${offset + want - 1}`;
+    let got = 0;
+    let tries = 0;
+    try {
+      return await withRetries(
+        async () => {
+          tries++;
+          got = 0;
+          const res = await s3.send(new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: `bytes=${offset}-${offset + want - 1}`, IfMatch: etag }), { abortSignal: requestSignal(opts.signal) });
+          const chunks: Buffer[] = [];
+          for await (const chunk of res.Body as AsyncIterable<Buffer>) {
+            chunks.push(chunk);
+            got += chunk.length;
+          }
+          if (got !== want) throw shortBody(got, want);
+          opts.onBytes?.(got);
+          return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got);
+        },
+        { tries: TRIES, baseMs: BASE_MS, retryable: isTransient, waitMs: retryWaitMs, signal: opts.signal },
+      );
+    } catch (err) {
+      if (opts.signal?.aborted) throw new AbortError();
+      if (isReplaced(err)) throw replaced(this.describe(key), etag);
+      throw new RestorableError(`${this.describe(key)} (${range}): download failed at byte ${offset + got} of ${size} (${tries} ${tries === 1 ? 'try' : 'tries'}): ${describeS3Error(err)}`);
+    }
   }
 
   /**
-   * Streams the object. When the connection drops, the next request asks
-   * for the rest only (Range) and only of the same object (If-Match), with
-   * backoff; after the last try it fails naming the byte it reached.
+   * Streams the object. When the connection drops or a body ends early, the
+   * next request asks for the rest only (Range) and only of the same object
+   * (If-Match), with backoff; after the last try it fails naming the byte it
+   * reached. The object's size as first seen decides where it ends.
    */
   async *read(key: string, opts: ReadOptions = {}): AsyncIterable<Buffer> {
     const { s3, sdk } = await this.connect();
     const Key = this.objectKey(key);
+    const { etag, size } = await this.identity(key, opts);
     let offset = 0;
-    let etag: string | undefined;
-    let size: number | undefined;
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(opts.signal);
       try {
+        if (offset >= size) return;
         const res = await s3.send(
-          new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: offset > 0 ? `bytes=${offset}-` : undefined, IfMatch: offset > 0 ? etag : undefined }),
+          new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: offset > 0 ? `bytes=${offset}-` : undefined, IfMatch: etag }),
           { abortSignal: requestSignal(opts.signal) },
         );
-        etag ??= res.ETag;
-        size ??= res.ContentLength;
         for await (const chunk of res.Body as AsyncIterable<Buffer>) {
-          offset += chunk.length;
-          opts.onBytes?.(chunk.length);
-          yield chunk;
+          // never more than the object as first seen holds
+          const part = chunk.length > size - offset ? chunk.subarray(0, size - offset) : chunk;
+          if (part.length === 0) break;
+          offset += part.length;
+          opts.onBytes?.(part.length);
+          yield part;
         }
-        if (size !== undefined && offset < size) throw Object.assign(new Error('the connection closed before the end of the object'), { code: 'ECONNRESET' });
+        if (offset < size) throw shortBody(offset, size);
         return;
       } catch (err) {
         if (opts.signal?.aborted) throw s3Error(err, this.describe(key), opts.signal);
+        if (isReplaced(err)) throw replaced(this.describe(key), etag);
         if (attempt >= TRIES || !isTransient(err)) {
-          const where = size !== undefined ? ` after ${offset} of ${size} bytes` : '';
-          throw new RestorableError(`${this.describe(key)}: download failed${where} (${attempt} ${attempt === 1 ? 'try' : 'tries'}): ${s3Error(err, '').message.replace(/^: /, '')}`);
+          throw new RestorableError(`${this.describe(key)}: download failed after ${offset} of ${size} bytes (${attempt} ${attempt === 1 ? 'try' : 'tries'}): ${describeS3Error(err)}`);
         }
-        await sleep(BASE_MS * 2 ** (attempt - 1), opts.signal);
+        await sleep(retryWaitMs(err, BASE_MS * 2 ** (attempt - 1)), opts.signal);
       }
     }
   }
@@ -166,7 +206,9 @@ export class S3Location implements Location {
       const page = await this.retrying(this.display, () => s3.send(new sdk.ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix, ContinuationToken }), { abortSignal: requestSignal(opts.signal) }), opts);
       for (const o of page.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
-        yield { key: o.Key.slice(base.length), size: o.Size ?? 0, lastModified: o.LastModified, etag: o.ETag?.replace(/"/g, '') };
+        const key = o.Key.slice(base.length);
+        if (!this.seen.has(key)) this.seen.set(key, { etag: o.ETag, size: o.Size ?? 0 });
+        yield { key, size: o.Size ?? 0, lastModified: o.LastModified, etag: o.ETag?.replace(/"/g, '') };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
@@ -207,4 +249,19 @@ export class S3Location implements Location {
  */
 function requestSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
   return signal && AbortSignal.any([signal]);
+}
+
+/** A body that ended before the bytes it was to carry: a transport fault, retried like a reset connection. */
+function shortBody(got: number, want: number): Error {
+  // $retryable: what the SDK marks a failure worth another try with (isTransient reads it)
+  return Object.assign(new Error(`the body ended after ${got} of ${want} bytes`), { name: 'ShortBody', $retryable: {} });
+}
+
+function isReplaced(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.$metadata?.httpStatusCode === 412 || e?.name === 'PreconditionFailed' || e?.Code === 'PreconditionFailed';
+}
+
+function replaced(where: string, etag: string | undefined): RestorableError {
+  return new RestorableError(`${where}: changed while it was read (replaced: its ETag is no longer ${etag ?? 'the one first seen'}); check it again`);
 }
