@@ -54,7 +54,8 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
   };
 
   if (expectations.length === 0) {
-    findings.push({ severity: 'error', message: `no manifest found; looked for ${sidecarNames(basename(file)).slice(0, 4).join(', ')}, … and checksum lists such as SHA256SUMS` });
+    if (target.strangers?.length) for (const s of target.strangers) findings.push({ severity: 'error', message: `no manifest for this file: ${s}` });
+    else findings.push({ severity: 'error', message: `no manifest found; looked for ${sidecarNames(basename(file)).slice(0, 4).join(', ')}, … and checksum lists such as SHA256SUMS` });
     return yield* finish(result('no_manifest', await sizeOf(file)));
   }
   for (const e of expectations) {

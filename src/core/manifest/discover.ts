@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { RestorableError, fsError } from '../errors.js';
 import { loadManifest } from './load.js';
 import type { Expectation } from './model.js';
-import { BLOCK_MAP_SUFFIX, isBackupName, isChecksumList, manifestFileKind, sidecarNames } from './names.js';
+import { BLOCK_MAP_SUFFIX, isBackupName, isChecksumList, manifestFileKind, sidecarNames, sidecarOwnerCandidates } from './names.js';
 
 /** One backup to check and everything the manifests say about it. */
 export interface Target {
@@ -11,6 +11,8 @@ export interface Target {
   expectations: Expectation[];
   /** block maps read only if needed, to locate damage when the listed manifest fails */
   locators: string[];
+  /** sidecars named for this backup that describe another file ("x.sha256: describes y, not this file") */
+  strangers?: string[];
 }
 
 /** A path or manifest that could not be read; reported as an `error` result. */
@@ -74,7 +76,10 @@ export async function discover(paths: string[]): Promise<Discovery> {
       const names = await listFolder(dirname(path), problems);
       const t = target(path);
       for (const manifest of candidateManifests(basename(path), names)) {
-        for (const e of await load(join(dirname(path), manifest), names)) if (e.file === path) t.expectations.push(e);
+        const entries = await load(join(dirname(path), manifest), names);
+        const mine = entries.filter((e) => e.file === path);
+        t.expectations.push(...mine);
+        if (mine.length === 0 && entries.length > 0 && !isChecksumList(manifest)) noteStranger(t, join(dirname(path), manifest), entries);
       }
     }
   }
@@ -114,10 +119,20 @@ async function discoverFolder(folder: string, target: (file: string) => Target, 
   }
   for (const name of names) {
     if (name.startsWith('.') || !manifestFileKind(name)) continue;
-    for (const e of await load(join(folder, name), names)) {
-      target(e.file!).expectations.push(e);
+    const entries = await load(join(folder, name), names);
+    for (const e of entries) target(e.file!).expectations.push(e);
+    // A sidecar named for one backup that lists only others: say so on that backup.
+    if (isChecksumList(name)) continue;
+    for (const owner of sidecarOwnerCandidates(name, names)) {
+      const file = join(folder, owner);
+      if (entries.length > 0 && !entries.some((e) => e.file === file)) noteStranger(target(file), join(folder, name), entries);
     }
   }
+}
+
+function noteStranger(t: Target, manifest: string, entries: Expectation[]): void {
+  const listed = [...new Set(entries.map((e) => basename(e.file!)))];
+  (t.strangers ??= []).push(`${manifest} describes ${listed.slice(0, 3).join(', ')}${listed.length > 3 ? ', …' : ''}, not this file`);
 }
 
 async function addLocator(t: Target): Promise<void> {

@@ -55,10 +55,23 @@ export async function loadManifest(file: string, folderNames?: readonly string[]
   return entries;
 }
 
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
 /** Sets e.file (or e.refused) from the listed name, or from the sidecar's own name. */
 async function bind(e: Expectation, names: () => Promise<readonly string[]>): Promise<void> {
   if (e.listedName !== '' && e.listedName !== '-') {
     Object.assign(e, resolveListedName(e.manifest, e.listedName));
+    // A relative name written from another folder (`sha256sum dir/x > dir/x.sha256`,
+    // `backup_file: "dir/x"`) is found by its basename beside the manifest, as an
+    // absolute name is, when the path as written leads to nothing.
+    const base = basename(e.listedName.replace(/\\/g, '/'));
+    const beside = join(dirname(e.manifest), base);
+    if (base !== e.listedName && base !== '' && base !== '.' && base !== '..' && (e.refused || !(await isFile(e.file!))) && (await isFile(beside))) {
+      e.file = beside;
+      delete e.refused;
+    }
     return;
   }
   const owners = sidecarOwnerCandidates(basename(e.manifest), await names());

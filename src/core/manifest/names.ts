@@ -12,7 +12,7 @@ export const BACKUP_EXTENSIONS = [
   '.bak', '.img', '.qcow2', '.vmdk', '.pgdump', '.archive',
 ];
 
-export const CHECKSUM_EXTENSIONS = ['.sha256', '.sha512', '.sha1', '.md5', '.b3'] as const;
+export const CHECKSUM_EXTENSIONS = ['.sha256', '.sha512', '.sha1', '.md5', '.b3', '.sfv'] as const;
 export const JSON_MANIFEST_SUFFIX = '.manifest.json';
 export const BLOCK_MAP_SUFFIX = '.blocks.json';
 

@@ -78,9 +78,3 @@ export async function loadConfig(path: string | undefined): Promise<ScanConfig> 
   const c = parsed.data;
   return { patterns: c.patterns ?? DEFAULT_PATTERNS, tiers: { ...DEFAULT_TIERS, ...(c.tiers ?? {}) }, stateDir: c.state_dir, raw: c as Record<string, unknown> };
 }
-
-/** Shell-style patterns (`*`, `?`) to one test of a file name. */
-export function matcher(patterns: string[]): (name: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i'));
-  return (name) => res.some((re) => re.test(name));
-}

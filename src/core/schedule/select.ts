@@ -1,9 +1,10 @@
+import { globMatcher } from '../glob.js';
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DiscoveryProblem } from '../manifest/discover.js';
 import { fsError } from '../errors.js';
-import { matcher, type Tier } from './config.js';
+import { type Tier } from './config.js';
 import type { Ledger } from './ledger.js';
 
 export interface Candidate {
@@ -16,7 +17,7 @@ export interface Candidate {
 
 /** The backups in folders, by the configured name patterns (no recursion). */
 export async function listCandidates(dirs: string[], patterns: string[]): Promise<{ candidates: Candidate[]; problems: DiscoveryProblem[] }> {
-  const isBackup = matcher(patterns);
+  const isBackup = globMatcher(patterns);
   const candidates: Candidate[] = [];
   const problems: DiscoveryProblem[] = [];
   for (const dir of dirs.map((d) => resolve(d))) {
