@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT, RestorableError, isAbort } from './core/errors.js';
+import { jsonText, printable } from './output/format.js';
 import { finalExitCode, installInterrupts, interruptSignal } from './commands/interrupt.js';
 import { registerBlocks } from './commands/blocks.js';
 import { registerDeep } from './commands/deep.js';
@@ -20,8 +21,8 @@ const wantsJson = process.argv.includes('--json');
 
 /** Prints an error the way every command does: one line, or one JSON object with --json. */
 function reportError(message: string, code: number): void {
-  if (wantsJson) process.stdout.write(`${JSON.stringify({ ok: false, error: message, results: [] }, null, 2)}\n`);
-  process.stderr.write(`restorable: ${message}\n`);
+  if (wantsJson) process.stdout.write(jsonText({ ok: false, error: message, results: [] }));
+  process.stderr.write(`restorable: ${printable(message)}\n`);
   process.exitCode = code;
 }
 
@@ -81,7 +82,7 @@ export async function main(early = 0): Promise<void> {
 }
 
 function reportInterrupted(): void {
-  if (wantsJson) process.stdout.write(`${JSON.stringify({ ok: false, error: 'interrupted', results: [] }, null, 2)}\n`);
+  if (wantsJson) process.stdout.write(jsonText({ ok: false, error: 'interrupted', results: [] }));
   process.stderr.write('restorable: interrupted\n');
 }
 

@@ -1,3 +1,4 @@
+import { printable } from '../output/format.js';
 import type { Command } from 'commander';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
@@ -31,6 +32,6 @@ export async function deliverAlerts(stateDir: string, check: string, results: Ch
   const { sendAlerts, stateChanges } = await import('../core/report/alerts.js');
   const events = await stateChanges(stateDir, check, results);
   if (channels.webhook || channels.pagerdutyKey || (channels.smtp && channels.mailTo)) {
-    for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${problem}\n`);
+    for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${printable(problem)}\n`);
   }
 }

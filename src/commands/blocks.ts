@@ -42,7 +42,7 @@ export function registerBlocks(program: Command): void {
           const target = { ...t, expectations: maps };
           jobs.push({ file: t.file, run: () => verifyTarget(target, { pool: session.pool, signal: session.signal }, { blocks: true }) });
         }
-        process.exitCode = await runJobs(jobs, flags, { leading });
+        process.exitCode = await runJobs(jobs, flags, { leading, nothingFound: `0 backups found in ${file}` });
       } finally {
         await session.close();
       }

@@ -1,3 +1,4 @@
+import { jsonText } from '../output/format.js';
 import type { Command } from 'commander';
 import { displayPath } from '../output/format.js';
 import { openSession } from './session.js';
@@ -29,7 +30,7 @@ export function registerDemo(program: Command): void {
         await session.close();
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(set, null, 2)}\n`);
+        process.stdout.write(jsonText(set));
         return;
       }
       if (!flags.open) {

@@ -1,3 +1,4 @@
+import { jsonText, printable } from '../output/format.js';
 import type { Command } from 'commander';
 import { basename, dirname, resolve } from 'node:path';
 import { EXIT, RestorableError, UsageError } from '../core/errors.js';
@@ -67,19 +68,19 @@ async function runHeal(file: string, flags: HealFlags): Promise<number> {
       if (ev.type === 'step' && ev.state !== 'running' && !flags.json) {
         bar?.clear();
         const mark = ev.state === 'ok' ? p.green('✓') : p.red('✗');
-        process.stderr.write(`${mark} ${ev.title}${ev.detail ? p.dim(`  ${ev.detail}`) : ''}\n`);
+        process.stderr.write(`${mark} ${printable(ev.title)}${ev.detail ? p.dim(`  ${printable(ev.detail)}`) : ''}\n`);
       } else bar?.onEvent(ev);
       next = await gen.next();
     }
     bar?.clear();
     const out = next.value;
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ ok: true, healedBlocks: out.healedBlocks, fetchedBytes: out.fetchedBytes, repaired: out.repaired, results: [out.result] }, null, 2)}\n`);
+      process.stdout.write(jsonText({ ok: true, healedBlocks: out.healedBlocks, fetchedBytes: out.fetchedBytes, repaired: out.repaired, results: [out.result] }));
     } else if (out.healedBlocks === 0) {
-      process.stdout.write(`${p.green('✓')} ${out.result.file}: nothing to heal, every block matches the block map\n`);
+      process.stdout.write(`${p.green('✓')} ${printable(out.result.file)}: nothing to heal, every block matches the block map\n`);
     } else {
-      process.stdout.write(`${p.green('✓ healed')} ${out.result.file}: ${out.healedBlocks} block${out.healedBlocks === 1 ? '' : 's'} (${formatBytes(out.fetchedBytes)}) fetched from ${source.name}, verified whole\n`);
-      for (const f of out.result.findings.slice(1)) process.stdout.write(`    ${f.message}\n`);
+      process.stdout.write(`${p.green('✓ healed')} ${printable(out.result.file)}: ${out.healedBlocks} block${out.healedBlocks === 1 ? '' : 's'} (${formatBytes(out.fetchedBytes)}) fetched from ${source.name}, verified whole\n`);
+      for (const f of out.result.findings.slice(1)) process.stdout.write(`    ${printable(f.message)}\n`);
     }
     return EXIT.ok;
   } finally {

@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory/inventory.js';
 import type { CopyChecks } from '../ui/copies/copy-checks.js';
 import { locationOptions, resolveLocationFlags, type LocationFlags } from './location-options.js';
-import { displayPath, formatBytes } from '../output/format.js';
+import { displayPath, formatBytes, printable } from '../output/format.js';
 import { statusLook } from '../ui/theme.js';
 import { formatAge } from '../ui/format-age.js';
 
@@ -22,7 +22,7 @@ export function renderInventory(inv: Inventory): string {
     for (const b of mine) {
       const s = statusLook(b.last?.status);
       const when = b.last ? ` (${formatAge(Date.parse(b.last.checkedAt))} ago)` : '';
-      lines.push(`  ${`${s.glyph} ${s.word}${when}`.padEnd(24)} ${b.name.padEnd(28)} ${formatBytes(b.size).padStart(9)} ${formatAge(b.mtimeMs).padStart(4)}  ${b.manifests.join(',') || '—'}`);
+      lines.push(`  ${`${s.glyph} ${s.word}${when}`.padEnd(24)} ${printable(b.name).padEnd(28)} ${formatBytes(b.size).padStart(9)} ${formatAge(b.mtimeMs).padStart(4)}  ${b.manifests.join(',') || '—'}`);
     }
   }
   for (const p of inv.problems) lines.push(`! ${p.message}`);

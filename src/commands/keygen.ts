@@ -1,3 +1,4 @@
+import { jsonText } from '../output/format.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EXIT } from '../core/errors.js';
@@ -21,7 +22,7 @@ export function registerKeygen(program: Command): void {
       const { writeKeyPair } = await import('../core/signing/keys.js');
       const pair = await writeKeyPair(resolve(flags.out), { force: flags.force });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ ok: true, ...pair }, null, 2)}\n`);
+        process.stdout.write(jsonText({ ok: true, ...pair }));
       } else {
         const secret = displayPath(pair.secretKey);
         const pub = displayPath(pair.publicKey);

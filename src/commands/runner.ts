@@ -1,4 +1,4 @@
-import { AbortError, RestorableError, isAbort, throwIfAborted } from '../core/errors.js';
+import { AbortError, EXIT, RestorableError, isAbort, throwIfAborted } from '../core/errors.js';
 import { interruptSignal } from './interrupt.js';
 import type { CheckEvent, CheckResult } from '../core/events/types.js';
 import type { DiscoveryProblem } from '../core/manifest/discover.js';
@@ -6,6 +6,7 @@ import type { Expectation } from '../core/manifest/model.js';
 import { manifestFileKind } from '../core/manifest/names.js';
 import type { TrustedKeys } from '../core/signing/trust.js';
 import { basename } from 'node:path';
+import { printable } from '../output/format.js';
 import { ProgressBar } from '../output/progress-bar.js';
 import { exitCodeFor, jsonReport, renderResult, renderSummary } from '../output/report.js';
 import { colorEnabled, paint } from '../output/style.js';
@@ -70,6 +71,8 @@ export interface RunHooks {
   onResult?: (result: CheckResult) => void | Promise<void>;
   /** checked before each job: true stops the run there (a time budget) */
   stopWhen?: () => boolean;
+  /** what to say when there was nothing to check (default: "0 backups found") */
+  nothingFound?: string;
 }
 
 export async function runJobs(jobs: Job[], out: OutputOptions, hooks: RunHooks = {}): Promise<number> {
@@ -108,6 +111,13 @@ export async function runJobs(jobs: Job[], out: OutputOptions, hooks: RunHooks =
     }
   }
   bar?.clear();
+  if (results.length === 0) {
+    // Nothing checked is never "all intact": an empty, mistyped or unmounted folder must not pass.
+    const message = `${hooks.nothingFound ?? '0 backups found'}: nothing was checked`;
+    if (out.json) process.stdout.write(jsonReport(results, { error: message }));
+    else process.stdout.write(`${p.yellow(`! ${printable(message)}`)}\n`);
+    return EXIT.cannotCheck;
+  }
   if (out.json) process.stdout.write(jsonReport(results));
   else if (results.length > 1 || results.some((r) => r.status !== 'verified' && r.status !== 'manifest_created')) {
     process.stdout.write(renderSummary(results, p));

@@ -98,6 +98,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing }) }));
     const code = await runJobs(jobs, flags, {
       leading: problems.map(problemResult),
+      nothingFound: candidates.length ? `0 of ${candidates.length} backups chosen by tier ${flags.tier} in ${dirs.join(', ')}` : `0 backups found in ${dirs.join(', ')} (patterns: ${config.patterns.join(' ')})`,
       stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
       onResult: async (r) => {
         const c = bySize.get(r.file);

@@ -35,7 +35,7 @@ export async function verifyPaths(paths: string[], flags: VerifyFlags): Promise<
     }));
     if (objects.length) jobs.push(...objectJobs(objects, { quick: flags.quick, trust, manifestLocation: flags.manifestLocation, signal: session.signal }));
     const leading = await Promise.all(problems.map((p) => problemUnderTrust(p, trust)));
-    return await runJobs(jobs, flags, { leading });
+    return await runJobs(jobs, flags, { leading, nothingFound: `0 backups found in ${paths.join(', ')}` });
   } finally {
     await session.close();
   }

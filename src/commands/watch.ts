@@ -1,3 +1,4 @@
+import { printable } from '../output/format.js';
 import type { Command } from 'commander';
 import { RestorableError, isAbort, onAbort } from '../core/errors.js';
 import { interruptSignal, runsUntilStopped } from './interrupt.js';
@@ -38,7 +39,7 @@ export function registerWatch(program: Command): void {
           } catch (err) {
             if (isAbort(err, interruptSignal)) break;
             if (!(err instanceof RestorableError)) throw err;
-            process.stderr.write(`restorable watch: scan failed: ${err.message}\n`);
+            process.stderr.write(`restorable watch: scan failed: ${printable(err.message)}\n`);
           }
           const wait = Math.max(0, flags.interval * 1000 - (Date.now() - started));
           if (!stopping()) {

@@ -45,8 +45,33 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-/** Names from inside archives, made safe to print: control characters (terminal escapes) become "?". */
+/**
+ * Text from outside (file and member names, link targets, manifest contents,
+ * a server's error message) made safe to print on a terminal: control
+ * characters, C0 and C1 (ESC, CSI, NUL…), become "?", so no name can move
+ * the cursor, recolour the screen or hide a line.
+ */
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** Every string inside `value` made printable (a result before it is rendered as text). */
+export function printableDeep<T>(value: T): T {
+  if (typeof value === 'string') return printable(value) as T;
+  if (Array.isArray(value)) return value.map(printableDeep) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printableDeep(v)])) as T;
+  }
+  return value;
+}
+
+/**
+ * The one JSON document a command prints. JSON.stringify escapes C0
+ * controls but not DEL, the C1 controls (U+009B is a CSI to some
+ * terminals) or the line separators: escaped here too, so `--json` piped to
+ * a terminal can do it no harm, and the document still parses the same.
+ */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }

@@ -1,5 +1,5 @@
 import type { CheckEvent } from '../core/events/types.js';
-import { displayPath, formatBytes, formatDuration, formatRate } from './format.js';
+import { displayPath, formatBytes, formatDuration, formatRate, printable } from './format.js';
 
 const PHASE_VERB = { hash: 'hashing', blocks: 'blocks', reread: 're-reading', read: 'reading' } as const;
 
@@ -19,7 +19,7 @@ export class ProgressBar {
     const pct = event.total > 0 ? Math.min(1, event.done / event.total) : 1;
     const stats = `${String(Math.floor(pct * 100)).padStart(3)}% ${formatBytes(event.done)} ${formatRate(event.bytesPerSec)} ETA ${event.etaSeconds === undefined ? '?' : formatDuration(event.etaSeconds)}`;
     // The file name matters most, then the numbers; the bar takes what room is left.
-    let label = `${PHASE_VERB[event.phase]} ${displayPath(event.file)}`;
+    let label = `${PHASE_VERB[event.phase]} ${printable(displayPath(event.file))}`;
     const maxLabel = Math.max(12, width - stats.length - 2);
     if (label.length > maxLabel) label = `…${label.slice(-(maxLabel - 1))}`;
     const room = width - label.length - stats.length - 4;

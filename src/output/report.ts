@@ -1,11 +1,12 @@
 import type { CheckResult, Region, Status } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 import { EXIT } from '../core/errors.js';
-import { displayPath, formatBytes, printable } from './format.js';
+import { displayPath, formatBytes, jsonText, printable, printableDeep } from './format.js';
 import { STATUS_WORD, colorFor, statusGlyph, type Paint } from './style.js';
 
 /** Exit code for a run: 1 if anything is damaged, else 2 if anything could not be checked, else 0. */
 export function exitCodeFor(results: CheckResult[]): number {
+  if (results.length === 0) return EXIT.cannotCheck; // nothing checked is never a pass
   if (results.some((r) => isIntegrityFailure(r.status))) return EXIT.integrity;
   if (results.some((r) => isCheckFailure(r.status))) return EXIT.cannotCheck;
   return EXIT.ok;
@@ -77,7 +78,8 @@ function headline(r: CheckResult): string {
 }
 
 /** One result as a few lines of text: status line, then regions and findings indented. */
-export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean } = {}): string {
+export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: boolean } = {}): string {
+  const r = printableDeep(result);
   const color = colorFor(r.status, p);
   const word = STATUS_WORD[r.status].padEnd(13);
   const head = headline(r);
@@ -112,7 +114,8 @@ export function renderResult(r: CheckResult, p: Paint, opts: { verbose?: boolean
 }
 
 /** Counts and the list of failures, printed at the end of every multi-file run. */
-export function renderSummary(results: CheckResult[], p: Paint): string {
+export function renderSummary(checked: CheckResult[], p: Paint): string {
+  const results = printableDeep(checked);
   const counts = new Map<Status, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const failed = results.filter((r) => isIntegrityFailure(r.status) || isCheckFailure(r.status));
@@ -135,5 +138,5 @@ export function renderSummary(results: CheckResult[], p: Paint): string {
 export function jsonReport(results: CheckResult[], extra: Record<string, unknown> = {}): string {
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-  return `${JSON.stringify({ ok: exitCodeFor(results) === EXIT.ok, ...extra, summary: { total: results.length, ...counts }, results }, null, 2)}\n`;
+  return jsonText({ ok: exitCodeFor(results) === EXIT.ok, ...extra, summary: { total: results.length, ...counts }, results });
 }

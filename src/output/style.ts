@@ -37,6 +37,7 @@ export const STATUS_WORD: Record<Status, string> = {
   archive_damaged: 'damaged',
   deep_failed: 'deep failed',
   tampered: 'tampered',
+  empty: 'empty',
   error: 'error',
 };
 

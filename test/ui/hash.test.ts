@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
+import type { CheckEvent } from '../../src/core/events/types.js';
 import { re, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
@@ -32,8 +33,9 @@ describe('the hash screen (v from the detail)', () => {
       const name = await openDetail(ui, 'corrupted');
       const file = join(demo.set.dir, name);
       const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8'));
-      // hold the check at its last hashing progress (every byte read), before any result
-      const hashing = ui.pauseAt((e) => e.type === 'progress' && e.phase === 'hash' && e.done === e.total);
+      // hold the check at its last hashing progress (every byte through every digest), before any result
+      const complete = (e: CheckEvent) => e.type === 'progress' && e.phase === 'hash' && e.done === e.total && Object.values(e.parts ?? {}).every((n) => n === e.total);
+      const hashing = ui.pauseAt(complete);
       await ui.type('v');
       await hashing.reached;
       const live = await ui.waitFor(/^sha256 +█/m);

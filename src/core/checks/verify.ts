@@ -96,6 +96,11 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
     return yield* finish(result('error', { expectedSize }));
   }
 
+  if (size === 0) {
+    // A manifest of an empty file may well match it: an empty backup still restores nothing.
+    findings.push({ severity: 'error', message: `${file}: is empty (0 bytes): there is nothing to restore` });
+    return yield* finish(result('empty', { size, expectedSize }));
+  }
   const wrongSize = sizes.filter((e) => e.size !== size);
   for (const expected of new Set(wrongSize.map((e) => e.size!))) {
     const who = wrongSize.filter((e) => e.size === expected).map((e) => basename(e.manifest));

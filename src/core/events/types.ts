@@ -23,10 +23,12 @@ export type Status =
   | 'deep_failed'
   /** a manifest it relies on is not validly signed by a trusted key (verify --trust): the backup was not judged by it */
   | 'tampered'
+  /** the backup is 0 bytes: there is nothing to restore, whatever a manifest says */
+  | 'empty'
   | 'error';
 
 /** Statuses that mean the backup itself is damaged or gone, or its manifests were forged (exit code 1). */
-export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed', 'tampered'];
+export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed', 'tampered', 'empty'];
 /** Statuses that mean it could not be checked (exit code 2). */
 export const CHECK_FAILURES: readonly Status[] = ['no_manifest', 'changed', 'error'];
 

@@ -111,7 +111,9 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
         if (s.place.expected) finish(s, 'missing', 'none', { findings: [{ severity: 'error', message: `${s.place.location.describe(ref.key)}: no such copy in ${s.place.location.name}` }] });
         return;
       }
-      if (expectedSize !== undefined && s.info.size !== expectedSize) {
+      if (s.info.size === 0) {
+        finish(s, 'empty', 'size', { findings: [{ severity: 'error', message: `${s.place.location.describe(ref.key)}: is empty (0 bytes): there is nothing to restore` }] });
+      } else if (expectedSize !== undefined && s.info.size !== expectedSize) {
         const regions = map ? sizeRegions(map, s.info.size) : undefined;
         finish(s, 'size_mismatch', 'size', { regions, blockSize: map?.block_size, findings: [{ severity: 'error', message: `size is ${s.info.size} bytes, expected ${expectedSize}` }] });
       }
@@ -119,7 +121,11 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   );
   const open = () => states.filter((s) => s.info && !s.result);
   if (opts.quick) {
-    for (const s of open()) finish(s, 'verified', 'size');
+    // A size is only evidence when a manifest states one.
+    for (const s of open()) {
+      if (expectedSize === undefined) finish(s, 'no_manifest', 'none', { findings: [{ severity: 'error', message: 'no manifest states a size: nothing to check this copy against' }] });
+      else finish(s, 'verified', 'size');
+    }
     return done();
   }
   // Without a digest or a block map only a majority of copies can judge (quorum.ts).

@@ -62,9 +62,40 @@ export async function stateChanges(stateDir: string, check: string, results: Che
   return events;
 }
 
+/** POSTs JSON; credentials in the URL (https://user:pass@host/…) go as Basic auth, as fetch will not send them itself. */
 async function post(url: string, body: unknown): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const u = new URL(url);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (u.username || u.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+  }
+  const res = await fetch(u, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
+}
+
+/**
+ * An error message with every secret of the channels taken out: the URLs
+ * (a webhook's path is its secret), keys and passwords, and the user
+ * information of any URL in it. Libraries quote the URL they failed on.
+ */
+function withoutSecrets(message: string, channels: AlertChannels): string {
+  const secrets: string[] = [];
+  for (const url of [channels.webhook, channels.smtp, channels.pagerdutyUrl]) {
+    if (!url) continue;
+    secrets.push(url);
+    try {
+      const u = new URL(url);
+      secrets.push(u.pathname.length > 1 ? u.pathname : '', decodeURIComponent(u.password), u.password);
+    } catch {
+      // an invalid URL is taken out whole, above
+    }
+  }
+  if (channels.pagerdutyKey) secrets.push(channels.pagerdutyKey);
+  let out = message;
+  for (const s of secrets.filter((x) => x.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(s).join('…');
+  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1…@');
 }
 
 async function mail(smtp: string, from: string, to: string, subject: string, text: string): Promise<void> {
@@ -119,18 +150,18 @@ export async function sendAlerts(events: AlertEvent[], channels: AlertChannels):
   if (channels.webhook) {
     const url = channels.webhook;
     // A webhook's path is its secret: name only where it goes.
-    await withRetries(() => post(url, { text: events.length === 1 ? text : `${subject}\n\n${text}` })).catch((err: Error) => problems.push(`webhook ${originOf(url)}/…: ${err.message}`));
+    await withRetries(() => post(url, { text: events.length === 1 ? text : `${subject}\n\n${text}` })).catch((err: Error) => problems.push(`webhook ${originOf(url)}/…: ${withoutSecrets(err.message, channels)}`));
   }
   if (channels.smtp && channels.mailTo) {
     const smtp = channels.smtp;
-    await withRetries(() => mail(smtp, channels.mailFrom ?? 'restorable@localhost', channels.mailTo!, subject, text)).catch((err: Error) => problems.push(`mail via ${redactUrl(smtp)}: ${err.message}`));
+    await withRetries(() => mail(smtp, channels.mailFrom ?? 'restorable@localhost', channels.mailTo!, subject, text)).catch((err: Error) => problems.push(`mail via ${redactUrl(smtp)}: ${withoutSecrets(err.message, channels)}`));
   }
   // PagerDuty deduplicates by key: one event per backup, so each can be resolved on its own.
   if (channels.pagerdutyKey) {
     const url = channels.pagerdutyUrl ?? 'https://events.pagerduty.com/v2/enqueue';
     const key = channels.pagerdutyKey;
     for (const e of events) {
-      await withRetries(() => post(url, pagerdutyBody(key, e))).catch((err: Error) => problems.push(`PagerDuty ${redactUrl(url)}: ${err.message}`));
+      await withRetries(() => post(url, pagerdutyBody(key, e))).catch((err: Error) => problems.push(`PagerDuty ${redactUrl(url)}: ${withoutSecrets(err.message, channels)}`));
     }
   }
   return problems;

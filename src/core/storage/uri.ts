@@ -54,6 +54,8 @@ export function parseLocationArg(text: string, env: NodeJS.ProcessEnv = process.
 export function parseLocationUri(name: string, uri: string, settings: LocationSettings = {}, env: NodeJS.ProcessEnv = process.env): LocationSpec {
   if (!NAME.test(name)) throw new UsageError(`location name "${name}": use letters, digits, '.', '_' or '-' (at most 64)`);
   const where = `location ${name}`;
+  // Keys written into something URI-like are refused before anything else, and never echoed (even "s3:/K:S@b").
+  if (/^[a-z][a-z0-9+.-]*:[^@\s]*:[^@\s]*@/i.test(uri)) throw new UsageError(`${where}: put keys in the environment or the config file, not in the URI (it is not shown here)`);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
     if (!uri) throw new UsageError(`${where}: no folder or URI given`);
     return { name, kind: 'local', root: resolve(uri) };

@@ -107,7 +107,7 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Text bold wrap="truncate">
-        block map {entry.name}
+        block map {printable(entry.name)}
         {map ? <Text dimColor>{`  ${total} blocks of ${formatBytes(blockSize)}${perCell > 1 ? `, ${perCell} per cell` : ''}`}</Text> : null}
       </Text>
       {run?.state === 'failed' && <Text color={tint('yellow')}>{GLYPH.warn} {run.error}</Text>}

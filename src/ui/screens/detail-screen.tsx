@@ -5,7 +5,7 @@ import { DEFAULT_BLOCK_SIZE, outputsFor } from '../../core/checks/create.js';
 import type { BackupScreenProps } from './screen-props.js';
 import { discover, type Discovery } from '../../core/manifest/discover.js';
 import type { Expectation } from '../../core/manifest/model.js';
-import { formatBytes } from '../../output/format.js';
+import { formatBytes, printable } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { Confirm } from '../components/confirm.js';
 import { CopiesSection } from '../components/copies-section.js';
@@ -78,7 +78,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Text bold wrap="truncate">
-        {entry.name}
+        {printable(entry.name)}
       </Text>
       <Text wrap="truncate">
         {formatBytes(entry.size)} ({entry.size} bytes) · modified {formatAge(entry.mtimeMs)} ago · {entry.folder}

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { BackupScreenProps } from './screen-props.js';
 import type { CheckResult } from '../../core/events/types.js';
-import { formatBytes, formatDuration, formatRate } from '../../output/format.js';
+import { formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
@@ -26,7 +26,7 @@ export function HashScreen({ entry, queue, width, height, active, onBack }: Back
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Text bold wrap="truncate">
-        verify {entry.name}
+        verify {printable(entry.name)}
       </Text>
       {run?.state === 'queued' && <Text dimColor>{GLYPH.queued} queued behind other checks…</Text>}
       {run?.steps.map((s) => (

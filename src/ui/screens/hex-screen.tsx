@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { openBackup } from '../../core/hash/file-identity.js';
 import { useEffect, useState } from 'react';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
-import { formatBytes } from '../../output/format.js';
+import { formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useRefState } from '../hooks/use-ref-state.js';
 
@@ -52,7 +52,7 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
   return (
     <Box flexDirection="column" height={height}>
       <Text bold wrap="truncate">
-        block {block.index} of {entry.name}: bytes {block.offset}-{block.offset + block.size - 1} ({formatBytes(block.size)}), line {top + 1}/{totalLines}
+        block {block.index} of {printable(entry.name)}: bytes {block.offset}-{block.offset + block.size - 1} ({formatBytes(block.size)}), line {top + 1}/{totalLines}
       </Text>
       <Text dimColor>offset(hex) 00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  ascii</Text>
       {error && <Text>{error}</Text>}

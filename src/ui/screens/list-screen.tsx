@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { useRefState } from '../hooks/use-ref-state.js';
 import type { BackupRun, CheckQueue } from '../../core/checks/queue.js';
 import type { BackupEntry, Inventory } from '../../core/inventory/inventory.js';
-import { displayPath, formatBytes } from '../../output/format.js';
+import { displayPath, formatBytes, printable } from '../../output/format.js';
 import { Table, type Column } from '../components/table.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
@@ -132,14 +132,14 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
   const columns: Column<BackupEntry>[] = place
     ? [
         { header: 'copy', width: 15, cell: (b) => { const s = copyLook(copyOf(b), copies!.run(b)); return `${s.glyph} ${s.word}`; }, color: (b) => copyLook(copyOf(b), copies!.run(b)).color },
-        { header: 'backup', cell: (b) => b.name },
+        { header: 'backup', cell: (b) => printable(b.name) },
         { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
         { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
         { header: 'checked', width: 8, cell: (b) => checkedAgo(copyOf(b)) },
       ]
     : [
     { header: 'status', width: 15, cell: (b) => { const s = rowStatus(b, queue.get(b.file)); return `${s.glyph} ${s.word}`; }, color: (b) => rowStatus(b, queue.get(b.file)).color },
-    { header: 'backup', cell: (b) => b.name },
+    { header: 'backup', cell: (b) => printable(b.name) },
     { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
     { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
     { header: 'manifests', width: manifestsWidth, cell: (b) => b.manifests.join(',') || '—' },

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { BackupRun } from '../../core/checks/queue.js';
-import { formatBytes, formatDuration, formatRate } from '../../output/format.js';
+import { formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
@@ -31,7 +31,7 @@ function verdict(run: StepsRun): string {
 export function StepsScreen({ entry, queue, width, height, active, onBack, kind }: BackupScreenProps & { kind: 'deep' | 'restore' }) {
   const run = queue.get(entry.file);
   useKeys('steps', { back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()) }, active);
-  const title = `${kind === 'deep' ? 'deep check' : 'test restore'} ${entry.name}`;
+  const title = `${kind === 'deep' ? 'deep check' : 'test restore'} ${printable(entry.name)}`;
   return <StepsView title={title} run={run} frame={Math.floor(queue.version / 2)} width={width} height={height} cancelled="cancelled; the temp folder was removed" />;
 }
 
