@@ -91,7 +91,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
       leading: await Promise.all(refs.problems.map((p) => problemUnderTrust(p, trust))),
       onResult: async (r) => {
         done.push(r);
-        if (r.copy) await ledger.save();
+        if (r.copy) await ledger.saveBatched();
       },
     });
     await deliverAlerts(stateDir, 'locations', done, resolveChannels(flags, raw));
@@ -104,6 +104,8 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
     }
     return code;
   } finally {
+    // What was recorded before an interruption or a failure is kept.
+    await ledger.flush();
     await refs?.cleanup();
     for (const l of locations) l.close();
     await session.close();

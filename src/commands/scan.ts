@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
@@ -95,18 +95,27 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     const started = Date.now();
     const done: CheckResult[] = [];
     const ctx = { pool: session.pool, signal: session.signal };
-    const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing }) }));
+    // Every manifest of the folders, read once: what each backup is checked against.
+    const { discover } = await import('../core/manifest/discover.js');
+    const found = chosen.length ? await discover([...new Set(chosen.map((c) => c.folder))]) : { targets: [], problems: [] };
+    const targets = new Map(found.targets.map((t) => [t.file, t]));
+    // A manifest that cannot be read matters to this run when it is a chosen backup's sidecar or a folder-wide list.
+    const { isChecksumList, sidecarNames } = await import('../core/manifest/names.js');
+    const relevant = new Set(chosen.flatMap((c) => sidecarNames(c.name).map((n) => join(c.folder, n))));
+    const manifestProblems = found.problems.filter((p) => relevant.has(p.file) || isChecksumList(basename(p.file)));
+    const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing, target: targets.get(c.file) ?? { file: c.file, expectations: [], locators: [] } }) }));
     const code = await runJobs(jobs, flags, {
-      leading: problems.map(problemResult),
+      leading: [...problems, ...manifestProblems].map(problemResult),
       nothingFound: candidates.length ? `0 of ${candidates.length} backups chosen by tier ${flags.tier} in ${dirs.join(', ')}` : `0 backups found in ${dirs.join(', ')} (patterns: ${config.patterns.join(' ')})`,
       stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
       onResult: async (r) => {
         const c = bySize.get(r.file);
         ledger.record(r.file, tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
-        await ledger.save();
+        await ledger.saveBatched();
         done.push(r);
       },
     });
+    await ledger.flush();
     if (flags.resultsFile) await writeResultsFiles(done);
     await deliverAlerts(stateDir, tier.check, done, resolveChannels(flags, config.raw));
     if (flags.metricsFile || flags.pushgateway) {
@@ -117,6 +126,8 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     }
     return code;
   } finally {
+    // What was recorded before an interruption or a failure is kept.
+    await ledger.flush();
     await session.close();
     await release();
   }

@@ -52,6 +52,22 @@ export function planTasks(tasks: StreamTask[], workers: number): StreamTask[][] 
   return groups.map((g) => g.tasks);
 }
 
+/**
+ * Rings are reused from job to job: a shared buffer is freed only when every
+ * thread that saw it has collected it, so a new 16 MiB ring per file made a
+ * run over thousands of small files grow by gigabytes. A ring whose job was
+ * stopped mid-way is not reused (a worker may still be writing to it).
+ */
+const freeRings = new Map<number, SharedArrayBuffer[]>();
+function takeRing(slots: number): SharedArrayBuffer {
+  return freeRings.get(slots)?.pop() ?? new SharedArrayBuffer(SLOT_SIZE * slots);
+}
+function giveRing(slots: number, ring: SharedArrayBuffer): void {
+  const free = freeRings.get(slots) ?? [];
+  if (free.length < 4) free.push(ring);
+  freeRings.set(slots, free);
+}
+
 /** At most this many threads for one file: beyond it, two cores gain nothing. */
 const MAX_STREAM_WORKERS = 4;
 
@@ -75,7 +91,7 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
   const control = new SharedArrayBuffer(4 * streamControlInts(slots, workers.length));
   const ints = new Int32Array(control);
   ints[STREAM.TOTAL] = -1;
-  const ring = new SharedArrayBuffer(SLOT_SIZE * slots);
+  const ring = takeRing(slots);
   const bytesRead = () => Atomics.load(ints, STREAM.BYTES_HI) * 2 ** 31 + Atomics.load(ints, STREAM.BYTES_LO);
   // Each follower's progress is what it has consumed of the ring (never past what was read).
   const parts = () => {
@@ -141,6 +157,7 @@ export async function streamDigest(pool: WorkerPool, path: string, opts: StreamD
       // A worker stopped mid-job may still be inside it: never hand it out again.
       if (!finished) w.discard();
     }
+    if (finished) giveRing(slots, ring);
     pool.release(workers);
   }
 }
