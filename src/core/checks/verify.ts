@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RestorableError, describeFsError, isFsError } from '../errors.js';
+import { EXIT, RestorableError, describeFsError, isFsError } from '../errors.js';
 import type { CheckEvent, CheckKind, CheckResult, Finding, Region, Status } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
@@ -234,7 +234,7 @@ async function nameCompressedMembers(file: string, regions: Region[], trust?: Tr
   const text = await readFile(`${file}.contents.json`, 'utf8').catch(() => undefined);
   if (!text) return;
   const untrusted = trust && (await (await import('../signing/trust.js')).untrustedReason(`${file}.contents.json`, trust));
-  if (untrusted) throw new Error(untrusted.message);
+  if (untrusted) throw new RestorableError(untrusted.message, untrusted.tampered ? EXIT.integrity : EXIT.cannotCheck);
   const { parseContentIndex } = await import('../archive/contents-schema.js');
   const index = parseContentIndex(`${file}.contents.json`, text);
   const { membersAffected } = await import('../archive/contents.js');

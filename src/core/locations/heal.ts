@@ -1,5 +1,5 @@
 import { open, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { RestorableError, fsError } from '../errors.js';
 import { makeTempDir, trackTempFile } from '../temp-paths.js';
 import type { CheckEvent, CheckResult, Finding, Region } from '../events/types.js';
@@ -47,7 +47,8 @@ export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenera
   const step = (id: string, title: string, state: 'running' | 'ok' | 'failed', detail?: string): CheckEvent => ({ type: 'step', file, id, title, state, detail });
   const local = req.target instanceof LocalLocation ? req.target.pathOf(req.key) : undefined;
   if (!local && !req.out && !req.replace) throw new RestorableError(`${file}: give --out PATH to keep the repaired file, or --replace to upload it over the damaged object`);
-  const final = req.out ?? (local ? `${local}.healed` : undefined);
+  // A relative --out is taken from the working folder, as the user typed it.
+  const final = req.out ? resolve(req.out) : local ? `${local}.healed` : undefined;
   if (final && !(req.replace && !req.out) && (await stat(final).then(() => true, () => false))) throw new RestorableError(`${final}: already exists; remove it or give --out`);
   const workDir = final ? undefined : await makeTempDir('restorable-heal-');
   const temp = join(workDir?.path ?? dirname(final!), `.${basename(req.key)}.${process.pid}.heal.tmp`);

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isIntegrityFailure, type CheckResult } from '../events/types.js';
+import { RestorableError, fsError, isFsError } from '../errors.js';
+import { parseJsonFile } from '../manifest/safe-json.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
 import { regionLine } from '../../output/report.js';
 import { redactUrl } from './metrics.js';
@@ -43,10 +45,26 @@ export function describeFailure(r: CheckResult): string[] {
   return lines;
 }
 
+/** Which backups were failing when the last alerts went out: { backup: true }. A damaged file is an error naming it, never a crash. */
+async function readAlertState(file: string): Promise<Record<string, boolean>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (isFsError(err, 'ENOENT')) return {};
+    throw fsError(err, file);
+  }
+  if (text.trim() === '') return {};
+  const value = parseJsonFile(file, text);
+  const valid = value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'boolean');
+  if (!valid) throw new RestorableError(`${file}: not the alert state restorable writes ({"BACKUP": true, …}); move it aside to start afresh (every failing backup is then alerted again)`);
+  return value as Record<string, boolean>;
+}
+
 /** Compares this run's results with the last known state: the alerts to send. */
 export async function stateChanges(stateDir: string, check: string, results: CheckResult[]): Promise<AlertEvent[]> {
   const file = join(stateDir, 'alerts.json');
-  const state = JSON.parse((await readFile(file, 'utf8').catch(() => '{}')) || '{}') as Record<string, boolean>;
+  const state = await readAlertState(file);
   const events: AlertEvent[] = [];
   for (const r of results) {
     const failing = isIntegrityFailure(r.status);

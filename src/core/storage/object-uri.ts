@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { Location } from './location.js';
-import { parseLocationUri, type LocationSpec } from './uri.js';
+import { parseLocationUri, redactUri, type LocationSpec } from './uri.js';
 
 /**
  * One object named by a URI, as commands take files:
@@ -17,7 +18,7 @@ export function isObjectUri(text: string): boolean {
 
 export function parseObjectUri(uri: string, env: NodeJS.ProcessEnv = process.env): { spec: LocationSpec; key: string } {
   const spec = parseLocationUri('remote', uri, {}, env);
-  if (spec.kind !== 's3' || !spec.prefix) throw new Error(`${uri}: names a bucket, not an object`);
+  if (spec.kind !== 's3' || !spec.prefix) throw new UsageError(`${redactUri(uri)}: names a bucket, not an object`);
   const key = posix.basename(spec.prefix);
   return { spec: { ...spec, prefix: posix.dirname(spec.prefix) === '.' ? '' : posix.dirname(spec.prefix) }, key };
 }
