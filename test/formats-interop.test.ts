@@ -123,3 +123,24 @@ describe('file-name patterns', () => {
     expect(globMatcher(['*a*a*a*a*a*a*a*a*a*a'])(name)).toBe(true);
   });
 });
+
+describe('a block map that disagrees with its own file_hash', () => {
+  it('verify X.blocks.json, verify --blocks and blocks all call it an inconsistent manifest (exit 2), not damage and not verified', async () => {
+    const dir = tempDir();
+    const file = backupIn(dir, 'vm.img');
+    expect((await runCli(['manifest', '--blocks', '--block-size', '16K', file])).code).toBe(0);
+    const mapPath = `${file}.blocks.json`;
+    const map = JSON.parse((await import('node:fs')).readFileSync(mapPath, 'utf8'));
+    map.file_hash = digest('sha256', Buffer.from('another state of the file'));
+    writeFileSync(mapPath, JSON.stringify(map));
+    // and the JSON manifest says nothing else: only the map judges
+    (await import('node:fs')).unlinkSync(`${file}.manifest.json`);
+    for (const args of [['verify', mapPath], ['verify', '--blocks', file], ['blocks', file]]) {
+      const run = await runCli([...args, '--json']);
+      expect(run.code, `${args.join(' ')}: ${run.stdout}`).toBe(2);
+      const [r] = parseJsonOutput(run).results;
+      expect(r!.status).toBe('error');
+      expect(r!.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/vm\.img\.blocks\.json is inconsistent: every block matches its digest, but the file's sha256 is/);
+    }
+  });
+});

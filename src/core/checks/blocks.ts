@@ -4,7 +4,8 @@ import type { BadBlock, BlockState, CheckEvent, Finding, Region } from '../event
 import { parallelBlockDigests, type BlockChunk } from '../hash/block-digests.js';
 import { openBackup } from '../hash/file-identity.js';
 import { sha256Hex } from '../hash/hasher.js';
-import { ProgressMeter } from '../hash/progress.js';
+import { ProgressMeter, type Progress } from '../hash/progress.js';
+import { streamDigest } from '../hash/stream-digest.js';
 import type { BlockMap } from '../manifest/model.js';
 import type { CheckContext } from './context.js';
 
@@ -15,6 +16,8 @@ export interface BlocksOutcome {
   /** how many bad blocks there are in all (badBlocks is capped) */
   badBlockCount: number;
   changed?: string;
+  /** the whole file's sha256, when asked for (withFileHash) */
+  fileSha256?: string;
 }
 
 /** At most this many bad blocks are re-read and listed one by one. */
@@ -29,24 +32,34 @@ const STATE_NAMES: Record<number, BlockState> = { [OK]: 'ok', [CORRUPT]: 'corrup
  * parallel; bad blocks re-read once (confirmed or transient) and grouped
  * into regions with exact byte ranges.
  */
-export async function* blocksCheck(file: string, map: BlockMap, ctx: CheckContext): AsyncGenerator<CheckEvent, BlocksOutcome> {
+export async function* blocksCheck(file: string, map: BlockMap, ctx: CheckContext, opts: { withFileHash?: boolean } = {}): AsyncGenerator<CheckEvent, BlocksOutcome> {
   const states = new Uint8Array(map.total_blocks);
   const firstRead = new Map<number, string>();
   yield { type: 'blockmap', file, totalBlocks: map.total_blocks, blockSize: map.block_size, fileSize: map.file_size };
 
-  const run = yield* eventChannel<CheckEvent, Awaited<ReturnType<typeof parallelBlockDigests>>>((emit) =>
-    parallelBlockDigests(ctx.pool, file, {
+  const run = yield* eventChannel<CheckEvent, { actualSize: number; changed?: string; fileSha256?: string }>((emit) => {
+    const onChunk = (chunk: BlockChunk) => {
+      classifyChunk(map, chunk, states, firstRead);
+      for (const ev of runsOf(states, chunk.firstBlock, chunk.firstBlock + chunk.blockCount)) void emit({ type: 'block', file, ...ev });
+    };
+    const onProgress = (p: Progress) => void emit({ type: 'progress', file, phase: 'blocks', ...p });
+    if (!opts.withFileHash) {
+      return parallelBlockDigests(ctx.pool, file, { blockSize: map.block_size, limit: map.file_size, signal: ctx.signal, progressIntervalMs: ctx.progressIntervalMs, onProgress, onChunk });
+    }
+    // The whole file's sha256 and every block's in one read (the map's file_hash is checked too):
+    // for a file of the map's size, so every block read is whole.
+    return streamDigest(ctx.pool, file, {
+      algorithms: ['sha256'],
       blockSize: map.block_size,
-      limit: map.file_size,
       signal: ctx.signal,
       progressIntervalMs: ctx.progressIntervalMs,
-      onProgress: (p) => void emit({ type: 'progress', file, phase: 'blocks', ...p }),
-      onChunk: (chunk) => {
-        classifyChunk(map, chunk, states, firstRead);
-        for (const ev of runsOf(states, chunk.firstBlock, chunk.firstBlock + chunk.blockCount)) void emit({ type: 'block', file, ...ev });
+      onProgress,
+      onBlocks: (first, digests) => {
+        const blockCount = Math.max(0, Math.min(digests.length, map.total_blocks - first));
+        onChunk({ firstBlock: first, digests: digests.slice(0, blockCount), lastBlockBytes: map.block_size, blockCount });
       },
-    }),
-  );
+    }).then((r) => ({ actualSize: r.bytes, changed: r.changed, fileSha256: r.digests.sha256 }));
+  });
 
   // The map's blocks the file no longer reaches (a truncated file, or a file gone empty).
   for (let i = 0; i < states.length; i++) if (states[i] === 0) states[i] = MISSING;
@@ -74,7 +87,7 @@ export async function* blocksCheck(file: string, map: BlockMap, ctx: CheckContex
     const b = map.blocks[i]!;
     badBlocks.push({ index: i, offset: b.offset, size: b.size, state: STATE_NAMES[s]!, expected: b.hash, actual: firstRead.get(i) });
   });
-  return { actualSize: run.actualSize, regions, badBlocks, badBlockCount, changed: run.changed };
+  return { actualSize: run.actualSize, regions, badBlocks, badBlockCount, changed: run.changed, fileSha256: run.fileSha256 };
 }
 
 function classifyChunk(map: BlockMap, chunk: BlockChunk, states: Uint8Array, firstRead: Map<number, string>): void {

@@ -143,17 +143,37 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
   if (!blockMap && status !== 'verified') blockMap = await loadLocator(target, findings, opts.trust);
   if (blockMap && (status !== 'verified' || useBlocksOnly)) {
     checks.push('blocks');
-    const located = yield* locate(file, blockMap, ctx, findings, opts.trust);
+    // Blocks alone, on a file of the right size: its file_hash is checked in the same read, so the
+    // verdict is the one the block map gives when it is verified as a manifest (verify X.blocks.json).
+    const withFileHash = Boolean(useBlocksOnly && !wrongSize.length);
+    const located = yield* locate(file, blockMap, ctx, findings, opts.trust, withFileHash);
     if (located === 'changed') return yield* finish(result('changed', extra));
     extra = { ...extra, ...located.extra };
     if (located.damaged && status !== 'size_mismatch') status = 'corrupt_blocks';
-    if (!located.damaged && status === 'hash_mismatch') {
-      findings.push({ severity: 'warning', message: 'every block matches the block map: the file is as it was when the block map was written, which disagrees with the other manifest' });
+    const map = blockMap;
+    const mapManifest = expectations.find((e) => e.blockMap === map)?.manifest ?? `${file}.blocks.json`;
+    if (!located.damaged && withFileHash && located.fileSha256 !== map.file_hash) {
+      extra = { ...extra, digests: { sha256: { expected: map.file_hash, actual: located.fileSha256, ok: false, sources: [mapManifest] } } };
+      status = inconsistent(`${mapManifest} is inconsistent: every block matches its digest, but the file's sha256 is ${located.fileSha256}, not its file_hash ${map.file_hash}; remake it from a good copy (restorable manifest --blocks --force)`);
+    } else if (!located.damaged && status === 'hash_mismatch') {
+      const failed = Object.values(extra.digests ?? {}).filter((d) => !d.ok).flatMap((d) => d.sources);
+      const own = failed.length > 0 && failed.every((m) => m === mapManifest);
+      status = inconsistent(
+        own
+          ? `${mapManifest} is inconsistent: every block matches its digest, but the file's sha256 is not its file_hash; remake it from a good copy (restorable manifest --blocks --force)`
+          : `the manifests disagree: every block matches ${mapManifest}, which vouches for every byte, but ${[...new Set(failed)].join(', ')} ${failed.length === 1 ? 'states' : 'state'} another digest; one of them was not made from this file`,
+      );
     }
   } else if (status !== 'verified') {
     findings.push({ severity: 'info', message: 'no block map: create one with `restorable manifest --blocks` to locate damage next time' });
   }
   return yield* finish(result(status, extra));
+
+  /** Manifests that contradict each other cannot judge the backup: that is "could not tell", not damage. */
+  function inconsistent(message: string): Status {
+    findings.push({ severity: 'error', message });
+    return 'error';
+  }
 }
 
 async function* locate(
@@ -162,9 +182,10 @@ async function* locate(
   ctx: CheckContext,
   findings: Finding[],
   trust: TrustedKeys | undefined,
-): AsyncGenerator<CheckEvent, 'changed' | { damaged: boolean; extra: Partial<CheckResult> }> {
+  withFileHash = false,
+): AsyncGenerator<CheckEvent, 'changed' | { damaged: boolean; extra: Partial<CheckResult>; fileSha256?: string }> {
   yield { type: 'step', file, id: 'blocks', title: `blocks (${map.total_blocks} of ${map.block_size} bytes each)`, state: 'running' };
-  const outcome = yield* blocksCheck(file, map, ctx);
+  const outcome = yield* blocksCheck(file, map, ctx, { withFileHash });
   if (outcome.changed) {
     findings.push({ severity: 'error', message: `${file}: changed while it was read (${outcome.changed}); check again when it is complete` });
     return 'changed';
@@ -173,7 +194,7 @@ async function* locate(
   findings.push(...outcome.regions.map(regionFinding));
   const damaged = outcome.regions.length > 0;
   yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${plural(outcome.badBlockCount, 'bad block')} in ${plural(outcome.regions.length, 'region')}` : undefined };
-  return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks } };
+  return { damaged, extra: { blockSize: map.block_size, regions: outcome.regions, badBlocks: outcome.badBlocks }, fileSha256: outcome.fileSha256 };
 }
 
 async function sizeOf(file: string): Promise<{ size?: number }> {
