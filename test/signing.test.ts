@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, tempDir, writeFixture } from './helpers/fixtures.js';
 import { runTool } from './helpers/tools.js';
+import { keyIdHex } from '../src/core/signing/minisign-format.js';
 
 /** The real minisign (Debian's), as a user would run it. */
 const minisign = (args: string[], opts: { cwd?: string; input?: string } = {}) => runTool('minisign', args, opts);
@@ -226,6 +227,11 @@ describe('restorable manifest --sign and verify --trust', () => {
     v = await verifyJson([file, '--trust', pub]);
     expect(v.result.status).toBe('tampered');
     expect(v.messages).toContain('the signature file site-20260130.tar.gz.sha256.minisig is malformed');
+  });
+
+  it('names a key as minisign does: hex without leading zeros (one key in sixteen has one)', () => {
+    expect(keyIdHex(Buffer.from('0102030405060700', 'hex'))).toBe('7060504030201');
+    expect(keyIdHex(Buffer.from('01020304050607a0', 'hex'))).toBe('A007060504030201');
   });
 
   it('accepts keys made by minisign -G -W and signatures made by minisign -S, prehashed and legacy', async () => {

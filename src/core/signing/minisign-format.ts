@@ -46,7 +46,8 @@ export interface SignatureParts {
 
 /** "91BF8D89184B494F": the key id as minisign prints it. */
 export function keyIdHex(keyId: Buffer): string {
-  return Buffer.from(keyId).reverse().toString('hex').toUpperCase();
+  // As minisign prints it (printf "%" PRIX64): no leading zeros, so the two tools name a key alike.
+  return Buffer.from(keyId).reverse().toString('hex').toUpperCase().replace(/^0+(?=.)/, '');
 }
 
 /** Strict base64: Buffer.from would silently skip stray characters. */
