@@ -150,6 +150,39 @@ describe('hostile archives are contained', () => {
     });
   }
 
+  for (const command of ['deep', 'restore-test']) {
+    it(`${command}: a chain of links that passes a check on the text of paths writes nothing outside the sandbox`, async () => {
+      // x -> . makes y -> x/x/x/../.. lead two folders above the sandbox (the text normalises to "x");
+      // a hard link through y then names a file outside, and a file member of that name writes through it.
+      const outside = tempDir();
+      const victim = join(outside, 'victim.txt');
+      writeFileSync(victim, 'precious\n');
+      const temps = tempDir('restorable-temps-');
+      const dir = tempDir();
+      const file = join(dir, 'chain.tar');
+      // the sandbox is temps/restorable-*-XXXX: two levels below the folder that holds `outside`
+      const fromAbove = `${outside.split('/').pop()}/victim.txt`;
+      writeFileSync(
+        file,
+        await makeTar(
+          [
+            { name: 'x', type: 'symlink', linkname: '.' },
+            { name: 'y', type: 'symlink', linkname: 'x/x/x/../..' },
+            { name: 'h', type: 'link', linkname: `y/${fromAbove}` },
+            { name: 'h', content: Buffer.from('pwned\n') },
+          ],
+          false,
+        ),
+      );
+      const run = await runCli([command, file, '--json', '--temp-dir', temps]);
+      expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+      expect(run.code, run.stdout).toBe(1);
+      const [r] = parseJsonOutput(run).results;
+      expect(r!.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/refused y: symbolic link to x\/x\/x\/\.\.\/\.\., outside the archive/);
+      expect(readdirSync(temps)).toEqual([]);
+    });
+  }
+
   it('does not restore setuid bits', async () => {
     const dir = tempDir();
     const file = join(dir, 'suid.tar');

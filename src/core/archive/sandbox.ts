@@ -1,5 +1,5 @@
 import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
-import { link, lstat, mkdir, symlink } from 'node:fs/promises';
+import { link, lstat, mkdir, readlink, symlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import type { Finding } from '../events/types.js';
 import type { ArchiveEntry, EntryContent } from './tar-reader.js';
@@ -149,15 +149,66 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Where `rel` (a path inside the sandbox) really leads, resolved as the
+   * kernel would: component by component against what exists in the sandbox
+   * now, every symbolic link met followed by reading it. Undefined when the
+   * path leaves the sandbox (an absolute target, or `..` above the root) or
+   * loops. Judging link targets by their text alone let a chain such as
+   * `x -> .`, `y -> x/x/../..` pass while it led outside.
+   */
+  private async resolve(rel: string, followLast: boolean, depth = 0): Promise<string[] | undefined> {
+    if (depth > 40) return undefined;
+    const parts = rel.split('/');
+    const at: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        if (at.length === 0) return undefined;
+        at.pop();
+        continue;
+      }
+      const here = join(this.root, ...at, part);
+      const info = await lstat(here).catch(() => undefined);
+      const last = i === parts.length - 1 || parts.slice(i + 1).every((p) => p === '' || p === '.');
+      if (info?.isSymbolicLink() && (!last || followLast)) {
+        const target = await readlink(here);
+        if (isAbsolute(target)) return undefined;
+        const inner = await this.resolve([...at, target].join('/'), true, depth + 1);
+        if (!inner) return undefined;
+        at.splice(0, at.length, ...inner);
+        continue;
+      }
+      at.push(part);
+    }
+    return at;
+  }
+
+  /**
+   * Makes room for a member of this name: an earlier non-folder entry is
+   * removed (the later member wins, as with tar), so that nothing is ever
+   * written through a hard link or symbolic link of that name.
+   */
+  private async clear(path: string): Promise<string | undefined> {
+    const info = await lstat(path).catch(() => undefined);
+    if (!info) return undefined;
+    if (info.isDirectory()) return 'a folder of that name exists';
+    await unlink(path);
+    return undefined;
+  }
+
   private async addFile(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
     const mode = entry.mode & 0o777;
     let fd: number;
     try {
-      // O_NOFOLLOW: a link planted under this name earlier is never followed.
+      const busy = await this.clear(path);
+      if (busy) throw new Error(busy);
+      // O_EXCL|O_NOFOLLOW: a new file, never one reached through a link planted under this name.
       // Synchronous writes: thousands of small files go several times faster than through the thread pool.
-      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode | 0o200);
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode | 0o200);
     } catch (err) {
-      this.refuse(entry, (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a link of that name exists; not followed' : (err as Error).message);
+      this.refuse(entry, (err as NodeJS.ErrnoException).code === 'ELOOP' || (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'a link of that name exists; not followed' : (err as Error).message);
       await drain(content);
       return;
     }
@@ -182,11 +233,13 @@ export class Sandbox {
   private async addSymlink(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
     await drain(content);
     const target = entry.linkname ?? '';
-    const resolved = posix.normalize(posix.join(posix.dirname(relative(this.root, path).split(sep).join('/')), target));
-    if (isAbsolute(target) || resolved === '..' || resolved.startsWith('../')) {
+    const from = posix.dirname(relative(this.root, path).split(sep).join('/'));
+    if (isAbsolute(target) || !(await this.resolve(`${from === '.' ? '' : `${from}/`}${target}`, true))) {
       this.refuse(entry, `symbolic link to ${target}, outside the archive`);
       return;
     }
+    const busy = await this.clear(path);
+    if (busy) return this.refuse(entry, busy);
     await symlink(target, path);
     this.stats.links++;
   }
@@ -198,12 +251,21 @@ export class Sandbox {
       this.refuse(entry, `hard link to ${entry.linkname}: ${target.refused}`);
       return;
     }
-    const info = await lstat(target.path).catch(() => undefined);
+    // link() follows links in the target's folders: resolve them here, and link the real file.
+    const real = await this.resolve(target.rel, false);
+    if (!real) {
+      this.refuse(entry, `hard link to ${entry.linkname}, which leads outside the archive`);
+      return;
+    }
+    const source = join(this.root, ...real);
+    const info = await lstat(source).catch(() => undefined);
     if (!info?.isFile()) {
       this.refuse(entry, `hard link to ${entry.linkname}, which is not a file extracted from this archive`);
       return;
     }
-    await link(target.path, path);
+    const busy = source === path ? 'a link to itself' : await this.clear(path);
+    if (busy) return this.refuse(entry, busy);
+    await link(source, path);
     this.stats.links++;
   }
 }
