@@ -242,3 +242,48 @@ describe('hostile archives are contained', () => {
     mkdirSync(join(dir, 'unused'));
   });
 });
+
+describe('inputs that are not regular files', () => {
+  for (const command of ['deep', 'restore-test']) {
+    it(`${command} refuses a FIFO and a link to /dev/zero at once (exit 2), instead of hanging or reading forever`, async () => {
+      const dir = tempDir();
+      const fifo = join(dir, 'data.tar.gz');
+      execFileSync('mkfifo', [fifo]);
+      const zero = join(dir, 'zero.tar.gz');
+      (await import('node:fs')).symlinkSync('/dev/zero', zero);
+      for (const [file, kind] of [[fifo, 'a FIFO'], [zero, 'a character device']] as const) {
+        const run = await runCli([command, file]);
+        expect(run.code, run.stdout + run.stderr).toBe(2);
+        expect(run.stdout + run.stderr).toContain(`${file}: not a regular file (${kind})`);
+      }
+    });
+  }
+});
+
+describe('benign and empty archives', () => {
+  it('`tar -czf x.tar.gz -C dir .` (its "./" member) is read as GNU tar reads it: verified, no refusal', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'src');
+    mkdirSync(join(src, 'a'), { recursive: true });
+    writeFileSync(join(src, 'a', 'f.txt'), 'hi\n');
+    const file = join(dir, 'dot.tar.gz');
+    execFileSync('tar', ['-czf', file, '-C', src, '.']);
+    expect(execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n')[0]).toBe('./');
+    const { run, result } = await deep(file);
+    expect(run.code, run.stdout).toBe(0);
+    expect(result.status).toBe('verified');
+    expect(result.findings.filter((f: { severity: string }) => f.severity !== 'info')).toEqual([]);
+  });
+
+  for (const command of ['deep', 'restore-test']) {
+    it(`${command}: a 0-byte archive is empty (exit 1), never "verified, 0 members"`, async () => {
+      const dir = tempDir();
+      for (const name of ['a.tar', 'b.tar.gz']) {
+        writeFileSync(join(dir, name), '');
+        const run = await runCli([command, join(dir, name), '--json']);
+        expect(run.code).toBe(1);
+        expect(parseJsonOutput(run).results[0]!.status).toBe('empty');
+      }
+    });
+  }
+});

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { fsError } from '../errors.js';
-import type { CheckEvent } from '../events/types.js';
+import type { CheckEvent, CheckResult } from '../events/types.js';
 import { identityOf, openBackup, type FileIdentity } from '../hash/file-identity.js';
 import type { BackupHandle } from '../storage/backup-handle.js';
 import { isObjectUri, parseObjectUri } from '../storage/object-uri.js';
@@ -44,4 +44,18 @@ async function openObject(uri: string, signal?: AbortSignal): Promise<BackupHand
   const { RemoteHandle } = await import('../storage/remote-handle.js');
   const { location, key } = await objectLocation(uri);
   return RemoteHandle.open(location, key, signal);
+}
+
+/** The result for a 0-byte backup: nothing to read, nothing to restore (status `empty`, as `verify` gives it). */
+export function emptyBackupResult(file: string, check: 'deep' | 'restore', started: number): CheckResult {
+  return {
+    file,
+    status: 'empty',
+    size: 0,
+    findings: [{ severity: 'error', message: `${file}: is empty (0 bytes): there is nothing to restore` }],
+    manifests: [],
+    checks: [check],
+    checkedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+  };
 }

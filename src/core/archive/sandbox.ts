@@ -110,6 +110,11 @@ export class Sandbox {
   async add(entry: ArchiveEntry, content: EntryContent): Promise<void> {
     if (++this.entries > this.limits.maxEntries) throw new LimitReached(`more than ${this.limits.maxEntries} members (limit)`);
     const where = this.place(entry.path);
+    // `tar -C dir .` opens with the archive's own root, "./": nothing to make, nothing wrong.
+    if ('refused' in where && entry.type === 'directory' && /^(\.\/?)+$/.test(entry.path.replace(/\/+$/, '/'))) {
+      await drain(content);
+      return;
+    }
     if ('refused' in where) {
       this.refuse(entry, where.refused);
       await drain(content);

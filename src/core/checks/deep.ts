@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { decompress } from '../archive/decompress.js';
 import { readBackup } from '../archive/read-stream.js';
 import { DumpTail } from '../archive/dump-check.js';
-import { openArchive, stepsFor } from '../archive/open-archive.js';
+import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
 import type { EntryContent } from '../archive/tar-reader.js';
 import type { CheckEvent, CheckResult, Finding, SalvageReport, Status } from '../events/types.js';
@@ -42,7 +42,12 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
   const { handle, before, compression, container, format, head } = archive;
   let sandbox: TempDir | undefined;
   try {
-    yield step('open', `open (${format})`, 'ok', `${before.size} bytes`);
+    yield step('open', `open (${format})`, before.size === 0 ? 'failed' : 'ok', `${before.size} bytes`);
+    if (before.size === 0) {
+      const empty = emptyBackupResult(file, 'deep', started);
+      yield { type: 'result', result: empty };
+      return empty;
+    }
 
     let result: Partial<CheckResult>;
     if (container === 'tar') {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openArchive, stepsFor } from '../archive/open-archive.js';
+import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
 import { RestorableError, fsError, throwIfAborted } from '../errors.js';
 import type { CheckEvent, CheckResult, Finding, RestoreReport, Status } from '../events/types.js';
@@ -45,6 +45,11 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
   const { handle, before, compression, container } = archive;
   let temp: TempDir | undefined;
   try {
+    if (before.size === 0) {
+      const empty = emptyBackupResult(file, 'restore', started);
+      yield { type: 'result', result: empty };
+      return empty;
+    }
     if (container !== 'tar') throw new RestorableError(`${file}: a restore test needs a tar archive (tar, tar.gz, tar.zst, tar.xz, tar.bz2); use \`restorable deep\` for dumps`);
 
     let target: string;

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { constants, promises as fsp } from 'node:fs';
-import { fsError } from '../errors.js';
+import { RestorableError, fsError } from '../errors.js';
 import type { BackupHandle } from '../storage/backup-handle.js';
 
 /** What we remember of a file to notice that it changed while we read it. */
@@ -48,16 +48,42 @@ export const NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
  * allowed. A failure is an error that names the file ("…: permission denied").
  */
 export async function openBackup(path: string): Promise<fsp.FileHandle> {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it hung deep and restore-test,
+  // deaf to Ctrl-C); it changes nothing for a regular file, the only kind read here.
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK;
+  let handle: fsp.FileHandle;
   try {
-    if (NOATIME) {
-      try {
-        return await fsp.open(path, constants.O_RDONLY | NOATIME);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
-      }
-    }
-    return await fsp.open(path, constants.O_RDONLY);
+    handle = await openWith(path, flags);
   } catch (err) {
     throw fsError(err, path);
   }
+  const info = await handle.stat().catch(async (err: unknown) => {
+    await handle.close();
+    throw fsError(err, path);
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw new RestorableError(`${path}: not a regular file (${kindOf(info)}); only regular files are read as backups`);
+  }
+  return handle;
+}
+
+async function openWith(path: string, flags: number): Promise<fsp.FileHandle> {
+  if (NOATIME) {
+    try {
+      return await fsp.open(path, flags | NOATIME);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    }
+  }
+  return fsp.open(path, flags);
+}
+
+function kindOf(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  if (info.isDirectory()) return 'a folder';
+  return 'not a file';
 }
