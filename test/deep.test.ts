@@ -7,6 +7,7 @@ import tar, { type Header } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, tempDir } from './helpers/fixtures.js';
+import { runTool } from './helpers/tools.js';
 
 type Member = Partial<Header> & { name: string; content?: Buffer };
 
@@ -284,6 +285,27 @@ describe('benign and empty archives', () => {
         expect(run.code).toBe(1);
         expect(parseJsonOutput(run).results[0]!.status).toBe('empty');
       }
+    });
+  }
+});
+
+describe('a directory member whose header states a size (Go archive/tar hdr-only.tar)', () => {
+  for (const command of ['deep', 'restore-test']) {
+    it(`${command} ends with a verdict (damaged, exit 1), never silently with exit 13, and removes its sandbox`, async () => {
+      const dir = tempDir();
+      const file = join(dir, 'hdr.tar');
+      const script = `import tarfile, io, sys\nwith tarfile.open(sys.argv[1], 'w', format=tarfile.USTAR_FORMAT) as t:\n    d = tarfile.TarInfo('dir/'); d.type = tarfile.DIRTYPE; d.size = 600\n    t.addfile(d, io.BytesIO(b'x' * 600))\n    f = tarfile.TarInfo('dir/f.txt'); f.size = 3\n    t.addfile(f, io.BytesIO(b'abc'))\n`;
+      execFileSync('python3', ['-c', script, file]);
+      // GNU tar also fails on it ("Skipping to next header", exit 2), though it goes on to extract dir/f.txt;
+      // we stop at the first header that is not one, and say the archive is damaged from there.
+      const gnu = runTool('tar', ['-tvf', file]);
+      expect(gnu.status).toBe(2);
+      expect(gnu.stderr).toMatch(/Skipping to next header/);
+      const temps = tempDir('restorable-temps-');
+      const run = await runCli([command, file, '--json', '--temp-dir', temps]);
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(parseJsonOutput(run).results[0]!.status).toBe('archive_damaged');
+      expect(readdirSync(temps)).toEqual([]);
     });
   }
 });
