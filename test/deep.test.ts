@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { parseJsonOutput, runCli } from './helpers/run-cli.js';
+import { CLI, parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, tempDir } from './helpers/fixtures.js';
 import { runTool } from './helpers/tools.js';
 
@@ -306,6 +306,27 @@ describe('a directory member whose header states a size (Go archive/tar hdr-only
       expect(run.code, run.stdout + run.stderr).toBe(1);
       expect(parseJsonOutput(run).results[0]!.status).toBe('archive_damaged');
       expect(readdirSync(temps)).toEqual([]);
+    });
+  }
+});
+
+describe('no room for the sandbox', () => {
+  for (const command of ['deep', 'restore-test']) {
+    it(`${command} in a temp folder with too little free space: could not check (exit 2), naming the folder`, () => {
+      const dir = tempDir();
+      const src = join(dir, 'src');
+      mkdirSync(src);
+      writeFileSync(join(src, 'f.txt'), 'six b\n');
+      const file = join(dir, 'small.tar.gz');
+      execFileSync('tar', ['-czf', file, '-C', src, '.']);
+      const tiny = tempDir('restorable-tiny-');
+      // a 1 MiB file system of our own (a tmpfs in a user and mount namespace): under the 64 MiB the sandbox keeps free
+      const script = `mount -t tmpfs -o size=1m tmpfs "$1" && exec "$2" "$3" ${command} "$4" --temp-dir "$1" --json`;
+      const run = runTool('unshare', ['-rm', 'sh', '-c', script, 'sh', tiny, process.execPath, CLI, file]);
+      expect(run.status, run.stdout + run.stderr).toBe(2);
+      const [r] = JSON.parse(run.stdout).results;
+      expect(r.status).toBe('error');
+      expect(r.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/not enough free space for the sandbox .*choose another place with --temp-dir/);
     });
   }
 });

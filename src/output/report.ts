@@ -101,7 +101,7 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
   for (const f of r.findings) {
     if (f.message.includes(' region: ') && r.regions?.length) continue; // already drawn above
     if (r.salvage && f.message.startsWith('reading stopped at byte')) continue; // the salvage lines say it
-    if ((r.status === 'no_manifest' || r.status === 'error' || r.status === 'missing' || r.status === 'empty') && f === r.findings.find((x) => x.severity === 'error')) continue;
+    if ((r.status === 'no_manifest' || r.status === 'error' || r.status === 'missing' || r.status === 'empty') && !r.archive && !r.restore && f === r.findings.find((x) => x.severity === 'error')) continue; // the headline said it
     if (f.severity === 'info' && !opts.verbose) continue;
     if (shown.has(f.message)) continue;
     shown.add(f.message);

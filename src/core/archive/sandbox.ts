@@ -12,6 +12,8 @@ export interface ExtractLimits {
   maxRatio: number;
   ratioGraceBytes: number;
   maxEntries: number;
+  /** set when maxTotalBytes is the free space of the temp folder, not a limit asked for */
+  freeSpaceOf?: string;
 }
 
 export const DEFAULT_LIMITS: ExtractLimits = {
@@ -23,8 +25,15 @@ export const DEFAULT_LIMITS: ExtractLimits = {
   maxEntries: 5_000_000,
 };
 
-/** Thrown to stop reading: a limit was reached. */
-export class LimitReached extends Error {}
+/** Thrown to stop reading: a limit was reached. `environment`: the limit is this machine's (free space), not the archive's fault. */
+export class LimitReached extends Error {
+  constructor(
+    message: string,
+    readonly environment = false,
+  ) {
+    super(message);
+  }
+}
 
 export interface SandboxStats {
   files: number;
@@ -100,7 +109,10 @@ export class Sandbox {
 
   private checkLimits(extra: number): void {
     const total = this.stats.bytes + extra;
-    if (total > this.limits.maxTotalBytes) throw new LimitReached(`more than ${this.limits.maxTotalBytes} bytes would be extracted (limit)`);
+    if (total > this.limits.maxTotalBytes) {
+      if (this.limits.freeSpaceOf) throw new LimitReached(`${this.limits.freeSpaceOf}: not enough free space for the sandbox (${this.limits.maxTotalBytes} bytes usable, more needed); choose another place with --temp-dir`, true);
+      throw new LimitReached(`more than ${this.limits.maxTotalBytes} bytes would be extracted (limit)`);
+    }
     if (total > this.limits.ratioGraceBytes) {
       const ratio = total / Math.max(1, this.compressedSoFar());
       if (ratio > this.limits.maxRatio) throw new LimitReached(`expands ${Math.round(ratio)}x its compressed size (limit ${this.limits.maxRatio}x): a decompression bomb`);
@@ -282,6 +294,6 @@ export class Sandbox {
 export async function limitsForFolder(folder: string, limits: ExtractLimits): Promise<ExtractLimits> {
   const { statfs } = await import('node:fs/promises');
   const fs = await statfs(folder);
-  const free = fs.bavail * fs.bsize - 64 * 1024 * 1024;
-  return { ...limits, maxTotalBytes: Math.max(0, Math.min(limits.maxTotalBytes, free)) };
+  const free = Math.max(0, fs.bavail * fs.bsize - 64 * 1024 * 1024);
+  return free < limits.maxTotalBytes ? { ...limits, maxTotalBytes: free, freeSpaceOf: folder } : limits;
 }

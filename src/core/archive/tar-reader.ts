@@ -31,6 +31,8 @@ export interface ReadFailure {
   member?: string;
   /** the reader was stopped on purpose (a limit), not by damage */
   stopped?: boolean;
+  /** the stop was this machine's doing (no room in the temp folder): no verdict on the archive */
+  environment?: boolean;
 }
 
 export interface ReadSummary extends ArchiveTotals {
@@ -127,7 +129,10 @@ export async function readTar(
           // Damage reaches the consumer as an error too; only its own errors (limits) are a stop.
           const damaged = failure !== undefined;
           fail(err.message);
-          if (!damaged) failure!.stopped = true;
+          if (!damaged) {
+            failure!.stopped = true;
+            failure!.environment = (err as { environment?: boolean }).environment === true;
+          }
           stream.resume();
           extract.destroy();
           done();

@@ -50,6 +50,8 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     }
 
     let result: Partial<CheckResult>;
+    /** stopped by this machine (no room for the sandbox): "could not check", not a verdict */
+    let environmentStop = false;
     if (container === 'tar') {
       sandbox = await makeTempDir('restorable-deep-', opts.tempDir);
       const dumps: DumpTail[] = [];
@@ -70,6 +72,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       const stats = box.stats;
       yield step('read', 'read every member and extract it into a sandbox', summary.failure ? 'failed' : 'ok', `${summary.entries} members, ${summary.contentBytes} bytes`);
       let salvage: SalvageReport | undefined;
+      environmentStop = summary.failure?.environment === true;
       if (summary.failure?.stopped) {
         findings.push({ severity: 'error', message: `extraction stopped: ${summary.failure.message}`, member: summary.failure.member });
       } else if (summary.failure) {
@@ -153,6 +156,8 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     if (changed) findings.push({ severity: 'error', message: `${file}: changed while it was read (${changed})` });
     const status: Status = changed
       ? 'changed'
+      : result.archive && !result.archive.complete && environmentStop
+        ? 'error'
       : result.salvage
         ? 'archive_damaged'
         : !result.archive

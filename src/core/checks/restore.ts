@@ -115,7 +115,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
 
     const changed = await changedSince(handle, file, before);
     if (changed) findings.push({ severity: 'error', message: `${file}: changed while it was read (${changed})` });
-    const status: Status = changed ? 'changed' : summary.failure && !summary.failure.stopped ? 'archive_damaged' : findings.some((f) => f.severity === 'error') ? 'deep_failed' : 'verified';
+    const status: Status = changed ? 'changed' : summary.failure?.environment ? 'error' : summary.failure && !summary.failure.stopped ? 'archive_damaged' : findings.some((f) => f.severity === 'error') ? 'deep_failed' : 'verified';
     const restore: RestoreReport = { target, kept: !temp, seconds, bytesPerSec: seconds > 0 ? box.stats.bytes / seconds : 0, restoredFiles: box.stats.files, restoredBytes: box.stats.bytes, mismatches };
     if (temp) {
       yield step('cleanup', 'remove the restored files', 'running', temp.path);
