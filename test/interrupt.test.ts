@@ -7,7 +7,7 @@ import { blocksCheck } from '../src/core/checks/blocks.js';
 import { AbortError } from '../src/core/errors.js';
 import { WorkerPool } from '../src/core/hash/pool.js';
 import { streamDigest } from '../src/core/hash/stream-digest.js';
-import { bytes, digest, tempDir, writeFixture } from './helpers/fixtures.js';
+import { bytes, digest, manyBackups, tempDir, writeFixture } from './helpers/fixtures.js';
 import { hasOpen, runCli, signalWhen, type CliRun } from './helpers/run-cli.js';
 
 /** Interruption always ends in exit 130, one line on stderr, no stack trace, and nothing left behind. */
@@ -73,14 +73,8 @@ describe('interrupting a command', () => {
   });
 
   it('a scan over thousands of backups stops between two of them', async () => {
-    const dir = tempDir();
     const total = 3000;
-    for (let i = 0; i < total; i++) {
-      const name = `b-${String(i).padStart(5, '0')}.tar`;
-      const data = Buffer.from(`backup ${i}\n`);
-      writeFileSync(join(dir, name), data);
-      writeFileSync(join(dir, `${name}.sha256`), `${digest('sha256', data)}  ${name}\n`);
-    }
+    const { dir } = manyBackups(total, 16);
     const config = join(tempDir(), 'all.json');
     writeFileSync(config, JSON.stringify({ tiers: { all: { check: 'hash' } } }));
     const run = await runCli(['scan', dir, '--tier', 'all', '--config', config, '--state-dir', tempDir()], {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digest, tempDir } from './helpers/fixtures.js';
+import { manyBackups, tempDir } from './helpers/fixtures.js';
 import { CLI, runCli, signalWhen } from './helpers/run-cli.js';
 import { runTool } from './helpers/tools.js';
 
@@ -12,22 +12,6 @@ function peakRss(args: string[]): { status: number; mib: number } {
   const script = `import resource, subprocess, sys, json\nr = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\nprint(json.dumps({"status": r.returncode, "kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))`;
   const out = JSON.parse(runTool('python3', ['-c', script, process.execPath, CLI, ...args]).stdout) as { status: number; kib: number };
   return { status: out.status, mib: out.kib / 1024 };
-}
-
-function manyBackups(count: number, size: number): { dir: string; files: string[] } {
-  const dir = tempDir();
-  const files: string[] = [];
-  const lines: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const name = `b-${String(i).padStart(5, '0')}.tar`;
-    const data = Buffer.alloc(size, i % 251);
-    data.write(name);
-    writeFileSync(join(dir, name), data);
-    files.push(join(dir, name));
-    lines.push(`${digest('sha256', data)}  ${name}\n`);
-  }
-  writeFileSync(join(dir, 'SHA256SUMS'), lines.join(''));
-  return { dir, files };
 }
 
 describe('many small backups', () => {

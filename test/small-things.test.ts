@@ -2,22 +2,14 @@ import { execSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytes, digest, tempDir } from './helpers/fixtures.js';
+import { bytes, digest, manyBackups, tempDir } from './helpers/fixtures.js';
 import { CLI, runCli } from './helpers/run-cli.js';
 
 /** The small things that page someone at 3 a.m.: each ends in one clear line and the documented exit code. */
 
 describe('a closed stdout', () => {
   it('`restorable verify DIR | head -1` ends quietly: no EPIPE stack trace, the status a closed pipe gives coreutils', () => {
-    const dir = tempDir();
-    const lines: string[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const name = `backup-with-a-long-name-${String(i).padStart(5, '0')}.tar`;
-      const data = Buffer.from(`backup ${i}\n`);
-      writeFileSync(join(dir, name), data);
-      lines.push(`${digest('sha256', data)}  ${name}\n`);
-    }
-    writeFileSync(join(dir, 'SHA256SUMS'), lines.join(''));
+    const { dir } = manyBackups(2000, 40, 'backup-with-a-long-name-');
     const err = join(tempDir(), 'stderr');
     // more output than a pipe holds: writes after head has gone fail with EPIPE
     const out = execSync(`set -o pipefail; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} verify ${JSON.stringify(dir)} 2>${JSON.stringify(err)} | head -1; echo "status \${PIPESTATUS[0]}"`, { shell: '/bin/bash', encoding: 'utf8' });

@@ -1,4 +1,4 @@
-import { AbortError } from './errors.js';
+import { AbortError, onAbort } from './errors.js';
 
 export interface RetryOptions {
   /** how many tries in all (default 4) */
@@ -34,15 +34,13 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: 
 /** Waits `ms`, or throws AbortError as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', onAbort);
+    const timer = setTimeout(() => {
+      removeListener();
       resolve();
-    }
-    function onAbort() {
+    }, ms);
+    const removeListener = onAbort(signal, () => {
       clearTimeout(timer);
       reject(new AbortError());
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
   });
 }

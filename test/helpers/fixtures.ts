@@ -32,3 +32,23 @@ export function writeFixture(dir: string, name: string, data: Uint8Array | strin
   writeFileSync(path, data);
   return path;
 }
+
+/**
+ * `count` small backups in a new temp folder (`${prefix}00000.tar`…, each `size`
+ * bytes starting with its name, so all differ) and a SHA256SUMS listing them.
+ */
+export function manyBackups(count: number, size: number, prefix = 'b-'): { dir: string; files: string[] } {
+  const dir = tempDir();
+  const files: string[] = [];
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}${String(i).padStart(5, '0')}.tar`;
+    const data = Buffer.alloc(size, i % 251);
+    data.write(name);
+    writeFileSync(join(dir, name), data);
+    files.push(join(dir, name));
+    lines.push(`${digest('sha256', data)}  ${name}\n`);
+  }
+  writeFileSync(join(dir, 'SHA256SUMS'), lines.join(''));
+  return { dir, files };
+}

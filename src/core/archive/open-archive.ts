@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { fsError } from '../errors.js';
-import type { CheckEvent, CheckResult } from '../events/types.js';
+import { emptyFinding, type CheckEvent, type CheckResult } from '../events/types.js';
 import { identityOf, openBackup, type FileIdentity } from '../hash/file-identity.js';
 import type { BackupHandle } from '../storage/backup-handle.js';
 import { isObjectUri, parseObjectUri } from '../storage/object-uri.js';
@@ -52,7 +52,7 @@ export function emptyBackupResult(file: string, check: 'deep' | 'restore', start
     file,
     status: 'empty',
     size: 0,
-    findings: [{ severity: 'error', message: `${file}: is empty (0 bytes): there is nothing to restore` }],
+    findings: [emptyFinding(file)],
     manifests: [],
     checks: [check],
     checkedAt: new Date().toISOString(),

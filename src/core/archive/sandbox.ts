@@ -77,13 +77,13 @@ export class Sandbox {
     this.findings.push({ severity: 'error', message: `refused ${entry.path}: ${why}`, member: entry.path });
   }
 
-  /** The member's place inside the sandbox, or why it has none. */
-  private place(name: string): { path: string; rel: string } | { refused: string } {
+  /** The member's place inside the sandbox, or why it has none (`root`: the name is the archive's own root, "./"). */
+  private place(name: string): { path: string; rel: string } | { refused: string; root?: boolean } {
     if (name.includes('\0')) return { refused: 'the name contains a NUL byte' };
     if (isAbsolute(name) || /^[A-Za-z]:[\\/]/.test(name)) return { refused: 'absolute path' };
     const rel = posix.normalize(name.replace(/\\/g, '/')).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
     if (rel === '..' || rel.startsWith('../')) return { refused: 'its path leads outside the archive (..)' };
-    if (rel === '' || rel === '.') return { refused: 'empty name' };
+    if (rel === '' || rel === '.') return { refused: 'empty name', root: true };
     return { path: join(this.root, rel), rel };
   }
 
@@ -122,13 +122,9 @@ export class Sandbox {
   async add(entry: ArchiveEntry, content: EntryContent): Promise<void> {
     if (++this.entries > this.limits.maxEntries) throw new LimitReached(`more than ${this.limits.maxEntries} members (limit)`);
     const where = this.place(entry.path);
-    // `tar -C dir .` opens with the archive's own root, "./": nothing to make, nothing wrong.
-    if ('refused' in where && entry.type === 'directory' && /^(\.\/?)+$/.test(entry.path.replace(/\/+$/, '/'))) {
-      await drain(content);
-      return;
-    }
     if ('refused' in where) {
-      this.refuse(entry, where.refused);
+      // `tar -C dir .` opens with the archive's own root, "./": nothing to make, nothing wrong.
+      if (!(where.root && entry.type === 'directory')) this.refuse(entry, where.refused);
       await drain(content);
       return;
     }

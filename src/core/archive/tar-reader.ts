@@ -2,6 +2,7 @@ import type { BackupHandle } from '../storage/backup-handle.js';
 import { readBackup } from './read-stream.js';
 import tar from 'tar-stream';
 import { decompress } from './decompress.js';
+import { onAbort } from '../errors.js';
 import type { ArchiveTotals } from '../events/types.js';
 import type { ArchiveKind } from './detect.js';
 
@@ -81,12 +82,11 @@ export async function readTar(
 
   dec.output.on('data', (chunk: Buffer) => (uncompressed += chunk.length));
   dec.output.on('error', (err: Error) => fail(err.message));
-  const onAbort = () => {
+  const removeListener = onAbort(signal, () => {
     fail('interrupted');
     input.destroy();
     extract.destroy();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  });
 
   // The member being handed over: its outcome must be known before the summary is.
   let inFlight: Promise<void> = Promise.resolve();
@@ -172,7 +172,7 @@ export async function readTar(
     });
     dec.output.pipe(extract);
   });
-  signal?.removeEventListener('abort', onAbort);
+  removeListener();
   await inFlight.catch(() => {});
   dec.rethrowReadError();
   if (!finished) fail('reading stopped before the end of the archive');

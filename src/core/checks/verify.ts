@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EXIT, RestorableError, describeFsError, isFsError } from '../errors.js';
-import type { CheckEvent, CheckKind, CheckResult, Finding, Region, Status } from '../events/types.js';
+import { emptyFinding, type CheckEvent, type CheckKind, type CheckResult, type Finding, type Region, type Status } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
 import type { BlockMap } from '../manifest/model.js';
@@ -98,7 +98,7 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
 
   if (size === 0) {
     // A manifest of an empty file may well match it: an empty backup still restores nothing.
-    findings.push({ severity: 'error', message: `${file}: is empty (0 bytes): there is nothing to restore` });
+    findings.push(emptyFinding(file));
     return yield* finish(result('empty', { size, expectedSize }));
   }
   const wrongSize = sizes.filter((e) => e.size !== size);
@@ -152,15 +152,16 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
     if (located.damaged && status !== 'size_mismatch') status = 'corrupt_blocks';
     const map = blockMap;
     const mapManifest = expectations.find((e) => e.blockMap === map)?.manifest ?? `${file}.blocks.json`;
+    const mapDisagrees = (sha256: string) => `${mapManifest} is inconsistent: every block matches its digest, but the file's sha256 is ${sha256}; remake it from a good copy (restorable manifest --blocks --force)`;
     if (!located.damaged && withFileHash && located.fileSha256 !== map.file_hash) {
       extra = { ...extra, digests: { sha256: { expected: map.file_hash, actual: located.fileSha256, ok: false, sources: [mapManifest] } } };
-      status = inconsistent(`${mapManifest} is inconsistent: every block matches its digest, but the file's sha256 is ${located.fileSha256}, not its file_hash ${map.file_hash}; remake it from a good copy (restorable manifest --blocks --force)`);
+      status = inconsistent(mapDisagrees(`${located.fileSha256}, not its file_hash ${map.file_hash}`));
     } else if (!located.damaged && status === 'hash_mismatch') {
       const failed = Object.values(extra.digests ?? {}).filter((d) => !d.ok).flatMap((d) => d.sources);
       const own = failed.length > 0 && failed.every((m) => m === mapManifest);
       status = inconsistent(
         own
-          ? `${mapManifest} is inconsistent: every block matches its digest, but the file's sha256 is not its file_hash; remake it from a good copy (restorable manifest --blocks --force)`
+          ? mapDisagrees('not its file_hash')
           : `the manifests disagree: every block matches ${mapManifest}, which vouches for every byte, but ${[...new Set(failed)].join(', ')} ${failed.length === 1 ? 'states' : 'state'} another digest; one of them was not made from this file`,
       );
     }

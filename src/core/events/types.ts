@@ -29,6 +29,11 @@ export type Status =
 
 /** Statuses that mean the backup itself is damaged or gone, or its manifests were forged (exit code 1). */
 export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed', 'tampered', 'empty'];
+/** What every check says of a 0-byte backup (status `empty`), whatever a manifest says of it. */
+export function emptyFinding(where: string): Finding {
+  return { severity: 'error', message: `${where}: is empty (0 bytes): there is nothing to restore` };
+}
+
 /** Statuses that mean it could not be checked (exit code 2). */
 export const CHECK_FAILURES: readonly Status[] = ['no_manifest', 'changed', 'error'];
 

@@ -1,5 +1,5 @@
 import { RestorableError, isAbort } from '../errors.js';
-import type { CheckEvent, CheckResult, CopyReport, Finding, ManifestRef, Region, Status } from '../events/types.js';
+import { emptyFinding, type CheckEvent, type CheckResult, type CopyReport, type Finding, type ManifestRef, type Region, type Status } from '../events/types.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import type { BlockMap, Expectation } from '../manifest/model.js';
 import type { Location, ObjectInfo } from '../storage/location.js';
@@ -112,7 +112,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
         return;
       }
       if (s.info.size === 0) {
-        finish(s, 'empty', 'size', { findings: [{ severity: 'error', message: `${s.place.location.describe(ref.key)}: is empty (0 bytes): there is nothing to restore` }] });
+        finish(s, 'empty', 'size', { findings: [emptyFinding(s.place.location.describe(ref.key))] });
       } else if (expectedSize !== undefined && s.info.size !== expectedSize) {
         const regions = map ? sizeRegions(map, s.info.size) : undefined;
         finish(s, 'size_mismatch', 'size', { regions, blockSize: map?.block_size, findings: [{ severity: 'error', message: `size is ${s.info.size} bytes, expected ${expectedSize}` }] });

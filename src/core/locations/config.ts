@@ -2,7 +2,6 @@ import { globMatcher } from '../glob.js';
 import { z } from 'zod';
 import { ManifestError } from '../errors.js';
 import { fieldPath } from '../manifest/safe-json.js';
-
 import { parseLocationUri, type LocationSpec } from '../storage/uri.js';
 
 /**
@@ -97,7 +96,10 @@ export function locationConfig(file: string | undefined, raw: Record<string, unk
 /** Whether a location is expected to hold this backup: the first matching rule decides; by default, yes. */
 export function expectedIn(rules: LocationRule[], backup: string, location: string): boolean {
   const name = backup.split('/').pop()!;
-  const hit = rules.find((r) => globMatcher([r.match])(name) || globMatcher([r.match])(backup));
+  const hit = rules.find((r) => {
+    const matches = globMatcher([r.match]);
+    return matches(name) || matches(backup);
+  });
   if (!hit) return true;
   if (hit.expected_in) return hit.expected_in.includes(location);
   if (hit.not_expected_in) return !hit.not_expected_in.includes(location);

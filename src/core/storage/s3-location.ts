@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { AbortError, RestorableError, throwIfAborted } from '../errors.js';
-import { sleep, withRetries } from '../retry.js';
+import { AbortError, RestorableError, onAbort, throwIfAborted } from '../errors.js';
+import { sleep, withRetries, type RetryOptions } from '../retry.js';
 import type { Location, ObjectInfo, ReadOptions } from './location.js';
 import { describeS3Error, isNotFound, isTransient, retryWaitMs, s3Error } from './s3-errors.js';
 import type { LocationSpec } from './uri.js';
@@ -13,6 +13,11 @@ type Sdk = typeof import('@aws-sdk/client-s3');
 /** Tries per request and the first backoff; a dropped download resumes from the byte it reached. */
 const TRIES = 4;
 const BASE_MS = Number(process.env.RESTORABLE_RETRY_BASE_MS) || 250;
+
+/** Every request's retries: transient failures only, with backoff, as long as the server asks (Retry-After). */
+function retryOptions(signal: AbortSignal | undefined): RetryOptions {
+  return { tries: TRIES, baseMs: BASE_MS, retryable: isTransient, waitMs: retryWaitMs, signal };
+}
 
 let sdk: Promise<Sdk> | undefined;
 /** The SDK takes ~150 ms to load: only commands that talk to a bucket pay for it. */
@@ -66,7 +71,7 @@ export class S3Location implements Location {
   }
 
   private retrying<T>(what: string, fn: () => Promise<T>, opts: ReadOptions): Promise<T> {
-    return withRetries(fn, { tries: TRIES, baseMs: BASE_MS, retryable: isTransient, waitMs: retryWaitMs, signal: opts.signal }).catch((err: unknown) => {
+    return withRetries(fn, retryOptions(opts.signal)).catch((err: unknown) => {
       throw s3Error(err, what, opts.signal);
     });
   }
@@ -84,13 +89,7 @@ export class S3Location implements Location {
     const { s3, sdk } = await this.connect();
     const Key = this.objectKey(key);
     const head = (PartNumber?: number) =>
-      withRetries(() => s3.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key, ChecksumMode: 'ENABLED', PartNumber }), { abortSignal: requestSignal(opts.signal) }), {
-        tries: TRIES,
-        baseMs: BASE_MS,
-        retryable: isTransient,
-        waitMs: retryWaitMs,
-        signal: opts.signal,
-      });
+      withRetries(() => s3.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key, ChecksumMode: 'ENABLED', PartNumber }), { abortSignal: requestSignal(opts.signal) }), retryOptions(opts.signal));
     let h;
     try {
       h = await head();
@@ -148,7 +147,7 @@ export class S3Location implements Location {
           opts.onBytes?.(got);
           return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got);
         },
-        { tries: TRIES, baseMs: BASE_MS, retryable: isTransient, waitMs: retryWaitMs, signal: opts.signal },
+        retryOptions(opts.signal),
       );
     } catch (err) {
       if (opts.signal?.aborted) throw new AbortError();
@@ -226,14 +225,13 @@ export class S3Location implements Location {
       queueSize: 2,
       leavePartsOnError: false,
     });
-    const onAbort = () => void upload.abort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const removeListener = onAbort(opts.signal, () => void upload.abort());
     try {
       await upload.done();
     } catch (err) {
       throw s3Error(err, this.describe(key), opts.signal);
     } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
+      removeListener();
     }
   }
 
