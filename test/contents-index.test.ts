@@ -46,7 +46,7 @@ describe('content index (manifest --contents)', () => {
     expect((await runCli(['manifest', file, '--blocks', '--block-size', '64K', '--contents'])).code).toBe(0);
     const restored = await runCli(['restore-test', file, '--json']);
     expect(restored.code).toBe(0);
-    expect(parseJsonOutput(restored).results[0]!.findings).toEqual([]);
+    expect(parseJsonOutput(restored).results[0]!.findings).toEqual([{ severity: 'info', message: `${names.length} files match the content index (size and sha256)` }]);
 
     // A content index that disagrees with one file: the restore test says which.
     const index = JSON.parse(readFileSync(`${file}.contents.json`, 'utf8'));
@@ -55,10 +55,11 @@ describe('content index (manifest --contents)', () => {
     writeFileSync(`${file}.contents.json`, JSON.stringify(index));
     const differs = await runCli(['restore-test', file, '--json']);
     expect(differs.code).toBe(1);
-    expect(parseJsonOutput(differs).results[0]!.findings[0].message).toBe('three.txt: content differs from the content index');
+    expect(parseJsonOutput(differs).results[0]!.findings[0].message).toBe('three.txt: its content differs from the content index (sha256)');
     writeFileSync(`${file}.contents.json`, original);
 
-    // Damage late in the file: the members from the spoiled one on are named.
+    // Damage late in the file: the stream still decompresses to its end and fails its CRC; hashing every
+    // member against the index names exactly the one that differs (GNU tar only says "crc error").
     const size = readFileSync(file).length;
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.alloc(16, 0x5a), 0, 16, size - 3000);
@@ -67,7 +68,17 @@ describe('content index (manifest --contents)', () => {
     expect(run.code).toBe(1);
     const [r] = parseJsonOutput(run).results;
     expect(r!.regions[0].members).toEqual([names[3]]);
-    expect(r!.regions[0].affectedMembers).toBe(1);
+    expect(r!.regions[0].affectedMembers).toBeUndefined();
+    // deep and restore-test name the same member, for the same damage.
+    for (const command of ['deep', 'restore-test']) {
+      const other = await runCli([command, file, '--json']);
+      expect(other.code).toBe(1);
+      const [o] = parseJsonOutput(other).results;
+      expect(o!.status).toBe('archive_damaged');
+      expect(o!.archive.damagedMembers).toEqual([names[3]]);
+      expect(o!.findings.map((f: { message: string }) => f.message)).toContain(`${names[3]}: its content differs from the content index (sha256)`);
+      expect(o!.findings[0].message).toMatch(/^the gzip stream fails its CRC check: .*names 1 damaged member \(below\) and proves 3 files intact/);
+    }
   });
 
   it('a malformed content index is named, and never stops the verification', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ManifestError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { ManifestError, type RestorableError } from '../errors.js';
 import { fieldPath, parseJsonFile } from '../manifest/safe-json.js';
 import type { ContentIndex } from './contents.js';
 
@@ -32,4 +33,24 @@ export function parseContentIndex(file: string, text: string): ContentIndex {
     throw new ManifestError(file, fieldPath(issue.path), issue.message);
   }
   return parsed.data;
+}
+
+/**
+ * NAME.contents.json beside a backup, when there is one and it describes a
+ * file of this size; `untrusted` (from --trust) rejects an unsigned or
+ * forged one before it is believed.
+ */
+export async function loadContentIndex(
+  file: string,
+  size: number,
+  untrusted?: (path: string) => Promise<RestorableError | undefined>,
+): Promise<{ index?: ContentIndex; warning?: string }> {
+  const path = `${file}.contents.json`;
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return {};
+  const refused = await untrusted?.(path);
+  if (refused) throw refused;
+  const index = parseContentIndex(path, text);
+  if (index.file_size !== size) return { warning: `${path} describes a file of ${index.file_size} bytes, not this one (${size}): not used` };
+  return { index };
 }

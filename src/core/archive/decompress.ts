@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
-import { PassThrough } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { PassThrough, Readable } from 'node:stream';
+import { gunzip, type GunzipProgress } from './gunzip.js';
 import { RestorableError, fsError } from '../errors.js';
 import type { Compression } from './detect.js';
 
@@ -60,12 +59,13 @@ async function decompressor(input: Readable, compression: Compression, file: str
     return { output, consumed: () => consumed, problem: () => undefined, finished: Promise.resolve() };
   }
   if (compression === 'gzip') {
-    // Large output chunks: fewer, bigger pieces through the tar parser and to disk.
-    const gunzip = createGunzip({ chunkSize: opts.chunkSize ?? 256 * 1024 });
+    // In process, member by member, every byte out before the CRC is judged; large output
+    // chunks: fewer, bigger pieces through the tar parser and to disk.
+    const progress: GunzipProgress = { consumed: 0 };
+    const output = Readable.from(gunzip(input, progress, opts.chunkSize ?? 256 * 1024), { objectMode: false, highWaterMark: 1 });
     let problem: string | undefined;
-    gunzip.on('error', (err) => (problem = `gzip: ${err.message}`));
-    input.pipe(gunzip);
-    return { output: gunzip, consumed: () => gunzip.bytesWritten, problem: () => problem, finished: Promise.resolve() };
+    output.on('error', (err) => (problem ??= `gzip: ${err.message}`));
+    return { output, consumed: () => progress.consumed, problem: () => problem, finished: Promise.resolve() };
   }
   const { cmd, pkg } = PROGRAMS[compression];
   const { execa } = await import('execa');

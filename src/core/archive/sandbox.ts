@@ -1,8 +1,9 @@
-import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
-import { link, lstat, mkdir, readlink, symlink, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+import { closeSync, constants, fchmodSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { link, lstat, mkdir, symlink, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, posix, relative } from 'node:path';
 import type { Finding } from '../events/types.js';
-import type { ArchiveEntry, EntryContent } from './tar-reader.js';
+import { isHole, type EntryContent } from './tar-parse.js';
+import type { ArchiveEntry } from './tar-member.js';
 
 /** Limits that stop decompression bombs and absurd archives; all configurable. */
 export interface ExtractLimits {
@@ -44,19 +45,18 @@ export interface SandboxStats {
   noPermissionFiles: string[];
 }
 
-/** Drains a member's content without keeping it. */
-export async function drain(content: EntryContent): Promise<number> {
-  let n = 0;
-  for await (const chunk of content) n += chunk.length;
-  return n;
-}
-
 /**
- * Materialises archive members inside `root`, and nowhere else. Absolute
- * names, `..`, links that point outside, writes through a link, devices and
- * FIFOs are refused (each a finding, never a crash); setuid and setgid bits
- * are not restored; limits stop bombs. Directories are created for us alone
- * (0700) so that cleanup always succeeds.
+ * Materialises archive members inside `root`, and nowhere else, by
+ * construction: every folder on a member's way is one this sandbox made
+ * (never a link), files are created anew (O_EXCL|O_NOFOLLOW) after an
+ * earlier entry of that name is removed, and a link's target is resolved
+ * as the kernel would, component by component, against the links the
+ * archive has declared so far. Links are recorded and judged; only with
+ * `materialiseLinks` (the restore test) are those that stay inside made.
+ * A link that points outside is a warning (a system backup holds absolute
+ * links); a member that would be written through a link is refused.
+ * Devices and FIFOs are recorded, not made; setuid and setgid bits are not
+ * restored; limits stop bombs.
  */
 export class Sandbox {
   readonly stats: SandboxStats = { files: 0, directories: 0, links: 0, bytes: 0, emptyFiles: [], noPermissionFiles: [] };
@@ -64,6 +64,8 @@ export class Sandbox {
   private entries = 0;
   /** folders made (or checked) here: real folders, not links, so they need no second look */
   private readonly folders = new Set<string>();
+  /** every symbolic link the archive declared, by its path inside the archive, and its target */
+  private readonly symlinks = new Map<string, string>();
   private readonly umask = process.umask();
 
   constructor(
@@ -71,10 +73,16 @@ export class Sandbox {
     private readonly limits: ExtractLimits = DEFAULT_LIMITS,
     /** compressed bytes read so far, for the ratio limit */
     private readonly compressedSoFar: () => number = () => Number.POSITIVE_INFINITY,
+    /** make the links that resolve inside (a restore does); the deep check only records them */
+    private readonly materialiseLinks = false,
   ) {}
 
   private refuse(entry: ArchiveEntry, why: string): void {
     this.findings.push({ severity: 'error', message: `refused ${entry.path}: ${why}`, member: entry.path });
+  }
+
+  private warn(entry: ArchiveEntry, why: string): void {
+    this.findings.push({ severity: 'warning', message: `${entry.path}: ${why}`, member: entry.path });
   }
 
   /** The member's place inside the sandbox, or why it has none (`root`: the name is the archive's own root, "./"). */
@@ -87,11 +95,15 @@ export class Sandbox {
     return { path: join(this.root, rel), rel };
   }
 
-  /** Creates the parent folders one by one, refusing to pass through a link. */
-  private async parents(path: string): Promise<string | undefined> {
+  /** Creates the parent folders one by one; never through a link the archive declared or one found on disk. */
+  private async parents(rel: string, path: string): Promise<string | undefined> {
+    const parts = rel.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const through = parts.slice(0, i).join('/');
+      if (this.symlinks.has(through)) return `it would be written through the link ${through}${this.leadsOutside(through) ? ', which points outside the archive' : ''}`;
+    }
     const parent = dirname(path);
     if (parent === this.root || this.folders.has(parent)) return undefined;
-    const parts = relative(this.root, parent).split(sep).filter(Boolean);
     let at = this.root;
     for (const part of parts) {
       at = join(at, part);
@@ -119,58 +131,61 @@ export class Sandbox {
     }
   }
 
+  /** Adds one member; its content is read here (or left for the reader to skip). */
   async add(entry: ArchiveEntry, content: EntryContent): Promise<void> {
     if (++this.entries > this.limits.maxEntries) throw new LimitReached(`more than ${this.limits.maxEntries} members (limit)`);
     const where = this.place(entry.path);
     if ('refused' in where) {
       // `tar -C dir .` opens with the archive's own root, "./": nothing to make, nothing wrong.
       if (!(where.root && entry.type === 'directory')) this.refuse(entry, where.refused);
-      await drain(content);
       return;
     }
     if (entry.type === 'character-device' || entry.type === 'block-device' || entry.type === 'fifo') {
-      this.refuse(entry, `${entry.type.replace('-', ' ')}: not created`);
-      await drain(content);
+      this.warn(entry, `a ${entry.type.replace('-', ' ')}: recorded, not created`);
       return;
     }
-    if (entry.mode & 0o6000) this.findings.push({ severity: 'warning', message: `${entry.path}: has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit; not restored`, member: entry.path });
-    const blocked = await this.parents(where.path);
-    if (blocked) {
-      this.refuse(entry, blocked);
-      await drain(content);
+    if (entry.unknownType) this.warn(entry, `unknown member type '${entry.unknownType}': read as a regular file, as GNU tar does`);
+    if (entry.type === 'other') {
+      this.refuse(entry, 'a continuation of a file from another volume (multi-volume archives are not supported)');
       return;
     }
+    if (entry.mode & 0o6000) this.warn(entry, `has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit; not restored`);
+    const blocked = await this.parents(where.rel, where.path);
+    if (blocked) return this.refuse(entry, blocked);
+    // A later member of the same name replaces an earlier one, as with tar.
+    this.symlinks.delete(where.rel);
     switch (entry.type) {
-      case 'directory': {
-        const info = await lstat(where.path).catch(() => undefined);
-        if (!info) {
-          await mkdir(where.path, { mode: 0o700 });
-          this.stats.directories++;
-        } else if (!info.isDirectory()) this.refuse(entry, 'a non-folder of that name exists');
-        await drain(content);
-        return;
-      }
+      case 'directory':
+        return this.addDirectory(entry, where.path);
       case 'symlink':
-        return this.addSymlink(entry, where.path, content);
+        return this.addSymlink(entry, where.rel, where.path);
       case 'link':
-        return this.addHardlink(entry, where.path, content);
-      case 'file':
-        return this.addFile(entry, where.path, content);
+        return this.addHardlink(entry, where.path);
       default:
-        this.refuse(entry, 'unsupported member type');
-        await drain(content);
+        return this.addFile(entry, where.path, content);
     }
   }
 
+  private async addDirectory(entry: ArchiveEntry, path: string): Promise<void> {
+    if (this.folders.has(path)) return;
+    const info = await lstat(path).catch(() => undefined);
+    if (info && !info.isDirectory()) await unlink(path);
+    if (!info?.isDirectory()) {
+      await mkdir(path, { mode: 0o700 });
+      this.stats.directories++;
+    }
+    this.folders.add(path);
+  }
+
   /**
-   * Where `rel` (a path inside the sandbox) really leads, resolved as the
-   * kernel would: component by component against what exists in the sandbox
-   * now, every symbolic link met followed by reading it. Undefined when the
-   * path leaves the sandbox (an absolute target, or `..` above the root) or
-   * loops. Judging link targets by their text alone let a chain such as
-   * `x -> .`, `y -> x/x/../..` pass while it led outside.
+   * Where `rel` (a path inside the archive) really leads, resolved as the
+   * kernel would: component by component, every symbolic link the archive
+   * declared followed by its target. Undefined when the path leaves the
+   * archive (an absolute target, or `..` above the root) or loops. Judging
+   * link targets by their text alone let a chain such as `x -> .`,
+   * `y -> x/x/../..` pass while it led outside.
    */
-  private async resolve(rel: string, followLast: boolean, depth = 0): Promise<string[] | undefined> {
+  private resolve(rel: string, followLast: boolean, depth = 0): string[] | undefined {
     if (depth > 40) return undefined;
     const parts = rel.split('/');
     const at: string[] = [];
@@ -182,13 +197,11 @@ export class Sandbox {
         at.pop();
         continue;
       }
-      const here = join(this.root, ...at, part);
-      const info = await lstat(here).catch(() => undefined);
-      const last = i === parts.length - 1 || parts.slice(i + 1).every((p) => p === '' || p === '.');
-      if (info?.isSymbolicLink() && (!last || followLast)) {
-        const target = await readlink(here);
+      const last = parts.slice(i + 1).every((p) => p === '' || p === '.');
+      const target = this.symlinks.get([...at, part].join('/'));
+      if (target !== undefined && (!last || followLast)) {
         if (isAbsolute(target)) return undefined;
-        const inner = await this.resolve([...at, target].join('/'), true, depth + 1);
+        const inner = this.resolve([...at, target].join('/'), true, depth + 1);
         if (!inner) return undefined;
         at.splice(0, at.length, ...inner);
         continue;
@@ -196,6 +209,10 @@ export class Sandbox {
       at.push(part);
     }
     return at;
+  }
+
+  private leadsOutside(rel: string): boolean {
+    return this.resolve(rel, true) === undefined;
   }
 
   /**
@@ -221,65 +238,59 @@ export class Sandbox {
       // Synchronous writes: thousands of small files go several times faster than through the thread pool.
       fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode | 0o200);
     } catch (err) {
-      this.refuse(entry, (err as NodeJS.ErrnoException).code === 'ELOOP' || (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'a link of that name exists; not followed' : (err as Error).message);
-      await drain(content);
-      return;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code && code !== 'ELOOP' && code !== 'EEXIST') throw err;
+      return this.refuse(entry, code ? 'a link of that name exists; not followed' : (err as Error).message);
     }
-    let written = 0;
+    let position = 0;
     try {
       for await (const chunk of content) {
-        this.checkLimits(chunk.length);
-        for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
-        written += chunk.length;
-        this.stats.bytes += chunk.length;
+        // A sparse file's holes are skipped, not written: they take no room.
+        if (!isHole(chunk)) {
+          this.checkLimits(chunk.length);
+          for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at, position + at);
+          this.stats.bytes += chunk.length;
+        }
+        position += chunk.length;
       }
+      if (entry.sparse) ftruncateSync(fd, position);
       // The umask (and the write bit we needed) may differ from the archive's mode: set it exactly.
       if (((mode | 0o200) & ~this.umask) !== mode) fchmodSync(fd, mode);
     } finally {
       closeSync(fd);
     }
     this.stats.files++;
-    if (written === 0) this.stats.emptyFiles.push(entry.path);
+    if (position === 0) this.stats.emptyFiles.push(entry.path);
     if (mode === 0) this.stats.noPermissionFiles.push(entry.path);
   }
 
-  private async addSymlink(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
-    await drain(content);
+  private async addSymlink(entry: ArchiveEntry, rel: string, path: string): Promise<void> {
     const target = entry.linkname ?? '';
-    const from = posix.dirname(relative(this.root, path).split(sep).join('/'));
-    if (isAbsolute(target) || !(await this.resolve(`${from === '.' ? '' : `${from}/`}${target}`, true))) {
-      this.refuse(entry, `symbolic link to ${target}, outside the archive`);
-      return;
-    }
+    this.symlinks.set(rel, target);
+    this.stats.links++;
     const busy = await this.clear(path);
     if (busy) return this.refuse(entry, busy);
-    await symlink(target, path);
-    this.stats.links++;
+    if (this.leadsOutside(rel)) {
+      this.warn(entry, `symbolic link to ${target}, outside the archive${this.materialiseLinks ? ': not created in the sandbox' : ''}`);
+      return;
+    }
+    if (this.materialiseLinks) await symlink(target, path);
   }
 
-  private async addHardlink(entry: ArchiveEntry, path: string, content: EntryContent): Promise<void> {
-    await drain(content);
+  private async addHardlink(entry: ArchiveEntry, path: string): Promise<void> {
     const target = this.place(entry.linkname ?? '');
-    if ('refused' in target) {
-      this.refuse(entry, `hard link to ${entry.linkname}: ${target.refused}`);
-      return;
-    }
+    if ('refused' in target) return this.refuse(entry, `hard link to ${entry.linkname}: ${target.refused}`);
     // link() follows links in the target's folders: resolve them here, and link the real file.
-    const real = await this.resolve(target.rel, false);
-    if (!real) {
-      this.refuse(entry, `hard link to ${entry.linkname}, which leads outside the archive`);
-      return;
-    }
+    const real = this.resolve(target.rel, false);
+    if (!real) return this.refuse(entry, `hard link to ${entry.linkname}, which leads outside the archive`);
     const source = join(this.root, ...real);
     const info = await lstat(source).catch(() => undefined);
-    if (!info?.isFile()) {
-      this.refuse(entry, `hard link to ${entry.linkname}, which is not a file extracted from this archive`);
-      return;
-    }
-    const busy = source === path ? 'a link to itself' : await this.clear(path);
+    if (!info?.isFile()) return this.refuse(entry, `hard link to ${entry.linkname}, which is not a file extracted from this archive`);
+    if (source === path) return;
+    const busy = await this.clear(path);
     if (busy) return this.refuse(entry, busy);
-    await link(source, path);
     this.stats.links++;
+    if (this.materialiseLinks) await link(source, path);
   }
 }
 

@@ -1,4 +1,6 @@
 import type { BackupHandle } from '../storage/backup-handle.js';
+import { BLOCK, decodeHeader, isZeroBlock, padded, paxRecords } from './tar-format.js';
+import { PaxState, describe, hasData } from './tar-member.js';
 
 /** Where a member of an uncompressed tar lies: its header and its data, in bytes of the file. */
 export interface MemberExtent {
@@ -6,34 +8,6 @@ export interface MemberExtent {
   headerOffset: number;
   dataOffset: number;
   size: number;
-}
-
-const BLOCK = 512;
-
-function field(buf: Buffer, start: number, length: number): string {
-  const raw = buf.subarray(start, start + length);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end < 0 ? length : end).toString('utf8');
-}
-
-/** Size field: octal, or GNU base-256 for large members. */
-function sizeOf(header: Buffer): number {
-  const raw = header.subarray(124, 136);
-  if (raw[0]! & 0x80) {
-    let n = 0;
-    for (let i = 1; i < raw.length; i++) n = n * 256 + raw[i]!;
-    return n;
-  }
-  return parseInt(field(header, 124, 12).trim() || '0', 8);
-}
-
-/** "path=…" from a pax extended header's records. */
-function paxPath(data: Buffer): string | undefined {
-  for (const record of data.toString('utf8').split('\n')) {
-    const m = /^\d+ path=(.*)$/.exec(record);
-    if (m) return m[1];
-  }
-  return undefined;
 }
 
 /**
@@ -44,28 +18,45 @@ function paxPath(data: Buffer): string | undefined {
  */
 export async function indexPlainTar(handle: BackupHandle, fileSize: number, limit = 1_000_000): Promise<MemberExtent[]> {
   const out: MemberExtent[] = [];
-  const header = Buffer.alloc(BLOCK);
+  const block = Buffer.alloc(BLOCK);
+  const pax = new PaxState();
   let position = 0;
-  let longName: string | undefined;
+  const readData = async (at: number, size: number) => {
+    const data = Buffer.alloc(Math.min(size, 1 << 20));
+    await handle.read(data, 0, data.length, at);
+    return data;
+  };
   while (position + BLOCK <= fileSize && out.length < limit) {
-    const { bytesRead } = await handle.read(header, 0, BLOCK, position);
-    if (bytesRead < BLOCK || header.every((b) => b === 0)) break;
-    const size = sizeOf(header);
-    if (!Number.isFinite(size) || size < 0) break;
-    const type = String.fromCharCode(header[156]!);
-    const dataOffset = position + BLOCK;
-    const next = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
-    if (type === 'x' || type === 'L') {
-      const data = Buffer.alloc(Math.min(size, 1 << 20));
-      await handle.read(data, 0, data.length, dataOffset);
-      longName = type === 'x' ? (paxPath(data) ?? longName) : field(data, 0, data.length);
-    } else if (type !== 'g') {
-      const prefix = field(header, 345, 155);
-      const name = longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
-      out.push({ path: name, headerOffset: position, dataOffset, size });
-      longName = undefined;
+    const { bytesRead } = await handle.read(block, 0, BLOCK, position);
+    if (bytesRead < BLOCK || isZeroBlock(block)) break;
+    let header;
+    try {
+      header = decodeHeader(block);
+    } catch {
+      break;
     }
-    position = next;
+    let dataOffset = position + BLOCK;
+    const flag = header.typeflag;
+    if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
+      const data = await readData(dataOffset, header.size);
+      if (flag === 'x') pax.addLocal(paxRecords(data));
+      else if (flag === 'g') pax.addGlobal(paxRecords(data));
+      else if (flag === 'L') pax.longName = data.toString('utf8', 0, data.indexOf(0) < 0 ? data.length : data.indexOf(0));
+      else pax.longLink = data.toString('utf8', 0, data.indexOf(0) < 0 ? data.length : data.indexOf(0));
+    } else {
+      // GNU sparse extension blocks sit between the header and the data.
+      for (let more = header.sparse?.extended ?? false; more && dataOffset + BLOCK <= fileSize; dataOffset += BLOCK) {
+        await handle.read(block, 0, BLOCK, dataOffset);
+        more = block[504] !== 0;
+      }
+      const entry = describe(header, pax, position, dataOffset);
+      const size = hasData(flag) ? entry.storedSize : 0;
+      out.push({ path: entry.path, headerOffset: position, dataOffset, size });
+      pax.next();
+      position = dataOffset + padded(size);
+      continue;
+    }
+    position = dataOffset + padded(header.size);
   }
   return out;
 }

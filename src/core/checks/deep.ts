@@ -5,11 +5,13 @@ import { DumpTail } from '../archive/dump-check.js';
 import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
 import type { EntryContent } from '../archive/tar-reader.js';
-import type { CheckEvent, CheckResult, Finding, SalvageReport, Status } from '../events/types.js';
+import type { CheckEvent, CheckResult, Finding, Status } from '../events/types.js';
 import { AbortError, isAbort, throwIfAborted } from '../errors.js';
 import { changedSince } from '../hash/file-identity.js';
 import { makeTempDir, type TempDir } from '../temp-paths.js';
 import { extractArchive } from './extract.js';
+import { judgeTarRead } from './tar-verdict.js';
+import { loadContentIndex } from '../archive/contents-schema.js';
 
 export interface DeepOptions {
   /** where the sandbox folder is made (default: the system's temp folder) */
@@ -31,7 +33,8 @@ async function* watching(content: EntryContent, tail: DumpTail): AsyncGenerator<
  * member and extracting it into a fresh sandbox folder; then counts files,
  * empty files and files nobody may read, checks dumps for their completion
  * trailer, and removes the sandbox whatever happened. A damaged archive gets
- * a salvage report: where reading stopped and what came out intact.
+ * a salvage report: where reading stopped and what was read before it.
+ * With a content index, every file is checked against it by name.
  */
 export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGenerator<CheckEvent, CheckResult> {
   const started = performance.now();
@@ -52,14 +55,19 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     let result: Partial<CheckResult>;
     /** stopped by this machine (no room for the sandbox): "could not check", not a verdict */
     let environmentStop = false;
+    /** the archive's bytes are damaged: a stop, a failed stream check, members unlike the content index */
+    let damaged = false;
     if (container === 'tar') {
+      const { index, warning } = await loadContentIndex(file, before.size);
+      if (warning) findings.push({ severity: 'warning', message: warning });
       sandbox = await makeTempDir('restorable-deep-', opts.tempDir);
       const dumps: DumpTail[] = [];
       const dumpNames: string[] = [];
       yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox.path);
-      const { summary, box } = yield* extractArchive(file, archive, sandbox.path, {
+      const { summary, box, listing } = yield* extractArchive(file, archive, sandbox.path, {
         limits: opts.limits ?? DEFAULT_LIMITS,
         signal: opts.signal,
+        sha256: index !== undefined,
         watch: (entry, content) => {
           if (!/\.sql$/i.test(entry.path) || entry.type !== 'file') return content;
           const tail = new DumpTail();
@@ -69,42 +77,22 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
         },
       });
       findings.push(...box.findings);
+      const judged = judgeTarRead({ summary, listing, index, fileSize: before.size, compression, head });
+      findings.push(...judged.findings);
       const stats = box.stats;
       yield step('read', 'read every member and extract it into a sandbox', summary.failure ? 'failed' : 'ok', `${summary.entries} members, ${summary.contentBytes} bytes`);
-      let salvage: SalvageReport | undefined;
-      environmentStop = summary.failure?.environment === true;
-      if (summary.failure?.stopped) {
-        findings.push({ severity: 'error', message: `extraction stopped: ${summary.failure.message}`, member: summary.failure.member });
-      } else if (summary.failure) {
-        const f = summary.failure;
-        salvage = {
-          message: f.message,
-          compressedOffset: f.compressedOffset,
-          uncompressedOffset: f.uncompressedOffset,
-          member: f.member,
-          recoverableMembers: summary.entries,
-          recoverableBytes: summary.contentBytes,
-          unreadBytes: Math.max(0, before.size - f.compressedOffset),
-        };
-        findings.push({
-          severity: 'error',
-          message: `reading stopped at byte ${f.compressedOffset} of the file (byte ${f.uncompressedOffset} of the archive)${f.member ? ` inside ${f.member}` : ''}: ${f.message}. ${summary.entries} members (${summary.contentBytes} bytes) before it came out intact; ${f.member ? `${f.member} and ` : ''}everything after it is lost`,
-          offset: f.compressedOffset,
-          member: f.member,
-        });
-      }
-      if (summary.trailingBytes > 0) findings.push({ severity: 'warning', message: `${summary.trailingBytes} bytes of trailing data after the end of the compressed stream` });
+      if (index) yield step('members', 'compare every file with the content index (sha256)', judged.verdict?.damaged.length || judged.verdict?.missing.length ? 'failed' : 'ok', `${judged.verdict?.intact ?? 0} files match`);
+      environmentStop = judged.environment;
+      damaged = judged.damaged;
       yield step('files', 'count files', 'ok', `${stats.files} files, ${stats.directories} folders, ${stats.links} links`);
-      if (stats.emptyFiles.length) findings.push({ severity: 'info', message: `${stats.emptyFiles.length} empty files: ${stats.emptyFiles.slice(0, 5).join(', ')}${stats.emptyFiles.length > 5 ? ', …' : ''}` });
-      if (stats.noPermissionFiles.length) findings.push({ severity: 'warning', message: `${stats.noPermissionFiles.length} files nobody may read (mode 000): ${stats.noPermissionFiles.slice(0, 5).join(', ')}` });
       if (dumps.length) {
         const verdicts = dumps.map((d, i) => d.verdict(dumpNames[i]!));
         findings.push(...verdicts);
         yield step('dumps', `SQL dumps (${dumps.length})`, verdicts.some((v) => v.severity === 'error') ? 'failed' : 'ok');
       }
       result = {
-        archive: { format, entries: summary.entries, contentBytes: summary.contentBytes, compressedBytes: summary.compressedBytes, uncompressedBytes: summary.uncompressedBytes, complete: summary.complete, trailingBytes: summary.trailingBytes, files: stats.files, directories: stats.directories, links: stats.links, emptyFiles: stats.emptyFiles, noPermissionFiles: stats.noPermissionFiles },
-        salvage,
+        archive: { format, entries: summary.entries, contentBytes: summary.contentBytes, compressedBytes: summary.compressedBytes, uncompressedBytes: summary.uncompressedBytes, complete: summary.complete, trailingBytes: summary.trailingBytes, files: stats.files, directories: stats.directories, links: stats.links, ...judged.archive },
+        salvage: judged.salvage,
       };
     } else if (container === 'sql') {
       yield step('read', 'read the dump to its end', 'running');
@@ -158,7 +146,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       ? 'changed'
       : result.archive && !result.archive.complete && environmentStop
         ? 'error'
-      : result.salvage
+      : damaged
         ? 'archive_damaged'
         : !result.archive
           ? 'error'

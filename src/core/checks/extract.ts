@@ -18,16 +18,16 @@ export interface Extraction {
  * restore test's shared step), with progress events. The sandbox's limits
  * are capped by the free space at `root`, and its ratio limit sees the
  * compressed bytes read so far. `watch` may wrap a member's content (to look
- * at it on the way). Interruption throws AbortError: not a verdict.
+ * at it on the way); with `sha256`, each file's digest is taken as it passes. Interruption throws AbortError: not a verdict.
  */
 export async function* extractArchive(
   file: string,
   archive: OpenArchive,
   root: string,
-  opts: { limits: ExtractLimits; signal?: AbortSignal; watch?: (entry: ArchiveEntry, content: EntryContent) => EntryContent },
+  opts: { limits: ExtractLimits; signal?: AbortSignal; watch?: (entry: ArchiveEntry, content: EntryContent) => EntryContent; materialiseLinks?: boolean; sha256?: boolean },
 ): AsyncGenerator<CheckEvent, Extraction> {
   let compressedRead = 0;
-  const box = new Sandbox(root, await limitsForFolder(root, opts.limits), () => compressedRead);
+  const box = new Sandbox(root, await limitsForFolder(root, opts.limits), () => compressedRead, opts.materialiseLinks);
   const listing: ArchiveEntry[] = [];
   const summary = yield* eventChannel<CheckEvent, ReadSummary>((emit) => {
     const meter = new ProgressMeter(archive.before.size, (p) => void emit({ type: 'progress', file, phase: 'read', ...p }));
@@ -42,6 +42,7 @@ export async function* extractArchive(
       },
       {
         signal: opts.signal,
+        sha256: opts.sha256,
         onRead: (n) => {
           compressedRead = n;
           meter.update(n);

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, statfs } from 'node:fs/promises';
+import { lstat, mkdir, readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
@@ -9,6 +7,8 @@ import type { CheckEvent, CheckResult, Finding, RestoreReport, Status } from '..
 import { changedSince } from '../hash/file-identity.js';
 import { makeTempDir, type TempDir } from '../temp-paths.js';
 import { extractArchive } from './extract.js';
+import { judgeTarRead } from './tar-verdict.js';
+import { loadContentIndex } from '../archive/contents-schema.js';
 
 export interface RestoreOptions {
   /** restore here and keep the result (must be empty or new); default: a temp folder, removed after */
@@ -69,21 +69,26 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     if (need !== undefined && need > free) throw new RestorableError(`${target}: ${free} bytes free, the archive needs at least ${need}; choose another place with --target or --temp-dir`);
     yield step('space', 'free space', 'ok', need === undefined ? `${free} bytes free (archive size unknown until read)` : `${need} bytes needed, ${free} free`);
 
+    const { index, warning } = await loadContentIndex(file, before.size);
+    if (warning) findings.push({ severity: 'warning', message: warning });
     yield step('restore', `restore into ${target}`, 'running');
     const t0 = performance.now();
-    const { summary, box, listing } = yield* extractArchive(file, archive, target, { limits: opts.limits ?? DEFAULT_LIMITS, signal: opts.signal });
+    const { summary, box, listing } = yield* extractArchive(file, archive, target, { limits: opts.limits ?? DEFAULT_LIMITS, signal: opts.signal, materialiseLinks: true, sha256: index !== undefined });
     const seconds = (performance.now() - t0) / 1000;
     findings.push(...box.findings);
-    if (summary.failure) findings.push({ severity: 'error', message: `the restore stopped at byte ${summary.failure.compressedOffset} of the file${summary.failure.member ? ` inside ${summary.failure.member}` : ''}: ${summary.failure.message}`, offset: summary.failure.compressedOffset, member: summary.failure.member });
+    const judged = judgeTarRead({ summary, listing, index, fileSize: before.size, compression, head: archive.head });
+    findings.push(...judged.findings);
     yield step('restore', `restore into ${target}`, summary.failure ? 'failed' : 'ok', `${box.stats.bytes} bytes in ${seconds.toFixed(2)} s`);
+    if (index) yield step('digests', 'compare every file with the content index (sha256, taken as it was restored)', judged.verdict?.damaged.length || judged.verdict?.missing.length ? 'failed' : 'ok', `${judged.verdict?.intact ?? 0} files match`);
 
-    // Compare what is on disk now with what the archive said it holds.
+    // Compare what is on disk now with what the archive said it holds (the last member of a name wins).
     yield step('compare', 'compare the restored files with the archive listing', 'running');
-    let mismatches = 0;
-    const refused = new Set(box.findings.filter((f) => f.member).map((f) => f.member));
-    for (const e of listing) {
+    let mismatches = judged.verdict ? judged.verdict.damaged.length + judged.verdict.missing.length : 0;
+    const refused = new Set(box.findings.filter((f) => f.member && f.severity === 'error').map((f) => f.member));
+    const last = new Map(listing.map((e) => [e.path, e]));
+    for (const e of last.values()) {
       throwIfAborted(opts.signal);
-      if (refused.has(e.path) || e.type !== 'file') continue;
+      if (refused.has(e.path) || e.type !== 'file' || !e.facts) continue;
       const on = await lstat(join(target, e.path)).catch(() => undefined);
       const problem = !on ? 'missing after the restore' : !on.isFile() ? 'not a regular file' : on.size !== e.size ? `${on.size} bytes, the archive says ${e.size}` : (on.mode & 0o777) !== (e.mode & 0o777) ? `mode ${(on.mode & 0o777).toString(8)}, the archive says ${(e.mode & 0o777).toString(8)}` : undefined;
       if (problem) {
@@ -93,29 +98,9 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     }
     yield step('compare', 'compare the restored files with the archive listing', mismatches ? 'failed' : 'ok', `${box.stats.files} files`);
 
-    // With a content index (manifest --contents), every restored file's content is checked too.
-    const indexText = await readFile(`${file}.contents.json`, 'utf8').catch(() => undefined);
-    if (indexText && !summary.failure) {
-      yield step('digests', 'compare every file with the content index (sha256)', 'running');
-      const { parseContentIndex } = await import('../archive/contents-schema.js');
-      const index = parseContentIndex(`${file}.contents.json`, indexText);
-      let checked = 0;
-      for (const m of index.members) {
-        throwIfAborted(opts.signal);
-        if (m.type !== 'file' || !m.sha256 || refused.has(m.path)) continue;
-        const got = await sha256OfFile(join(target, m.path)).catch(() => undefined);
-        checked++;
-        if (got !== m.sha256) {
-          mismatches++;
-          if (mismatches <= 20) findings.push({ severity: 'error', message: `${m.path}: ${got ? 'content differs from the content index' : 'missing after the restore'}`, member: m.path });
-        }
-      }
-      yield step('digests', 'compare every file with the content index (sha256)', mismatches ? 'failed' : 'ok', `${checked} files`);
-    }
-
     const changed = await changedSince(handle, file, before);
     if (changed) findings.push({ severity: 'error', message: `${file}: changed while it was read (${changed})` });
-    const status: Status = changed ? 'changed' : summary.failure?.environment ? 'error' : summary.failure && !summary.failure.stopped ? 'archive_damaged' : findings.some((f) => f.severity === 'error') ? 'deep_failed' : 'verified';
+    const status: Status = changed ? 'changed' : judged.environment ? 'error' : judged.damaged ? 'archive_damaged' : findings.some((f) => f.severity === 'error') ? 'deep_failed' : 'verified';
     const restore: RestoreReport = { target, kept: !temp, seconds, bytesPerSec: seconds > 0 ? box.stats.bytes / seconds : 0, restoredFiles: box.stats.files, restoredBytes: box.stats.bytes, mismatches };
     if (temp) {
       yield step('cleanup', 'remove the restored files', 'running', temp.path);
@@ -123,17 +108,11 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
       temp = undefined;
       yield step('cleanup', 'remove the restored files', 'ok');
     }
-    const result: CheckResult = { file, status, size: before.size, findings, manifests: [], checks: ['restore'], checkedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started), restore };
+    const result: CheckResult = { file, status, size: before.size, findings, manifests: [], checks: ['restore'], checkedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started), restore, salvage: judged.salvage, archive: { format: archive.format, entries: summary.entries, contentBytes: summary.contentBytes, compressedBytes: summary.compressedBytes, uncompressedBytes: summary.uncompressedBytes, complete: summary.complete, trailingBytes: summary.trailingBytes, files: box.stats.files, directories: box.stats.directories, links: box.stats.links, ...judged.archive } };
     yield { type: 'result', result };
     return result;
   } finally {
     if (temp) await temp.remove().catch(() => {});
     await handle.close();
   }
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

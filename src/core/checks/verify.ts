@@ -9,6 +9,8 @@ import { escapesFolder } from '../manifest/resolve.js';
 import { loadManifest } from '../manifest/load.js';
 import { sidecarNames } from '../manifest/names.js';
 import type { TrustedKeys } from '../signing/trust.js';
+import type { OpenArchive } from '../archive/open-archive.js';
+import type { ArchiveEntry } from '../archive/tar-member.js';
 import { basename } from 'node:path';
 import { blocksCheck, regionFinding } from './blocks.js';
 import { compareDigests, expectedDigests } from './compare.js';
@@ -237,7 +239,7 @@ export async function nameMembers(file: string, regions: Region[], trust?: Trust
   const { handle } = archive;
   try {
     if (archive.container !== 'tar') return;
-    if (archive.compression !== 'none') return nameCompressedMembers(file, regions, trust);
+    if (archive.compression !== 'none') return await nameCompressedMembers(file, archive, regions, trust);
     const { indexPlainTar, membersIn } = await import('../archive/tar-index.js');
     const extents = await indexPlainTar(handle, archive.before.size);
     for (const r of regions) {
@@ -250,22 +252,44 @@ export async function nameMembers(file: string, regions: Region[], trust?: Trust
   }
 }
 
-/** A compressed tar's damage, named through its content index (`manifest --contents`), when there is one. */
-async function nameCompressedMembers(file: string, regions: Region[], trust?: TrustedKeys): Promise<void> {
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(`${file}.contents.json`, 'utf8').catch(() => undefined);
-  if (!text) return;
-  const untrusted = trust && (await (await import('../signing/trust.js')).untrustedReason(`${file}.contents.json`, trust));
-  if (untrusted) throw new RestorableError(untrusted.message, untrusted.tampered ? EXIT.integrity : EXIT.cannotCheck);
-  const { parseContentIndex } = await import('../archive/contents-schema.js');
-  const index = parseContentIndex(`${file}.contents.json`, text);
-  const { membersAffected } = await import('../archive/contents.js');
-  for (const r of regions) {
-    if (r.kind === 'extra') continue;
-    const hit = membersAffected(index, r.offset);
-    if (hit.first) {
-      r.members = [hit.first];
-      r.affectedMembers = hit.count;
-    }
+/**
+ * A compressed tar's damage, named through its content index (`manifest
+ * --contents`), when there is one: the archive is read and every file's
+ * sha256 compared with the index, so each region names exactly the members
+ * that differ (the same list the deep check and the restore test give), or,
+ * where the stream cannot be read past the damage, the member it stopped in
+ * and how many were lost after it.
+ */
+async function nameCompressedMembers(file: string, archive: OpenArchive, regions: Region[], trust?: TrustedKeys): Promise<void> {
+  const untrusted = async (path: string) => {
+    const reason = trust && (await (await import('../signing/trust.js')).untrustedReason(path, trust));
+    return reason ? new RestorableError(reason.message, reason.tampered ? EXIT.integrity : EXIT.cannotCheck) : undefined;
+  };
+  const { loadContentIndex } = await import('../archive/contents-schema.js');
+  const { readTar } = await import('../archive/tar-reader.js');
+  const { judgeMembers } = await import('../archive/member-check.js');
+  const { index } = await loadContentIndex(file, archive.before.size, untrusted);
+  if (!index) return;
+  const listing: ArchiveEntry[] = [];
+  const summary = await readTar(archive.handle, file, archive, archive.before.size, async (entry) => void listing.push(entry), { sha256: true });
+  const stop = summary.failure && !summary.failure.checksum ? summary.failure : undefined;
+  const verdict = judgeMembers(index, listing, stop ? { member: stop.member } : undefined);
+  const damage = regions.filter((r) => r.kind !== 'extra').sort((a, b) => a.offset - b.offset);
+  if (damage.length === 0) return;
+  // Each member goes to the last region that starts (in uncompressed bytes) before it ends.
+  const startOf = (r: Region) => [...index.checkpoints].reverse().find((c) => c.compressed <= r.offset)?.uncompressed ?? 0;
+  const where = new Map(index.members.map((m) => [m.path, m]));
+  const regionOf = (path: string) => {
+    const m = where.get(path);
+    return [...damage].reverse().find((r) => !m || startOf(r) <= m.offset + m.size) ?? damage[0]!;
+  };
+  for (const d of verdict.damaged) {
+    const r = regionOf(d.path);
+    (r.members ??= []).push(d.path);
+  }
+  if (stop?.member && verdict.notReached.length) {
+    const r = regionOf(stop.member);
+    r.members = [stop.member, ...(r.members ?? []).filter((m) => m !== stop.member)];
+    r.affectedMembers = verdict.notReached.length + 1;
   }
 }

@@ -161,6 +161,12 @@ export interface ArchiveReport extends ArchiveTotals {
   links?: number;
   emptyFiles?: string[];
   noPermissionFiles?: string[];
+  /** members made only of zero bytes (the classic trace of a lost write) */
+  zeroFiles?: string[];
+  /** what vouches for the members' bytes: a content index, or the compressed stream's own check; absent: nothing did ("read to its end") */
+  vouchedBy?: 'content index' | 'gzip CRC' | 'zstd checksum' | 'xz check' | 'bzip2 CRC';
+  /** members a content index found damaged, by name (the same list verify and restore-test give) */
+  damagedMembers?: string[];
 }
 
 export interface SalvageReport {

@@ -1,0 +1,170 @@
+import { createInflateRaw, crc32 } from 'node:zlib';
+
+/** Where reading the gzip stream got to, and what followed its last member. */
+export interface GunzipProgress {
+  /** compressed bytes consumed */
+  consumed: number;
+  /** bytes after the last gzip member that are not gzip (trailing data gzip -d ignores) */
+  trailing?: { offset: number; length: number; zeros: boolean };
+}
+
+/** The compressed input, a chunk at a time, with room to put back what a member did not use. */
+class Input {
+  private readonly back: Buffer[] = [];
+  constructor(private readonly it: AsyncIterator<Buffer>) {}
+  async next(): Promise<Buffer | undefined> {
+    if (this.back.length) return this.back.pop();
+    for (;;) {
+      const r = await this.it.next();
+      if (r.done) return undefined;
+      if (r.value.length) return r.value;
+    }
+  }
+  unshift(b: Buffer): void {
+    if (b.length) this.back.push(b);
+  }
+  /** Exactly n bytes, or fewer at the end of the input. */
+  async exact(n: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < n) {
+      const b = await this.next();
+      if (!b) break;
+      const take = Math.min(b.length, n - got);
+      parts.push(b.subarray(0, take));
+      this.unshift(b.subarray(take));
+      got += take;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
+  }
+  /** A zero-terminated field (a name or comment in the header); its length with the NUL. */
+  async skipString(): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const b = await this.next();
+      if (!b) throw new Error('unexpected end of file');
+      const nul = b.indexOf(0);
+      if (nul >= 0) {
+        this.unshift(b.subarray(nul + 1));
+        return n + nul + 1;
+      }
+      n += b.length;
+    }
+  }
+}
+
+const FHCRC = 2;
+const FEXTRA = 4;
+const FNAME = 8;
+const FCOMMENT = 16;
+
+/** Reads a member header; its length, or undefined at the end of the input. Throws what zlib would say. */
+async function header(input: Input, first: boolean): Promise<number | 'not-gzip' | undefined> {
+  const h = await input.exact(10);
+  if (h.length === 0) return undefined;
+  if (h.length < 2 || h[0] !== 0x1f || h[1] !== 0x8b) {
+    if (first) throw new Error('incorrect header check');
+    input.unshift(h);
+    return 'not-gzip';
+  }
+  if (h.length < 10) throw new Error('unexpected end of file');
+  if (h[2] !== 8) throw new Error('unknown compression method');
+  const flags = h[3]!;
+  let length = 10;
+  if (flags & FEXTRA) {
+    const x = await input.exact(2);
+    if (x.length < 2) throw new Error('unexpected end of file');
+    const extra = await input.exact(x.readUInt16LE(0));
+    if (extra.length < x.readUInt16LE(0)) throw new Error('unexpected end of file');
+    length += 2 + extra.length;
+  }
+  if (flags & FNAME) length += await input.skipString();
+  if (flags & FCOMMENT) length += await input.skipString();
+  if (flags & FHCRC) length += (await input.exact(2)).length;
+  return length;
+}
+
+/** Feed at most this much at once: a write's whole output is held until it returns (deflate expands up to ~1000x). */
+const FEED = 64 * 1024;
+
+/**
+ * gzip, decompressed as `gzip -d` does it: each member in turn, and all of
+ * its output handed on before its CRC and length are judged, so that a
+ * damaged stream still yields every byte it holds (Node's Gunzip drops the
+ * last piece of output when the check fails). Bytes after the last member
+ * that are not gzip are trailing data, named with their offset. Errors carry
+ * zlib's words ("incorrect data check", "unexpected end of file", …).
+ */
+export async function* gunzip(source: AsyncIterable<Buffer>, progress: GunzipProgress, chunkSize = 256 * 1024): AsyncGenerator<Buffer> {
+  const input = new Input(source[Symbol.asyncIterator]());
+  for (let member = 0; ; member++) {
+    const start = progress.consumed;
+    const length = await header(input, member === 0);
+    if (length === undefined) return;
+    if (length === 'not-gzip') {
+      let rest = 0;
+      let zeros = true;
+      for (let b = await input.next(); b; b = await input.next()) {
+        rest += b.length;
+        zeros &&= b.every((x) => x === 0);
+      }
+      progress.trailing = { offset: start, length: rest, zeros };
+      return;
+    }
+    progress.consumed += length;
+    const dataStart = progress.consumed;
+    const inflate = createInflateRaw({ chunkSize });
+    const out: Buffer[] = [];
+    let ended = false;
+    let failed: Error | undefined;
+    inflate.on('data', (c: Buffer) => out.push(c));
+    inflate.on('error', (e: Error) => (failed = e));
+    let crc = 0;
+    let size = 0;
+    let fed = 0;
+    const drainOut = function* () {
+      for (const c of out.splice(0)) {
+        crc = crc32(c, crc);
+        size += c.length;
+        yield c;
+      }
+    };
+    while (!ended && !failed) {
+      const chunk = await input.next();
+      if (!chunk) {
+        // The input ended inside the deflate data: let zlib say so.
+        await new Promise<void>((resolve) => {
+          inflate.once('close', resolve);
+          inflate.end();
+        });
+        yield* drainOut();
+        throw failed ?? new Error('unexpected end of file');
+      }
+      const slice = chunk.subarray(0, FEED);
+      input.unshift(chunk.subarray(FEED));
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          inflate.off('error', done);
+          resolve();
+        };
+        inflate.once('error', done);
+        inflate.write(slice, done);
+      });
+      fed += slice.length;
+      progress.consumed = dataStart + inflate.bytesWritten;
+      yield* drainOut();
+      // zlib takes all it is given until the deflate data ends: bytes it left are the trailer's.
+      if (inflate.bytesWritten < fed) {
+        ended = true;
+        input.unshift(slice.subarray(slice.length - (fed - inflate.bytesWritten)));
+      }
+    }
+    if (failed) throw failed;
+    inflate.destroy();
+    const trailer = await input.exact(8);
+    progress.consumed += trailer.length;
+    if (trailer.length < 8) throw new Error('unexpected end of file');
+    if (trailer.readUInt32LE(0) !== crc >>> 0) throw new Error('incorrect data check');
+    if (trailer.readUInt32LE(4) !== size % 2 ** 32) throw new Error('incorrect length check');
+  }
+}
