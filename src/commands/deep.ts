@@ -3,6 +3,7 @@ import type { ExtractLimits } from '../core/archive/sandbox.js';
 import { jsonOption, positiveArg, sizeArg, targetArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
+import { TAR_FORMATS } from '../core/archive/detect.js';
 
 interface DeepFlags {
   json?: boolean;
@@ -17,7 +18,7 @@ export function registerDeep(program: Command): void {
   program
     .command('deep')
     .description('deep archive check: read every member, extract into a sandbox, count files, check dumps; a salvage report when damaged')
-    .argument('<file...>', 'backups (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom), files or objects (s3://bucket/key?endpoint=…, r2://, b2://)')
+    .argument('<file...>', `backups (${TAR_FORMATS}; .sql, .sql.gz; pg_dump custom), files or objects (s3://bucket/key?endpoint=…, r2://, b2://)`)
     .option('--temp-dir <dir>', 'where the sandbox folder is made (default: the system temp folder)')
     .option('--max-bytes <size>', 'stop when extraction would write more than this', sizeArg)
     .option('--max-ratio <n>', 'stop when the archive expands more than N times its compressed size', positiveArg)

@@ -4,6 +4,7 @@ import type { ExtractLimits } from '../core/archive/sandbox.js';
 import { jsonOption, targetArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
+import { TAR_FORMATS } from '../core/archive/detect.js';
 
 interface RestoreFlags {
   json?: boolean;
@@ -16,7 +17,7 @@ export function registerRestoreTest(program: Command): void {
   program
     .command('restore-test')
     .description('restore a backup into a temp folder (or --target), check it against the archive, report the time it took; the temp folder is always removed')
-    .argument('<file>', 'a tar archive (tar, tar.gz, tar.zst, tar.xz, tar.bz2)')
+    .argument('<file>', `a tar archive (${TAR_FORMATS})`)
     .option('--target <dir>', 'restore here instead, and keep the result (must be empty or new)')
     .option('--temp-dir <dir>', 'where the temp folder is made (default: the system temp folder)')
     .option('-v, --verbose', 'show hints as well as problems')

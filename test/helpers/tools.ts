@@ -17,3 +17,11 @@ export function runTool(cmd: string, args: string[], opts: { cwd?: string; input
   if (r.status === null) throw new Error(`${cmd} ${args.join(' ')} was killed by ${r.signal}; stderr: ${r.stderr}`);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** A tool's standard output as bytes (a compressor writing to stdout); it must succeed. */
+export function toolBytes(cmd: string, args: string[]): Buffer {
+  const r = spawnSync(cmd, args, { maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw new Error(`${cmd} could not start: ${r.error.message} (.ci/run installs the tools the tests use)`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return r.stdout;
+}

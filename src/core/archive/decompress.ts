@@ -4,10 +4,16 @@ import { RestorableError, fsError } from '../errors.js';
 import type { Compression } from './detect.js';
 
 /** The programs that decompress what node:zlib does not, and the Debian package of each. */
-const PROGRAMS: Record<Exclude<Compression, 'none' | 'gzip'>, { cmd: string; pkg: string }> = {
-  zstd: { cmd: 'zstd', pkg: 'zstd' },
-  xz: { cmd: 'xz', pkg: 'xz-utils' },
-  bzip2: { cmd: 'bzip2', pkg: 'bzip2' },
+const PROGRAMS: Record<Exclude<Compression, 'none' | 'gzip'>, { cmd: string; args: string[]; pkg: string }> = {
+  zstd: { cmd: 'zstd', args: ['-dc'], pkg: 'zstd' },
+  xz: { cmd: 'xz', args: ['-dc'], pkg: 'xz-utils' },
+  lzma: { cmd: 'xz', args: ['--format=lzma', '-dc'], pkg: 'xz-utils' },
+  bzip2: { cmd: 'bzip2', args: ['-dc'], pkg: 'bzip2' },
+  lz4: { cmd: 'lz4', args: ['-dc'], pkg: 'lz4' },
+  lzop: { cmd: 'lzop', args: ['-dc'], pkg: 'lzop' },
+  lzip: { cmd: 'lzip', args: ['-dc'], pkg: 'lzip' },
+  // gzip has read compress's .Z since the 1990s, and is on every system.
+  compress: { cmd: 'gzip', args: ['-dc'], pkg: 'gzip' },
 };
 
 export interface Decompressor {
@@ -29,8 +35,9 @@ export interface Decompressor {
 
 /**
  * Decompresses `input` (the backup, read once from one descriptor): gzip in
- * process with zlib; zstd, xz and bzip2 through the system's programs, fed
- * through a pipe. A missing program is a clear error naming it.
+ * process with zlib; zstd, xz, bzip2, lz4, lzop, lzip and compress through
+ * the system's programs, fed through a pipe. A missing program is "could not
+ * check" (exit 2), naming its Debian package.
  */
 export async function decompress(input: Readable, compression: Compression, file: string, opts: { chunkSize?: number } = {}): Promise<Decompressor> {
   const made = await decompressor(input, compression, file, opts);
@@ -67,9 +74,9 @@ async function decompressor(input: Readable, compression: Compression, file: str
     output.on('error', (err) => (problem ??= `gzip: ${err.message}`));
     return { output, consumed: () => progress.consumed, problem: () => problem, finished: Promise.resolve() };
   }
-  const { cmd, pkg } = PROGRAMS[compression];
+  const { cmd, args, pkg } = PROGRAMS[compression];
   const { execa } = await import('execa');
-  const child = execa(cmd, ['-dc'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true } });
+  const child = execa(cmd, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true } });
   let problem: string | undefined;
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);

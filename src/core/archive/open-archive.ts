@@ -5,6 +5,8 @@ import { identityOf, openBackup, type FileIdentity } from '../hash/file-identity
 import type { BackupHandle } from '../storage/backup-handle.js';
 import { isObjectUri, parseObjectUri } from '../storage/object-uri.js';
 import { compressionOf, containerOf, readHead, type Compression, type Container } from './detect.js';
+import { decompress } from './decompress.js';
+import { readBackup } from './read-stream.js';
 
 export interface OpenArchive {
   /** the one descriptor everything is read from */
@@ -24,12 +26,39 @@ export async function openArchive(file: string, signal?: AbortSignal): Promise<O
   try {
     const before = identityOf(await handle.stat());
     const head = await readHead(handle);
-    const compression = compressionOf(head);
-    const container = containerOf(head, isObjectUri(file) ? parseObjectUri(file).key : basename(file));
+    const name = isObjectUri(file) ? parseObjectUri(file).key : basename(file);
+    const compression = compressionOf(head, name);
+    let container = containerOf(compression === 'none' ? head : new Uint8Array(), name);
+    // A name that does not say (backup.bin, x.tb2 with the wrong suffix): look inside.
+    if (container === 'unknown' && compression !== 'none') container = containerOf(await decompressedHead(handle, compression, file), name);
     return { handle, before, compression, container, head, format: `${container}${compression === 'none' ? '' : `+${compression}`}` };
   } catch (err) {
     await handle.close();
     throw fsError(err, file);
+  }
+}
+
+/** The first bytes once decompressed; none when they cannot be had (the program is missing, the data is damaged). */
+async function decompressedHead(handle: BackupHandle, compression: Compression, file: string): Promise<Uint8Array> {
+  const input = readBackup(handle);
+  try {
+    const dec = await decompress(input, compression, file);
+    const parts: Buffer[] = [];
+    let got = 0;
+    try {
+      for await (const chunk of dec.output as AsyncIterable<Buffer>) {
+        parts.push(chunk);
+        if ((got += chunk.length) >= 512) break;
+      }
+    } finally {
+      input.destroy();
+      dec.output.destroy();
+      await dec.finished.catch(() => {});
+    }
+    return Buffer.concat(parts);
+  } catch {
+    input.destroy();
+    return new Uint8Array();
   }
 }
 

@@ -12,6 +12,7 @@ import { makeTempDir, type TempDir } from '../temp-paths.js';
 import { extractArchive } from './extract.js';
 import { judgeTarRead } from './tar-verdict.js';
 import { loadContentIndex } from '../archive/contents-schema.js';
+import { TAR_FORMATS } from '../archive/detect.js';
 
 export interface DeepOptions {
   /** where the sandbox folder is made (default: the system's temp folder) */
@@ -136,7 +137,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       }
       result = { archive: { format, entries, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: ok && !findings.some((f) => f.severity === 'error'), trailingBytes: 0 } };
     } else {
-      findings.push({ severity: 'error', message: 'not an archive or dump restorable can read (tar, tar.gz, tar.zst, tar.xz, tar.bz2, .sql, .sql.gz, pg_dump custom)' });
+      findings.push({ severity: 'error', message: `not an archive or dump restorable can read (${TAR_FORMATS}; .sql, .sql.gz; pg_dump custom)` });
       result = {};
     }
 

@@ -9,6 +9,7 @@ import { makeTempDir, type TempDir } from '../temp-paths.js';
 import { extractArchive } from './extract.js';
 import { judgeTarRead } from './tar-verdict.js';
 import { loadContentIndex } from '../archive/contents-schema.js';
+import { TAR_FORMATS } from '../archive/detect.js';
 
 export interface RestoreOptions {
   /** restore here and keep the result (must be empty or new); default: a temp folder, removed after */
@@ -50,7 +51,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
       yield { type: 'result', result: empty };
       return empty;
     }
-    if (container !== 'tar') throw new RestorableError(`${file}: a restore test needs a tar archive (tar, tar.gz, tar.zst, tar.xz, tar.bz2); use \`restorable deep\` for dumps`);
+    if (container !== 'tar') throw new RestorableError(`${file}: a restore test needs a tar archive (${TAR_FORMATS}); use \`restorable deep\` for dumps`);
 
     let target: string;
     if (opts.target) {

@@ -5,10 +5,10 @@
 
 /** Longest first, so ".tar.gz" wins over ".gz". */
 export const BACKUP_EXTENSIONS = [
-  '.tar.gz', '.tar.zst', '.tar.xz', '.tar.bz2', '.tar.lz4', '.tar.lzma',
+  '.tar.gz', '.tar.zst', '.tar.xz', '.tar.bz2', '.tar.lz4', '.tar.lzma', '.tar.lzo', '.tar.lz', '.tar.z',
   '.sql.gz', '.sql.zst', '.sql.xz', '.sql.bz2',
-  '.tgz', '.tbz2', '.txz', '.tar', '.sql', '.dump',
-  '.zip', '.7z', '.gz', '.zst', '.xz', '.bz2', '.lz4',
+  '.tgz', '.tbz2', '.tbz', '.tb2', '.tzst', '.txz', '.tlz4', '.tlz', '.taz', '.tar', '.sql', '.dump',
+  '.zip', '.7z', '.gz', '.zst', '.xz', '.bz2', '.lz4', '.lzo', '.lz',
   '.bak', '.img', '.qcow2', '.vmdk', '.pgdump', '.archive',
 ];
 
