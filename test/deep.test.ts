@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
@@ -188,8 +188,16 @@ describe('hostile archives are contained', () => {
     });
   }
 
+  // Root reaches any file on the system; a user reaches their own. Both are run: as root directly or in a
+  // user namespace (unshare -r), as a user directly or through setpriv when the tests run as root.
+  const root = process.getuid?.() === 0;
+  const users: [string, string[]][] = [
+    ['as root', root ? [] : ['unshare', '-r']],
+    ['as a non-root user', root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []],
+  ];
+  for (const [who, as] of users)
   for (const command of ['deep', 'restore-test']) {
-    it(`${command}: a chain of links that passes a check on the text of paths writes nothing outside the sandbox`, async () => {
+    it(`${command} ${who}: a chain of links that passes a check on the text of paths writes nothing outside the sandbox`, async () => {
       // x -> . makes y -> x/x/x/../.. lead two folders above the sandbox (the text normalises to "x");
       // a hard link through y then names a file outside, and a file member of that name writes through it.
       const outside = tempDir();
@@ -212,7 +220,12 @@ describe('hostile archives are contained', () => {
           false,
         ),
       );
-      const run = await runCli([command, file, '--json', '--temp-dir', temps]);
+      if (root && as.length) {
+        // The victim belongs to the user running the check, who could write it.
+        for (const d of [outside, temps, dir]) chmodSync(d, 0o777);
+        chownSync(victim, 65534, 65534);
+      }
+      const run = await runCli([command, file, '--json', '--temp-dir', temps], { as });
       expect(readFileSync(victim, 'utf8')).toBe('precious\n');
       expect(run.code, run.stdout).toBe(1);
       const [r] = parseJsonOutput(run).results;

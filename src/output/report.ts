@@ -1,8 +1,8 @@
-import type { CheckResult, Region, Status } from '../core/events/types.js';
+import type { CheckResult, Region } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 import { EXIT } from '../core/errors.js';
 import { displayPath, formatBytes, jsonText, printable, printableDeep } from './format.js';
-import { STATUS_WORD, colorFor, statusGlyph, type Paint } from './style.js';
+import { STATUS_WORD, colorFor, statusGlyph, statusWord, unvouched, type Paint } from './style.js';
 
 /** Exit code for a run: 1 if anything is damaged, else 2 if anything could not be checked, else 0. */
 export function exitCodeFor(results: CheckResult[]): number {
@@ -47,7 +47,9 @@ function headline(r: CheckResult): string {
   if (r.archive) {
     const a = r.archive;
     const what = `${a.format} · ${a.entries} member${a.entries === 1 ? '' : 's'} · ${formatBytes(a.contentBytes)}`;
-    return r.salvage ? `${what} readable, then damaged` : what;
+    if (r.salvage) return `${what} readable, then damaged`;
+    if (r.status !== 'verified') return what;
+    return `${what} · ${a.vouchedBy ? `vouched for by the ${a.vouchedBy}` : 'read to its end; nothing vouches for the bytes (no content index: manifest --contents)'}`;
   }
   if (r.copy && r.status === 'verified') return `${formatBytes(r.size ?? 0)}  ${copyEvidence(r.copy)}`;
   switch (r.status) {
@@ -81,7 +83,7 @@ function headline(r: CheckResult): string {
 export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: boolean } = {}): string {
   const r = printableDeep(result);
   const color = colorFor(r.status, p);
-  const word = STATUS_WORD[r.status].padEnd(13);
+  const word = statusWord(r).padEnd(13);
   const head = headline(r);
   // "file: problem" reads as one sentence when the problem is about the file itself.
   const joined = r.status === 'error' && r.findings[0]?.message.startsWith(`${r.file}: `);
@@ -116,10 +118,10 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
 /** Counts and the list of failures, printed at the end of every multi-file run. */
 export function renderSummary(checked: CheckResult[], p: Paint): string {
   const results = printableDeep(checked);
-  const counts = new Map<Status, number>();
-  for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const counts = new Map<string, number>();
+  for (const r of results) counts.set(statusWord(r), (counts.get(statusWord(r)) ?? 0) + 1);
   const failed = results.filter((r) => isIntegrityFailure(r.status) || isCheckFailure(r.status));
-  const parts = [...counts].map(([status, n]) => `${n} ${STATUS_WORD[status]}`);
+  const parts = [...counts].map(([word, n]) => `${n} ${word}`);
   const noun = results.length === 1 ? 'file' : 'files';
   let out = `\n${p.bold(`${results.length} ${noun} checked`)}: ${parts.join(', ')}\n`;
   if (failed.length > 0) {
@@ -128,6 +130,8 @@ export function renderSummary(checked: CheckResult[], p: Paint): string {
       const detail = r.regions?.length ? ` (${r.regions.length} region${r.regions.length === 1 ? '' : 's'})` : '';
       out += `  ${colorFor(r.status, p)(`${statusGlyph(r.status)} ${STATUS_WORD[r.status].padEnd(13)}`)} ${displayPath(r.file)}${detail}\n`;
     }
+  } else if (results.some(unvouched)) {
+    out += `${p.green('✓ no damage found')} (${results.filter(unvouched).length} read to their end: nothing vouches for their bytes)\n`;
   } else {
     out += `${p.green('✓ all intact')}\n`;
   }

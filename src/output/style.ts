@@ -1,4 +1,4 @@
-import type { Status } from '../core/events/types.js';
+import type { CheckResult, Status } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 
 /**
@@ -40,6 +40,16 @@ export const STATUS_WORD: Record<Status, string> = {
   empty: 'empty',
   error: 'error',
 };
+
+/** A pass that nothing vouched for: an archive read to its end with no checksum over its members' bytes. */
+export function unvouched(r: Pick<CheckResult, 'status' | 'archive'>): boolean {
+  return r.status === 'verified' && r.archive !== undefined && !r.archive.vouchedBy;
+}
+
+/** The word for a result's status: "read to end" for a pass nothing vouched for. */
+export function statusWord(r: Pick<CheckResult, 'status' | 'archive'>): string {
+  return unvouched(r) ? 'read to end' : STATUS_WORD[r.status];
+}
 
 /** ✓ intact, ✗ damaged, ! could not check. */
 export function statusGlyph(status: Status): string {

@@ -21,9 +21,11 @@ export interface Running {
 }
 
 /** Runs the built CLI as a user would, without a terminal. */
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (kill: (s: NodeJS.Signals) => void, running: Running) => void } = {}): Promise<CliRun> {
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (kill: (s: NodeJS.Signals) => void, running: Running) => void; as?: string[] } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    // `as`: a command to run it through (setpriv, unshare), to run it as another user.
+    const [cmd, ...prefix] = [...(opts.as ?? []), process.execPath];
+    const child = spawn(cmd!, [...prefix, CLI, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -291,5 +291,10 @@ async function nameCompressedMembers(file: string, archive: OpenArchive, regions
     const r = regionOf(stop.member);
     r.members = [stop.member, ...(r.members ?? []).filter((m) => m !== stop.member)];
     r.affectedMembers = verdict.notReached.length + 1;
+    // Regions past the stop were never read: the index still says which member each falls in.
+    for (const later of damage.filter((d) => d.offset > stop.compressedOffset && !d.members)) {
+      const spoiled = index.members.filter((m) => m.offset + m.size > startOf(later));
+      if (spoiled.length) Object.assign(later, { members: [spoiled[0]!.path], affectedMembers: spoiled.length });
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { BackupRun } from '../../core/checks/queue.js';
 import { formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
+import { statusWord } from '../../output/style.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
@@ -22,9 +23,15 @@ export type StepsRun = Pick<BackupRun, 'steps' | 'progress' | 'findings' | 'resu
 function verdict(run: StepsRun): string {
   const r = run.result;
   if (!r) return '';
-  if (r.restore) return ` restored ${r.restore.restoredFiles} files (${formatBytes(r.restore.restoredBytes)}) in ${r.restore.seconds.toFixed(2)} s, ${formatRate(r.restore.bytesPerSec)}`;
-  if (r.archive) return ` ${r.archive.format}, ${r.archive.entries} members, ${formatBytes(r.archive.contentBytes)}`;
+  if (r.restore) return ` restored ${r.restore.restoredFiles} files (${formatBytes(r.restore.restoredBytes)}) in ${r.restore.seconds.toFixed(2)} s, ${formatRate(r.restore.bytesPerSec)}${vouch(r)}`;
+  if (r.archive) return ` ${r.archive.format}, ${r.archive.entries} members, ${formatBytes(r.archive.contentBytes)}${vouch(r)}`;
   return '';
+}
+
+/** What vouched for a pass, as the command line says it. */
+function vouch(r: NonNullable<StepsRun['result']>): string {
+  if (r.status !== 'verified' || !r.archive) return '';
+  return r.archive.vouchedBy ? `, vouched for by the ${r.archive.vouchedBy}` : ', nothing vouches for the bytes';
 }
 
 /** A deep check or a test restore as it runs: its steps, live output, the salvage report, the verdict. */
@@ -88,7 +95,7 @@ export function StepsView({ title, run, frame, width, height, cancelled, notes =
       ))}
       {result && (
         <Text bold color={look?.color} wrap="truncate">
-          {look?.glyph} {look?.word}
+          {look?.glyph} {statusWord(result)}
           <Text dimColor>{verdict(run!)}</Text>
         </Text>
       )}
