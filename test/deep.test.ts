@@ -379,7 +379,7 @@ describe('no room for the sandbox', () => {
       expect(run.status, run.stdout + run.stderr).toBe(2);
       const [r] = JSON.parse(run.stdout).results;
       expect(r.status).toBe('error');
-      expect(r.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/not enough free space for the sandbox .*choose another place with --temp-dir/);
+      expect(r.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/not enough free space for the sandbox \(0 bytes usable, the archive needs about \d+\); choose another place with --temp-dir/);
     });
   }
 });

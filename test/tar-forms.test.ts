@@ -182,6 +182,27 @@ describe('what surrounds the archive', () => {
     expect(messages(r!)).toContain(`23 bytes of trailing data after the end of the compressed stream, bytes ${gz.length}-${gz.length + 22} of the file (not part of the archive; the members before them are judged on their own)`);
   });
 
+  it('data after a stream a program reads: bzip2 ignores it (a warning), xz fails on it as `xz -t` does (damage, every member read)', async () => {
+    const dir = tempDir();
+    const raw = join(dir, 'x.tar');
+    writeFileSync(raw, craftTar([{ name: 'a.txt', content: 'a\n' }]));
+    const junk = Buffer.from('TRAILING GARBAGE');
+    const bz = join(dir, 'x.tar.bz2');
+    writeFileSync(bz, Buffer.concat([toolBytes('bzip2', ['-c', raw]), junk]));
+    const bzRun = await runCli(['deep', bz, '--json']);
+    expect(bzRun.code, bzRun.stdout).toBe(0);
+    expect(messages(parseJsonOutput(bzRun).results[0]!)).toContain('data after the end of the compressed stream: bzip2: trailing garbage after EOF ignored (the members before it are judged on their own)');
+    const xzFile = join(dir, 'x.tar.xz');
+    writeFileSync(xzFile, Buffer.concat([toolBytes('xz', ['-c', raw]), junk]));
+    expect(runTool('xz', ['-t', xzFile]).status).toBe(1);
+    const xzRun = await runCli(['deep', xzFile, '--json']);
+    expect(xzRun.code).toBe(1);
+    const [r] = parseJsonOutput(xzRun).results;
+    expect(r!.status).toBe('archive_damaged');
+    expect(r!.archive.entries).toBe(1);
+    expect(messages(r!)[0]).toMatch(/^xz: .*Compressed data is corrupt \(after the end of the archive: every member was read to its end\)/);
+  });
+
   it('a second gzip member is read as part of the stream (pigz and cat make them)', async () => {
     const dir = tempDir();
     const file = join(dir, 'two-members.tar.gz');

@@ -23,6 +23,8 @@ export interface Decompressor {
   consumed(): number;
   /** after the end: what the decompressor said was wrong, if anything */
   problem(): string | undefined;
+  /** after the end: what a program said of data after its stream (it read the stream whole) */
+  trailing?(): string | undefined;
   /** settles when the decompressor is done (a program has exited) */
   finished: Promise<void>;
   /**
@@ -89,8 +91,12 @@ async function decompressor(input: Readable, compression: Compression, file: str
   input.pipe(child.stdin!);
   count();
   child.stdin!.on('error', () => {}); // the program may stop reading first: its exit says why
+  let trailing: string | undefined;
   const finished = child.then((r) => {
-    if (r.exitCode !== 0 && !r.isTerminated) problem = `${cmd}: ${String(r.stderr ?? '').trim().split('\n').pop() || `exit code ${r.exitCode}`}`;
+    const said = String(r.stderr ?? '').trim().split('\n').pop() ?? '';
+    // bzip2 and lzop decode the stream and then warn of what follows it: not damage.
+    if (/trailing garbage/i.test(said)) trailing = `${cmd}: ${said.split(': ').pop()}`;
+    else if (r.exitCode !== 0 && !r.isTerminated) problem = `${cmd}: ${said || `exit code ${r.exitCode}`}`;
   });
-  return { output: child.stdout!, consumed: () => consumed, problem: () => problem, finished: finished.then(() => undefined) };
+  return { output: child.stdout!, consumed: () => consumed, problem: () => problem, trailing: () => trailing, finished: finished.then(() => undefined) };
 }

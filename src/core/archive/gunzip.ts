@@ -84,8 +84,105 @@ async function header(input: Input, first: boolean): Promise<number | 'not-gzip'
   return length;
 }
 
-/** Feed at most this much at once: a write's whole output is held until it returns (deflate expands up to ~1000x). */
-const FEED = 64 * 1024;
+/** Output pieces held before zlib is paused: bounds memory on data that expands ~1000x. */
+const QUEUE_LIMIT = 8;
+
+/** Resolves on the first of these events. */
+function once(emitter: NodeJS.EventEmitter, events: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const e of events) emitter.off(e, done);
+      resolve();
+    };
+    for (const e of events) emitter.on(e, done);
+  });
+}
+
+/**
+ * One member's deflate data, inflated by zlib on its thread while the
+ * caller works on the output (the input is fed ahead, with backpressure).
+ * zlib takes all it is given until the deflate data ends; the input it did
+ * not use is handed back for the trailer and the next member.
+ */
+async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize: number): AsyncGenerator<Buffer, { crc: number; size: number }> {
+  const dataStart = progress.consumed;
+  const inflate = createInflateRaw({ chunkSize });
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failed: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  inflate.on('data', (c: Buffer) => {
+    queue.push(c);
+    if (queue.length >= QUEUE_LIMIT) inflate.pause();
+    notify();
+  });
+  inflate.on('end', () => ((ended = true), notify()));
+  inflate.on('error', (e: Error) => ((failed = e), notify()));
+  // Input handed to zlib and not yet known to be used: what follows the deflate data is in here.
+  const fed: Buffer[] = [];
+  let fedStart = 0;
+  const pump = (async () => {
+    for (;;) {
+      if (ended || failed) return;
+      const chunk = await input.next();
+      if (ended || failed) return chunk && input.unshift(chunk);
+      if (!chunk) {
+        inflate.end();
+        return;
+      }
+      fed.push(chunk);
+      if (!inflate.write(chunk)) await once(inflate, ['drain', 'end', 'error', 'close']);
+    }
+  })().catch((err: Error) => {
+    // The backup could not be read: the reader waiting for output must hear of it.
+    failed ??= err;
+    notify();
+  });
+  let crc = 0;
+  let size = 0;
+  try {
+    for (;;) {
+      while (queue.length) {
+        const c = queue.shift()!;
+        crc = crc32(c, crc);
+        size += c.length;
+        progress.consumed = dataStart + inflate.bytesWritten;
+        // Forget input zlib has used.
+        while (fed.length && fedStart + fed[0]!.length <= inflate.bytesWritten) fedStart += fed.shift()!.length;
+        yield c;
+      }
+      if (failed) throw failed;
+      if (ended) break;
+      inflate.resume();
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (queue.length || ended || failed) notify();
+      });
+    }
+    await pump;
+    if (failed) throw failed;
+  } finally {
+    inflate.destroy();
+  }
+  // Hand back, in order, what zlib did not use.
+  let skip = inflate.bytesWritten - fedStart;
+  const unused: Buffer[] = [];
+  for (const c of fed) {
+    if (skip >= c.length) skip -= c.length;
+    else {
+      unused.push(c.subarray(skip));
+      skip = 0;
+    }
+  }
+  for (const c of unused.reverse()) input.unshift(c);
+  progress.consumed = dataStart + inflate.bytesWritten;
+  return { crc: crc >>> 0, size };
+}
 
 /**
  * gzip, decompressed as `gzip -d` does it: each member in turn, and all of
@@ -112,59 +209,11 @@ export async function* gunzip(source: AsyncIterable<Buffer>, progress: GunzipPro
       return;
     }
     progress.consumed += length;
-    const dataStart = progress.consumed;
-    const inflate = createInflateRaw({ chunkSize });
-    const out: Buffer[] = [];
-    let ended = false;
-    let failed: Error | undefined;
-    inflate.on('data', (c: Buffer) => out.push(c));
-    inflate.on('error', (e: Error) => (failed = e));
-    let crc = 0;
-    let size = 0;
-    let fed = 0;
-    const drainOut = function* () {
-      for (const c of out.splice(0)) {
-        crc = crc32(c, crc);
-        size += c.length;
-        yield c;
-      }
-    };
-    while (!ended && !failed) {
-      const chunk = await input.next();
-      if (!chunk) {
-        // The input ended inside the deflate data: let zlib say so.
-        await new Promise<void>((resolve) => {
-          inflate.once('close', resolve);
-          inflate.end();
-        });
-        yield* drainOut();
-        throw failed ?? new Error('unexpected end of file');
-      }
-      const slice = chunk.subarray(0, FEED);
-      input.unshift(chunk.subarray(FEED));
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          inflate.off('error', done);
-          resolve();
-        };
-        inflate.once('error', done);
-        inflate.write(slice, done);
-      });
-      fed += slice.length;
-      progress.consumed = dataStart + inflate.bytesWritten;
-      yield* drainOut();
-      // zlib takes all it is given until the deflate data ends: bytes it left are the trailer's.
-      if (inflate.bytesWritten < fed) {
-        ended = true;
-        input.unshift(slice.subarray(slice.length - (fed - inflate.bytesWritten)));
-      }
-    }
-    if (failed) throw failed;
-    inflate.destroy();
+    const { crc, size } = yield* inflateMember(input, progress, chunkSize);
     const trailer = await input.exact(8);
     progress.consumed += trailer.length;
     if (trailer.length < 8) throw new Error('unexpected end of file');
-    if (trailer.readUInt32LE(0) !== crc >>> 0) throw new Error('incorrect data check');
+    if (trailer.readUInt32LE(0) !== crc) throw new Error('incorrect data check');
     if (trailer.readUInt32LE(4) !== size % 2 ** 32) throw new Error('incorrect length check');
   }
 }

@@ -15,6 +15,8 @@ export interface ExtractLimits {
   maxEntries: number;
   /** set when maxTotalBytes is the free space of the temp folder, not a limit asked for */
   freeSpaceOf?: string;
+  /** what the archive says it will need, when it says (a gzip trailer, a plain tar's size) */
+  needed?: number;
 }
 
 export const DEFAULT_LIMITS: ExtractLimits = {
@@ -66,6 +68,8 @@ export class Sandbox {
   private readonly folders = new Set<string>();
   /** every symbolic link the archive declared, by its path inside the archive, and its target */
   private readonly symlinks = new Map<string, string>();
+  /** every path a member has taken: only these can exist in a fresh sandbox, so only these need a look first */
+  private readonly taken = new Set<string>();
   private readonly umask = process.umask();
 
   constructor(
@@ -108,7 +112,8 @@ export class Sandbox {
     for (const part of parts) {
       at = join(at, part);
       if (this.folders.has(at)) continue;
-      const info = await lstat(at).catch(() => undefined);
+      const info = this.taken.has(at) ? await lstat(at).catch(() => undefined) : undefined;
+      this.taken.add(at);
       if (!info) {
         await mkdir(at, { mode: 0o700 });
         this.stats.directories++;
@@ -122,7 +127,8 @@ export class Sandbox {
   private checkLimits(extra: number): void {
     const total = this.stats.bytes + extra;
     if (total > this.limits.maxTotalBytes) {
-      if (this.limits.freeSpaceOf) throw new LimitReached(`${this.limits.freeSpaceOf}: not enough free space for the sandbox (${this.limits.maxTotalBytes} bytes usable, more needed); choose another place with --temp-dir`, true);
+      const { freeSpaceOf, needed, maxTotalBytes } = this.limits;
+      if (freeSpaceOf) throw new LimitReached(`${freeSpaceOf}: not enough free space for the sandbox (${maxTotalBytes} bytes usable, ${needed !== undefined && needed > maxTotalBytes ? `the archive needs about ${needed}` : 'more needed'}); choose another place with --temp-dir`, true);
       throw new LimitReached(`more than ${this.limits.maxTotalBytes} bytes would be extracted (limit)`);
     }
     if (total > this.limits.ratioGraceBytes) {
@@ -168,7 +174,8 @@ export class Sandbox {
 
   private async addDirectory(entry: ArchiveEntry, path: string): Promise<void> {
     if (this.folders.has(path)) return;
-    const info = await lstat(path).catch(() => undefined);
+    const info = this.taken.has(path) ? await lstat(path).catch(() => undefined) : undefined;
+    this.taken.add(path);
     if (info && !info.isDirectory()) await unlink(path);
     if (!info?.isDirectory()) {
       await mkdir(path, { mode: 0o700 });
@@ -221,6 +228,10 @@ export class Sandbox {
    * written through a hard link or symbolic link of that name.
    */
   private async clear(path: string): Promise<string | undefined> {
+    if (!this.taken.has(path)) {
+      this.taken.add(path);
+      return undefined;
+    }
     const info = await lstat(path).catch(() => undefined);
     if (!info) return undefined;
     if (info.isDirectory()) return 'a folder of that name exists';
@@ -298,9 +309,9 @@ export class Sandbox {
  * The limits for a sandbox on the file system of `folder`: never more than
  * its free space (less a margin), so a bomb fills nothing.
  */
-export async function limitsForFolder(folder: string, limits: ExtractLimits): Promise<ExtractLimits> {
+export async function limitsForFolder(folder: string, limits: ExtractLimits, needed?: number): Promise<ExtractLimits> {
   const { statfs } = await import('node:fs/promises');
   const fs = await statfs(folder);
   const free = Math.max(0, fs.bavail * fs.bsize - 64 * 1024 * 1024);
-  return free < limits.maxTotalBytes ? { ...limits, maxTotalBytes: free, freeSpaceOf: folder } : limits;
+  return free < limits.maxTotalBytes ? { ...limits, maxTotalBytes: free, freeSpaceOf: folder, needed } : limits;
 }

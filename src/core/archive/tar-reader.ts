@@ -22,7 +22,7 @@ export interface ReadFailure {
   stopped?: boolean;
   /** the stop was this machine's doing (no room in the temp folder): no verdict on the archive */
   environment?: boolean;
-  /** the compressed stream failed its own check (gzip CRC or length) once every byte was out */
+  /** the compressed stream failed its own check (gzip's CRC or length; a program failing once the whole archive was out) */
   checksum?: boolean;
 }
 
@@ -30,6 +30,8 @@ export interface ReadSummary extends ArchiveTotals {
   failure?: ReadFailure;
   /** how the tar stream ended, when it was read to its end */
   end?: TarEnd;
+  /** a decompressor program's words on data after its stream (bzip2, lzop) */
+  trailingNote?: string;
 }
 
 /** An error of the decompressed stream itself (the decompressor found damage). */
@@ -125,10 +127,12 @@ export async function readTar(
   input.destroy();
   await dec.finished;
   const problem = dec.problem();
-  // A program's exit status says why its output ended early better than the tar parser can.
-  if (problem && kind.compression !== 'gzip' && !failure?.stopped) failure = { compressedOffset: dec.consumed(), uncompressedOffset: uncompressed, ...failure, message: problem };
+  // A program's exit status says why its output ended early better than the tar parser can;
+  // one that fails once the whole archive was read says so.
+  const afterEnd = !failure && end?.endMarker ? ` (after the end of the archive: every member was read to its end)` : '';
+  if (problem && kind.compression !== 'gzip' && !failure?.stopped) failure = { compressedOffset: dec.consumed(), uncompressedOffset: uncompressed, ...failure, message: `${problem}${afterEnd}`, ...(afterEnd ? { checksum: true } : {}) };
   const compressedBytes = kind.compression === 'none' ? uncompressed : dec.consumed();
   // zlib stops at the end of the gzip stream: anything after it is not part of the backup's data.
   const trailingBytes = !failure && kind.compression === 'gzip' ? Math.max(0, fileSize - compressedBytes) : 0;
-  return { entries, contentBytes, compressedBytes, uncompressedBytes: uncompressed, complete: !failure, trailingBytes, failure, end };
+  return { entries, contentBytes, compressedBytes, uncompressedBytes: uncompressed, complete: !failure, trailingBytes, failure, end, trailingNote: dec.trailing?.() };
 }

@@ -1,4 +1,5 @@
 import type { OpenArchive } from '../archive/open-archive.js';
+import type { BackupHandle } from '../storage/backup-handle.js';
 import { Sandbox, limitsForFolder, type ExtractLimits } from '../archive/sandbox.js';
 import { readTar, type ArchiveEntry, type EntryContent, type ReadSummary } from '../archive/tar-reader.js';
 import { AbortError } from '../errors.js';
@@ -11,6 +12,18 @@ export interface Extraction {
   box: Sandbox;
   /** every member the archive listed, in order */
   listing: ArchiveEntry[];
+}
+
+/** What the archive will need on disk, as far as it can be known before reading it. */
+export async function neededBytes(handle: BackupHandle, size: number, compression: string): Promise<number | undefined> {
+  if (compression === 'none') return size;
+  if (compression !== 'gzip' || size < 18) return undefined;
+  // gzip's trailer holds the uncompressed size modulo 4 GiB: a floor, exact below 4 GiB.
+  const tail = Buffer.alloc(4);
+  await handle.read(tail, 0, 4, size - 4);
+  // Trailing data after the stream would make it any number: deflate never expands past ~1032x.
+  const isize = tail.readUInt32LE(0);
+  return isize <= size * 1032 ? isize : undefined;
 }
 
 /**
@@ -27,7 +40,8 @@ export async function* extractArchive(
   opts: { limits: ExtractLimits; signal?: AbortSignal; watch?: (entry: ArchiveEntry, content: EntryContent) => EntryContent; materialiseLinks?: boolean; sha256?: boolean },
 ): AsyncGenerator<CheckEvent, Extraction> {
   let compressedRead = 0;
-  const box = new Sandbox(root, await limitsForFolder(root, opts.limits), () => compressedRead, opts.materialiseLinks);
+  const needed = await neededBytes(archive.handle, archive.before.size, archive.compression);
+  const box = new Sandbox(root, await limitsForFolder(root, opts.limits, needed), () => compressedRead, opts.materialiseLinks);
   const listing: ArchiveEntry[] = [];
   const summary = yield* eventChannel<CheckEvent, ReadSummary>((emit) => {
     const meter = new ProgressMeter(archive.before.size, (p) => void emit({ type: 'progress', file, phase: 'read', ...p }));

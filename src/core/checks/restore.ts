@@ -6,7 +6,7 @@ import { RestorableError, fsError, throwIfAborted } from '../errors.js';
 import type { CheckEvent, CheckResult, Finding, RestoreReport, Status } from '../events/types.js';
 import { changedSince } from '../hash/file-identity.js';
 import { makeTempDir, type TempDir } from '../temp-paths.js';
-import { extractArchive } from './extract.js';
+import { extractArchive, neededBytes } from './extract.js';
 import { judgeTarRead } from './tar-verdict.js';
 import { loadContentIndex } from '../archive/contents-schema.js';
 import { TAR_FORMATS } from '../archive/detect.js';
@@ -19,16 +19,6 @@ export interface RestoreOptions {
   signal?: AbortSignal;
 }
 
-
-/** What the archive will need on disk, as far as it can be known before reading it. */
-async function neededBytes(handle: import('../storage/backup-handle.js').BackupHandle, size: number, compression: string): Promise<number | undefined> {
-  if (compression === 'none') return size;
-  if (compression !== 'gzip' || size < 18) return undefined;
-  // gzip's trailer holds the uncompressed size modulo 4 GiB: a floor, exact below 4 GiB.
-  const tail = Buffer.alloc(4);
-  await handle.read(tail, 0, 4, size - 4);
-  return tail.readUInt32LE(0);
-}
 
 /**
  * The restore test: extracts the archive as a restore would (into a temp

@@ -85,6 +85,7 @@ export function judgeTarRead(x: { summary: ReadSummary; listing: ArchiveEntry[];
     const at = x.fileSize - summary.trailingBytes;
     findings.push({ severity: 'warning', message: `${summary.trailingBytes} bytes of trailing data after the end of the compressed stream, bytes ${at}-${x.fileSize - 1} of the file (not part of the archive; the members before them are judged on their own)`, offset: at });
   }
+  if (summary.trailingNote) findings.push({ severity: 'warning', message: `data after the end of the compressed stream: ${summary.trailingNote} (the members before it are judged on their own)` });
   const end = summary.end;
   if (end && !f) {
     if (!end.endMarker) findings.push({ severity: 'warning', message: 'the archive has no end-of-archive marker: it may have been cut at a member boundary' });
