@@ -44,6 +44,8 @@ function makeArchive(path) {
 }
 
 function time(argv) {
+  // Each command starts with no dirty pages of the one before it waiting to be written.
+  spawnSync('sync');
   const elapsed = stopwatch();
   const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const s = elapsed();
