@@ -13,6 +13,7 @@ import { registerKeygen } from './commands/keygen.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerRestoreTest } from './commands/restore-test.js';
 import { registerScan } from './commands/scan.js';
+import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { registerVerify } from './commands/verify.js';
 
@@ -41,6 +42,7 @@ registerDeep(program);
 registerRestoreTest(program);
 registerScan(program);
 registerWatch(program);
+registerStatus(program);
 registerLocations(program);
 registerHeal(program);
 registerDemo(program);

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { dedupKey } from '../src/core/report/alerts.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -74,7 +75,8 @@ describe('email alerts through a real SMTP server', () => {
       expect(run.stderr).not.toContain('alert not delivered');
       expect(mails).toHaveLength(1); // one email per scan
       expect(encrypted).toBe(true); // upgraded with STARTTLS before the password went over
-      const mail = mails[0]!;
+      // The body as a mail reader shows it: quoted-printable soft line breaks joined, =XX decoded.
+      const mail = Buffer.from(mails[0]!.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
       expect(mail).toMatch(/^Subject: restorable: 2 backups failing/m);
       expect(mail).toContain(corrupted);
       expect(mail).toMatch(/^To: oncall@example\.com/m);
@@ -106,8 +108,8 @@ describe('alerts on a change of state', () => {
     expect(aboutCorrupted.body.text).toContain(corrupted);
     expect(aboutCorrupted.body.text).toMatch(/failed its hash check: corrupt blocks/);
     expect(aboutCorrupted.body.text).toContain('block 5 bytes 327680-393215 (64 KiB) in app/logs/access.log');
-    const trigger = pd.find((p) => p.body.dedup_key === `restorable:${corrupted}`)!;
-    expect(trigger.body).toMatchObject({ routing_key: 'R0UT1NGKEY', event_action: 'trigger', payload: { severity: 'critical', source: corrupted } });
+    const trigger = pd.find((p) => p.body.dedup_key === dedupKey(corrupted))!;
+    expect(trigger.body).toMatchObject({ routing_key: 'R0UT1NGKEY', event_action: 'trigger', payload: { severity: 'critical', source: hostname(), custom_details: { backup: corrupted } } });
 
     const again = await runCli(args);
     expect(again.code).toBe(1);
@@ -138,6 +140,10 @@ describe('alerts on a change of state', () => {
     await runCli(args);
     await local.close();
     expect(local.got.map((g) => g.body.event_action)).toEqual(['trigger', 'resolve']);
-    expect(new Set(local.got.map((g) => g.body.dedup_key))).toEqual(new Set([`restorable:${file}`]));
+    // One incident for the backup: a digest of host and path, within PagerDuty's 255 characters.
+    expect(new Set(local.got.map((g) => g.body.dedup_key))).toEqual(new Set([dedupKey(file)]));
+    expect(dedupKey(file)).toMatch(/^restorable-[0-9a-f]{40}$/);
+    expect(dedupKey(`/${'very-long-folder-name/'.repeat(20)}backup.tar.gz`).length).toBeLessThanOrEqual(255);
+    expect(dedupKey(file, 'host-a')).not.toBe(dedupKey(file, 'host-b'));
   });
 });

@@ -2,6 +2,8 @@ import { printable } from '../output/format.js';
 import type { Command } from 'commander';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
+import type { Observed } from '../core/report/alert-state.js';
+import type { Ledger } from '../core/schedule/ledger.js';
 
 /** The alert options `scan`, `watch` and `locations` share (DESIGN section 7). */
 export function alertOptions(command: Command): Command {
@@ -27,11 +29,44 @@ export function resolveChannels(flags: AlertChannels, raw: Record<string, unknow
   };
 }
 
-/** Alerts for what changed state since the last run; a channel that fails is reported on stderr, never fatal. */
-export async function deliverAlerts(stateDir: string, check: string, results: CheckResult[], channels: AlertChannels): Promise<void> {
-  const { sendAlerts, stateChanges } = await import('../core/report/alerts.js');
-  const events = await stateChanges(stateDir, check, results);
-  if (channels.webhook || channels.pagerdutyKey || (channels.smtp && channels.mailTo)) {
-    for (const problem of await sendAlerts(events, channels)) process.stderr.write(`restorable: alert not delivered: ${printable(problem)}\n`);
-  }
+/** Whether any channel is set up to receive alerts. */
+function anyChannel(c: AlertChannels): boolean {
+  return Boolean(c.webhook || c.pagerdutyKey || (c.smtp && c.mailTo));
+}
+
+/**
+ * What a run observed, each backup (or copy) in the one state the ledger
+ * gives it: a failure stays until a check as strong clears it. A result the
+ * ledger does not hold (a folder that could not be read) speaks for itself.
+ */
+export async function observedFrom(results: CheckResult[], ledger: Ledger): Promise<Observed[]> {
+  const { describeFailure } = await import('../core/report/alerts.js');
+  const { isFailing } = await import('../core/schedule/strength.js');
+  return results.map((r) => {
+    const fromLedger = r.copy ? ledger.copyState(r.copy.backup, r.copy.location) : ledger.state(r.file);
+    return {
+      // A copy in a location has a state of its own, apart from scans of the same file.
+      key: r.copy ? `${r.copy.location}:${r.file}` : r.file,
+      backup: r.file,
+      state: fromLedger ?? { status: r.status, failing: isFailing(r.status), check: r.checks[0] ?? 'check', at: r.checkedAt },
+      details: () => describeFailure(r),
+    };
+  });
+}
+
+/**
+ * Alerts for what changed state since the last run, through the outbox: an
+ * alert a channel did not take is sent again on the next run. A channel that
+ * fails is reported on stderr, never fatal.
+ */
+export async function deliverAlerts(stateDir: string, observed: Observed[], channels: AlertChannels): Promise<void> {
+  const { updateAlertState, stateChanges, enqueue } = await import('../core/report/alert-state.js');
+  const { deliverOutbox } = await import('../core/report/alerts.js');
+  const problems = await updateAlertState(stateDir, async (state) => {
+    const events = stateChanges(state, observed);
+    if (!anyChannel(channels)) return [];
+    enqueue(state, events);
+    return deliverOutbox(state, channels);
+  });
+  for (const problem of problems) process.stderr.write(`restorable: alert not delivered: ${printable(problem)}\n`);
 }

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
-import { alertOptions, deliverAlerts, resolveChannels } from './alert-options.js';
+import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './alert-options.js';
 import { durationArg, jsonOption, shardArg, sizeArg } from './options.js';
 import { problemResult, runJobs } from './runner.js';
 import { openSession } from './session.js';
@@ -58,6 +58,36 @@ async function writeResultsFiles(results: CheckResult[]): Promise<void> {
   }
 }
 
+/**
+ * Backups known in these folders (from their manifests or from the ledger)
+ * whose file is gone: a backup that vanished must be as loud as a damaged one.
+ */
+async function vanished(dirs: string[], present: Map<string, unknown>, targets: { file: string }[], ledger: import('../core/schedule/ledger.js').Ledger): Promise<string[]> {
+  const { stat } = await import('node:fs/promises');
+  const { dirname, resolve } = await import('node:path');
+  const folders = new Set(dirs.map((d) => resolve(d)));
+  const known = new Set([...targets.map((t) => t.file), ...ledger.all().map(([file]) => file)].filter((f) => folders.has(dirname(f)) && !present.has(f)));
+  const gone: string[] = [];
+  for (const file of known) if (!(await stat(file).catch(() => undefined))) gone.push(file);
+  return gone;
+}
+
+/** A backup only the ledger remembers (its manifests went with it). */
+async function* missingFromLedger(file: string, ledger: import('../core/schedule/ledger.js').Ledger): AsyncGenerator<import('../core/events/types.js').CheckEvent, CheckResult> {
+  const last = ledger.latest(file);
+  const result: CheckResult = {
+    file,
+    status: 'missing',
+    findings: [{ severity: 'error', message: `${file}: missing (last checked ${last?.at ?? 'at an unknown time'}, ${last?.size ?? '?'} bytes, by this ledger: ${ledger.file})` }],
+    manifests: [],
+    checks: ['quick'],
+    checkedAt: new Date().toISOString(),
+    durationMs: 0,
+  };
+  yield { type: 'result', result };
+  return result;
+}
+
 /** The options of `scan`, which `watch` takes too. */
 export function scanOptions(command: Command): Command {
   return alertOptions(command)
@@ -95,29 +125,37 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     const started = Date.now();
     const done: CheckResult[] = [];
     const ctx = { pool: session.pool, signal: session.signal };
-    // Every manifest of the folders, read once: what each backup is checked against.
+    // Every manifest of the folders, read once: what each backup is checked against, and
+    // which backups they (or the ledger) know of that are gone.
     const { discover } = await import('../core/manifest/discover.js');
-    const found = chosen.length ? await discover([...new Set(chosen.map((c) => c.folder))]) : { targets: [], problems: [] };
+    const folders = [...new Set(candidates.map((c) => c.folder))];
+    const found = folders.length ? await discover(folders) : { targets: [], problems: [] };
     const targets = new Map(found.targets.map((t) => [t.file, t]));
+    const gone = await vanished(dirs, bySize, found.targets, ledger);
     // A manifest that cannot be read matters to this run when it is a chosen backup's sidecar or a folder-wide list.
     const { isChecksumList, sidecarNames } = await import('../core/manifest/names.js');
     const relevant = new Set(chosen.flatMap((c) => sidecarNames(c.name).map((n) => join(c.folder, n))));
     const manifestProblems = found.problems.filter((p) => relevant.has(p.file) || isChecksumList(basename(p.file)));
     const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing, target: targets.get(c.file) ?? { file: c.file, expectations: [], locators: [] } }) }));
+    // A backup that vanished is reported by every tier: it is the first thing to know.
+    for (const file of gone) {
+      const target = targets.get(file);
+      jobs.push({ file, run: target?.expectations.length ? () => runTierCheck(file, 'quick', ctx, { target }) : () => missingFromLedger(file, ledger) });
+    }
     const code = await runJobs(jobs, flags, {
       leading: [...problems, ...manifestProblems].map(problemResult),
       nothingFound: candidates.length ? `0 of ${candidates.length} backups chosen by tier ${flags.tier} in ${dirs.join(', ')}` : `0 backups found in ${dirs.join(', ')} (patterns: ${config.patterns.join(' ')})`,
       stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
       onResult: async (r) => {
         const c = bySize.get(r.file);
-        ledger.record(r.file, tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
+        ledger.record(r.file, r.status === 'missing' ? 'quick' : tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
         await ledger.saveBatched();
         done.push(r);
       },
     });
     await ledger.flush();
     if (flags.resultsFile) await writeResultsFiles(done);
-    await deliverAlerts(stateDir, tier.check, done, resolveChannels(flags, config.raw));
+    await deliverAlerts(stateDir, await observedFrom(done, ledger), resolveChannels(flags, config.raw));
     if (flags.metricsFile || flags.pushgateway) {
       const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
       const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });

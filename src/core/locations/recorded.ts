@@ -22,7 +22,7 @@ export async function* checkCopiesRecorded(
   for (const result of out.results) {
     if (!result.copy) continue;
     const errors = result.findings.filter((f) => f.severity === 'error').map((f) => f.message);
-    ledger.recordCopy(ref.key, result.copy.location, { timestamp: result.checkedAt, status: result.status, errors });
+    ledger.recordCopy(ref.key, result.copy.location, { timestamp: result.checkedAt, status: result.status, errors, evidence: result.copy.evidence });
   }
   return out;
 }

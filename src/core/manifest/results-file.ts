@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ManifestError, fsError, isFsError } from '../errors.js';
+import { ManifestError } from '../errors.js';
 import { atomicWrite } from './atomic-write.js';
-import { fieldPath, parseJsonFile } from './safe-json.js';
+import { fieldPath, parseJsonFile, readIfPresent } from './safe-json.js';
 
 /**
  * `.integrity_results.json` in a backup folder: the last outcome per file, in
@@ -45,14 +44,8 @@ export function parseResultsFile(file: string, value: unknown): ResultsFile {
 /** The results file of a folder, or undefined when there is none. */
 export async function readResultsFile(folder: string): Promise<ResultsFile | undefined> {
   const file = join(folder, RESULTS_FILE_NAME);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isFsError(err, 'ENOENT')) return undefined;
-    throw fsError(err, file);
-  }
-  return parseResultsFile(file, parseJsonFile(file, text));
+  const text = await readIfPresent(file);
+  return text === undefined ? undefined : parseResultsFile(file, parseJsonFile(file, text));
 }
 
 /** Replaces the entries for the given files and keeps the others, atomically. */

@@ -1,4 +1,5 @@
-import { ManifestError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { ManifestError, fsError, isFsError } from '../errors.js';
 
 /** Keys that could reach an object prototype if a careless reader copied them. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -62,4 +63,14 @@ export function fieldPath(path: readonly PropertyKey[]): string {
     else out += out ? `.${String(part)}` : String(part);
   }
   return out || '(document)';
+}
+
+/** A state or results file's text, or undefined when there is none yet; any other failure names the file. */
+export async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (isFsError(err, 'ENOENT')) return undefined;
+    throw fsError(err, file);
+  }
 }

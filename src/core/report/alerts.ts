@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { isIntegrityFailure, type CheckResult } from '../events/types.js';
-import { RestorableError, fsError, isFsError } from '../errors.js';
-import { parseJsonFile } from '../manifest/safe-json.js';
-import { atomicWrite } from '../manifest/atomic-write.js';
+import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { CheckResult } from '../events/types.js';
+import { OUTBOX_DAYS, type AlertRecord, type AlertState } from './alert-state.js';
 import { regionLine } from '../../output/report.js';
 import { redactUrl } from './metrics.js';
 import { withRetries as retry } from '../retry.js';
@@ -12,10 +11,10 @@ import { withRetries as retry } from '../retry.js';
 const withRetries = (send: () => Promise<void>) => retry(send, { tries: 3, baseMs: 500 });
 
 /**
- * Alerts on a change of state, not on every run: a backup that starts
- * failing triggers, one that passes again resolves. The state lives in the
- * state folder (alerts.json). A channel that fails is retried with backoff
- * and reported; it never stops the scan. Secrets never reach the output.
+ * The alert channels: a Slack-compatible webhook, email, PagerDuty. What to
+ * send comes from the outbox (alert-state.ts); a channel that fails is
+ * retried with backoff, reported, and tried again on the next run; it never
+ * stops the scan. Secrets never reach the output.
  */
 
 export interface AlertChannels {
@@ -28,56 +27,12 @@ export interface AlertChannels {
   mailFrom?: string;
 }
 
-export interface AlertEvent {
-  action: 'trigger' | 'resolve';
-  backup: string;
-  check: string;
-  status: string;
-  /** what failed and where: regions, members, first findings */
-  details: string[];
-}
-
 /** What the alert says: the backup, the check, what failed and where. */
 export function describeFailure(r: CheckResult): string[] {
   const lines = (r.regions ?? []).slice(0, 5).map((x) => `${regionLine(x, true)}${x.members?.length ? ` in ${x.members[0]}` : ''}`);
   if (r.salvage) lines.push(`reading stops at byte ${r.salvage.compressedOffset}${r.salvage.member ? ` in ${r.salvage.member}` : ''}; ${r.salvage.recoverableMembers} members recoverable`);
   for (const f of r.findings.filter((x) => x.severity === 'error').slice(0, 3)) lines.push(f.message);
   return lines;
-}
-
-/** Which backups were failing when the last alerts went out: { backup: true }. A damaged file is an error naming it, never a crash. */
-async function readAlertState(file: string): Promise<Record<string, boolean>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isFsError(err, 'ENOENT')) return {};
-    throw fsError(err, file);
-  }
-  if (text.trim() === '') return {};
-  const value = parseJsonFile(file, text);
-  const valid = value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'boolean');
-  if (!valid) throw new RestorableError(`${file}: not the alert state restorable writes ({"BACKUP": true, …}); move it aside to start afresh (every failing backup is then alerted again)`);
-  return value as Record<string, boolean>;
-}
-
-/** Compares this run's results with the last known state: the alerts to send. */
-export async function stateChanges(stateDir: string, check: string, results: CheckResult[]): Promise<AlertEvent[]> {
-  const file = join(stateDir, 'alerts.json');
-  const state = await readAlertState(file);
-  const events: AlertEvent[] = [];
-  for (const r of results) {
-    const failing = isIntegrityFailure(r.status);
-    // A copy in a location has a state of its own, apart from scans of the same file.
-    const key = r.copy ? `${r.copy.location}:${r.file}` : r.file;
-    const was = state[key] === true;
-    if (failing && !was) events.push({ action: 'trigger', backup: r.file, check, status: r.status, details: describeFailure(r) });
-    if (!failing && was && r.status === 'verified') events.push({ action: 'resolve', backup: r.file, check, status: r.status, details: [] });
-    if (failing) state[key] = true;
-    else if (r.status === 'verified') delete state[key];
-  }
-  await atomicWrite(file, `${JSON.stringify(state, null, 1)}\n`, { overwrite: true });
-  return events;
 }
 
 /** POSTs JSON; credentials in the URL (https://user:pass@host/…) go as Basic auth, as fetch will not send them itself. */
@@ -127,13 +82,19 @@ async function mail(smtp: string, from: string, to: string, subject: string, tex
   }
 }
 
-function eventText(e: AlertEvent): string {
-  const title = e.action === 'trigger' ? `✗ backup ${basename(e.backup)} failed its ${e.check} check: ${e.status.replace(/_/g, ' ')}` : `✓ backup ${basename(e.backup)} passes its ${e.check} check again`;
-  return [title, e.backup, ...e.details.map((d) => `• ${d}`)].join('\n');
+function eventText(e: AlertRecord): string {
+  const title =
+    e.action === 'trigger'
+      ? `✗ backup ${basename(e.backup)} failed its ${e.check} check: ${e.status.replace(/_/g, ' ')}`
+      : e.action === 'resolve'
+        ? `✓ backup ${basename(e.backup)} passes its ${e.check} check again`
+        : `· backup ${basename(e.backup)}: failure acknowledged`;
+  // An alert that waited for a channel says when it was raised.
+  return [title, e.backup, `raised ${e.at}`, ...e.details.map((d) => `• ${d}`)].join('\n');
 }
 
 /** One message for a whole scan: people get one notification per run, not one per backup. */
-function digest(events: AlertEvent[]): { subject: string; text: string } {
+function digest(events: AlertRecord[]): { subject: string; text: string } {
   const failing = events.filter((e) => e.action === 'trigger').length;
   const fixed = events.length - failing;
   const parts = [failing ? `${failing} backup${failing === 1 ? '' : 's'} failing` : '', fixed ? `${fixed} passing again` : ''].filter(Boolean);
@@ -141,13 +102,21 @@ function digest(events: AlertEvent[]): { subject: string; text: string } {
   return { subject, text: events.map(eventText).join('\n\n') };
 }
 
-function pagerdutyBody(key: string, e: AlertEvent): unknown {
+/**
+ * One incident per backup per host: PagerDuty takes at most 255 characters
+ * of dedup_key, and the same path on two hosts is two backups.
+ */
+export function dedupKey(key: string, host = hostname()): string {
+  return `restorable-${createHash('sha256').update(`${host}\0${key}`).digest('hex').slice(0, 40)}`;
+}
+
+function pagerdutyBody(routingKey: string, e: AlertRecord): unknown {
   return {
-    routing_key: key,
+    routing_key: routingKey,
     event_action: e.action,
-    dedup_key: `restorable:${e.backup}`,
+    dedup_key: dedupKey(e.key),
     ...(e.action === 'trigger'
-      ? { payload: { summary: `Backup ${basename(e.backup)} failed its ${e.check} check (${e.status})`, source: e.backup, severity: 'critical', custom_details: { backup: e.backup, check: e.check, status: e.status, details: e.details } } }
+      ? { payload: { summary: `Backup ${basename(e.backup)} failed its ${e.check} check (${e.status})`.slice(0, 1024), source: hostname(), severity: 'critical', timestamp: e.at, custom_details: { backup: e.backup, key: e.key, check: e.check, status: e.status, details: e.details } } }
       : {}),
   };
 }
@@ -160,27 +129,65 @@ function originOf(url: string): string {
   }
 }
 
-/** Sends every event on every configured channel; returns one line per channel that failed. */
-export async function sendAlerts(events: AlertEvent[], channels: AlertChannels): Promise<string[]> {
+type Channel = 'webhook' | 'mail' | 'pagerduty';
+
+function configured(channels: AlertChannels): Channel[] {
+  return [channels.webhook ? 'webhook' : '', channels.smtp && channels.mailTo ? 'mail' : '', channels.pagerdutyKey ? 'pagerduty' : ''].filter(Boolean) as Channel[];
+}
+
+/** Whether a configured channel still owes this alert. */
+const owes = (a: AlertRecord, c: Channel) => !a.delivered[c] && (!a.only || a.only.includes(c));
+
+/**
+ * Sends what the outbox holds for each configured channel and marks what
+ * each channel accepted; what failed stays for the next run. Alerts every
+ * channel has taken leave the outbox; one waiting longer than OUTBOX_DAYS
+ * is given up, and said so. Returns one line per problem.
+ */
+export async function deliverOutbox(state: AlertState, channels: AlertChannels, now = new Date()): Promise<string[]> {
   const problems: string[] = [];
-  if (events.length === 0) return problems;
-  const { subject, text } = digest(events);
+  const active = configured(channels);
+  const at = now.toISOString();
+  const batch = async (c: Channel, send: (pending: AlertRecord[]) => Promise<void>, where: string) => {
+    const pending = state.outbox.filter((a) => owes(a, c));
+    if (pending.length === 0) return;
+    await withRetries(() => send(pending)).then(
+      () => pending.forEach((a) => (a.delivered[c] = at)),
+      (err: Error) => problems.push(`${where}: ${withoutSecrets(err.message, channels)} (${pending.length} alert${pending.length === 1 ? '' : 's'} kept for the next run)`),
+    );
+  };
   if (channels.webhook) {
     const url = channels.webhook;
-    // A webhook's path is its secret: name only where it goes.
-    await withRetries(() => post(url, { text: events.length === 1 ? text : `${subject}\n\n${text}` })).catch((err: Error) => problems.push(`webhook ${originOf(url)}/…: ${withoutSecrets(err.message, channels)}`));
+    // A webhook's path is its secret: name only where it goes. One message per run.
+    await batch('webhook', (pending) => {
+      const { subject, text } = digest(pending);
+      return post(url, { text: pending.length === 1 ? text : `${subject}\n\n${text}` });
+    }, `webhook ${originOf(url)}/…`);
   }
   if (channels.smtp && channels.mailTo) {
     const smtp = channels.smtp;
-    await withRetries(() => mail(smtp, channels.mailFrom ?? 'restorable@localhost', channels.mailTo!, subject, text)).catch((err: Error) => problems.push(`mail via ${redactUrl(smtp)}: ${withoutSecrets(err.message, channels)}`));
+    await batch('mail', (pending) => {
+      const { subject, text } = digest(pending);
+      return mail(smtp, channels.mailFrom ?? 'restorable@localhost', channels.mailTo!, subject, text);
+    }, `mail via ${redactUrl(smtp)}`);
   }
   // PagerDuty deduplicates by key: one event per backup, so each can be resolved on its own.
   if (channels.pagerdutyKey) {
     const url = channels.pagerdutyUrl ?? 'https://events.pagerduty.com/v2/enqueue';
     const key = channels.pagerdutyKey;
-    for (const e of events) {
-      await withRetries(() => post(url, pagerdutyBody(key, e))).catch((err: Error) => problems.push(`PagerDuty ${redactUrl(url)}: ${withoutSecrets(err.message, channels)}`));
+    for (const a of state.outbox.filter((x) => owes(x, 'pagerduty'))) {
+      await withRetries(() => post(url, pagerdutyBody(key, a))).then(
+        () => (a.delivered.pagerduty = at),
+        (err: Error) => problems.push(`PagerDuty ${redactUrl(url)}: ${withoutSecrets(err.message, channels)} (kept for the next run)`),
+      );
     }
   }
+  const oldest = now.getTime() - OUTBOX_DAYS * 86_400_000;
+  state.outbox = state.outbox.filter((a) => {
+    if (!active.some((c) => owes(a, c))) return false;
+    if (Date.parse(a.at) >= oldest) return true;
+    problems.push(`gave up the ${a.action} alert for ${a.backup} raised ${a.at}: not delivered in ${OUTBOX_DAYS} days`);
+    return false;
+  });
   return problems;
 }

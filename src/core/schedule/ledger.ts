@@ -1,11 +1,13 @@
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { ManifestError, RestorableError, fsError, isFsError } from '../errors.js';
+import { ManifestError, fsError } from '../errors.js';
+import { isFailing, isPass, stateOf, strengthOf, type BackupState } from './strength.js';
+import { withLock } from './state-lock.js';
 import type { Status } from '../events/types.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
-import { fieldPath, parseJsonFile } from '../manifest/safe-json.js';
+import { fieldPath, parseJsonFile, readIfPresent } from '../manifest/safe-json.js';
 
 /**
  * The verification ledger: for every backup and check, when it was last
@@ -26,26 +28,74 @@ const record = z.object({
   mtime_ms: z.number(),
   detail: z.string().optional(),
 });
-/** The outcome of the last `locations` check of one copy. */
-const integrityCheck = z.object({ timestamp: z.string(), status: z.string(), errors: z.array(z.string()) });
+/** The outcome of a `locations` check of one copy, and the evidence it rested on (etag, sample, full…). */
+const integrityCheck = z.object({ timestamp: z.string(), status: z.string(), errors: z.array(z.string()), evidence: z.string().optional() });
+/** One check of a backup, as its history keeps it. */
+const historyEntry = z.object({ at: z.string(), check: z.string(), status: z.string(), detail: z.string().optional() });
 /** What is known of a backup's good bytes beyond its manifest (learnt from a verified read). */
 const knownDigests = z.object({ size: z.number().nonnegative(), sha256: z.string(), md5: z.string().optional(), etags: z.record(z.string()) });
 const ledgerSchema = z.object({
   version: z.literal(1),
   backups: z.record(z.record(record)),
-  /** backup name → location name → its last integrity check */
-  locations: z.record(z.record(z.object({ last_integrity_check: integrityCheck }))).optional(),
+  /** backup name → location name → its last integrity check, and the failure it has not yet cleared */
+  locations: z.record(z.record(z.object({ last_integrity_check: integrityCheck, open_failure: integrityCheck.optional() }))).optional(),
   known_digests: z.record(knownDigests).optional(),
+  /** backup → its last checks, oldest first (at most HISTORY_LENGTH) */
+  history: z.record(z.array(historyEntry)).optional(),
 });
 
 export type LedgerRecord = z.infer<typeof record>;
 export type IntegrityCheck = z.infer<typeof integrityCheck>;
 export type KnownDigests = z.infer<typeof knownDigests>;
+export type HistoryEntry = z.infer<typeof historyEntry>;
+type LedgerData = z.infer<typeof ledgerSchema>;
+
+/** Checks kept per backup in its history. */
+export const HISTORY_LENGTH = 50;
+
+/** Reads and validates a ledger file; undefined when there is none. */
+async function readLedger(file: string): Promise<LedgerData | undefined> {
+  const text = await readIfPresent(file);
+  if (text === undefined) return undefined;
+  const parsed = ledgerSchema.safeParse(parseJsonFile(file, text));
+  if (!parsed.success) throw new ManifestError(file, fieldPath(parsed.error.issues[0]!.path), parsed.error.issues[0]!.message);
+  return parsed.data;
+}
+
+const later = <T>(a: T | undefined, b: T | undefined, at: (x: T) => string): T | undefined => (!a ? b : !b ? a : Date.parse(at(b)) >= Date.parse(at(a)) ? b : a);
+
+/**
+ * What two writers of one ledger know together: for each record the later
+ * one, histories joined. `ours` wins ties and the digests it learnt.
+ */
+function merge(theirs: LedgerData, ours: LedgerData, ourDigests: Set<string>): LedgerData {
+  const out: LedgerData = { version: 1, backups: {}, locations: {}, known_digests: { ...theirs.known_digests }, history: {} };
+  for (const file of new Set([...Object.keys(theirs.backups), ...Object.keys(ours.backups)])) {
+    const t = theirs.backups[file] ?? {};
+    const o = ours.backups[file] ?? {};
+    out.backups[file] = Object.fromEntries([...new Set([...Object.keys(t), ...Object.keys(o)])].map((check) => [check, later(t[check], o[check], (r) => r.at)!]));
+  }
+  for (const backup of new Set([...Object.keys(theirs.locations ?? {}), ...Object.keys(ours.locations ?? {})])) {
+    const t = theirs.locations?.[backup] ?? {};
+    const o = ours.locations?.[backup] ?? {};
+    out.locations![backup] = Object.fromEntries([...new Set([...Object.keys(t), ...Object.keys(o)])].map((loc) => [loc, later(t[loc], o[loc], (r) => r.last_integrity_check.timestamp)!]));
+  }
+  for (const key of ourDigests) if (ours.known_digests?.[key]) out.known_digests![key] = ours.known_digests[key];
+  for (const file of new Set([...Object.keys(theirs.history ?? {}), ...Object.keys(ours.history ?? {})])) {
+    const seen = new Map<string, HistoryEntry>();
+    for (const h of [...(theirs.history?.[file] ?? []), ...(ours.history?.[file] ?? [])]) seen.set(`${h.at}|${h.check}`, h);
+    out.history![file] = [...seen.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-HISTORY_LENGTH);
+  }
+  return out;
+}
 
 export class Ledger {
+  /** the digests this process learnt: they win over what another writer saved meanwhile */
+  private readonly learnt = new Set<string>();
+
   private constructor(
     readonly file: string,
-    private readonly data: z.infer<typeof ledgerSchema>,
+    private data: LedgerData,
   ) {}
 
   /** `create`: make the state folder if it is missing (a scan); readers leave it alone. */
@@ -58,16 +108,7 @@ export class Ledger {
         throw fsError(err, stateDir);
       }
     }
-    let text: string | undefined;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (!isFsError(err, 'ENOENT')) throw fsError(err, file);
-    }
-    if (text === undefined) return new Ledger(file, { version: 1, backups: {} });
-    const parsed = ledgerSchema.safeParse(parseJsonFile(file, text));
-    if (!parsed.success) throw new ManifestError(file, fieldPath(parsed.error.issues[0]!.path), parsed.error.issues[0]!.message);
-    return new Ledger(file, parsed.data);
+    return new Ledger(file, (await readLedger(file)) ?? { version: 1, backups: {} });
   }
 
   get(file: string, check: string): LedgerRecord | undefined {
@@ -81,7 +122,38 @@ export class Ledger {
   }
 
   record(file: string, check: string, r: { status: Status | string; size: number; mtimeMs: number; detail?: string; at?: Date }): void {
-    (this.data.backups[file] ??= {})[check] = { at: (r.at ?? new Date()).toISOString(), status: r.status, size: r.size, mtime_ms: r.mtimeMs, detail: r.detail };
+    const at = (r.at ?? new Date()).toISOString();
+    (this.data.backups[file] ??= {})[check] = { at, status: r.status, size: r.size, mtime_ms: r.mtimeMs, detail: r.detail };
+    this.addHistory(file, { at, check, status: r.status, detail: r.detail });
+  }
+
+  private addHistory(key: string, entry: HistoryEntry): void {
+    const list = ((this.data.history ??= {})[key] ??= []);
+    list.push(entry);
+    if (list.length > HISTORY_LENGTH) list.splice(0, list.length - HISTORY_LENGTH);
+  }
+
+  /** A backup's checks over time, oldest first; a copy's under "LOCATION:BACKUP". */
+  history(key: string): HistoryEntry[] {
+    return this.data.history?.[key] ?? [];
+  }
+
+  /** The backup's one state: its worst finding not yet cleared by a check as strong, or its latest check. */
+  state(file: string): BackupState | undefined {
+    return stateOf(this.records(file));
+  }
+
+  /** A copy's one state: its open failure, or its latest check. */
+  copyState(backup: string, location: string): BackupState | undefined {
+    const c = this.data.locations?.[backup]?.[location];
+    if (!c) return undefined;
+    const decides = c.open_failure ?? c.last_integrity_check;
+    return { status: decides.status, failing: isFailing(decides.status), check: decides.evidence ?? 'copy', at: decides.timestamp, detail: decides.errors[0] };
+  }
+
+  /** Every check kind's latest record for a backup. */
+  records(file: string): Record<string, LedgerRecord> {
+    return this.data.backups[file] ?? {};
   }
 
   /** When a check last ran on a backup (0 if never): the scan's staleness order. */
@@ -90,8 +162,23 @@ export class Ledger {
     return r ? Date.parse(r.at) : 0;
   }
 
+  /**
+   * Records a copy's check. A failure stays open until a check at least as
+   * strong passes (an ETag match does not clear what a full read found).
+   */
   recordCopy(backup: string, location: string, check: IntegrityCheck): void {
-    ((this.data.locations ??= {})[backup] ??= {})[location] = { last_integrity_check: check };
+    const copies = ((this.data.locations ??= {})[backup] ??= {});
+    const open = copies[location]?.open_failure ?? (isFailing(copies[location]?.last_integrity_check.status ?? '') ? copies[location]!.last_integrity_check : undefined);
+    let stillOpen: IntegrityCheck | undefined;
+    if (isFailing(check.status)) stillOpen = check;
+    else if (open && !(isPass(check.status) && strengthOf(check.evidence ?? 'full') >= strengthOf(open.evidence ?? 'full'))) stillOpen = open;
+    copies[location] = { last_integrity_check: check, ...(stillOpen ? { open_failure: stillOpen } : {}) };
+    this.addHistory(`${location}:${backup}`, { at: check.timestamp, check: check.evidence ?? 'copy', status: check.status, detail: check.errors[0] });
+  }
+
+  /** A copy's failure not yet cleared by a check as strong, if any. */
+  openFailure(backup: string, location: string): IntegrityCheck | undefined {
+    return this.data.locations?.[backup]?.[location]?.open_failure;
   }
 
   copies(backup: string): Record<string, IntegrityCheck> {
@@ -109,16 +196,26 @@ export class Ledger {
 
   remember(backup: string, digests: KnownDigests): void {
     (this.data.known_digests ??= {})[backup] = digests;
+    this.learnt.add(backup);
   }
 
   all(): [string, Record<string, LedgerRecord>][] {
     return Object.entries(this.data.backups);
   }
 
+  /**
+   * Saves under the ledger's lock, merged with what other commands saved
+   * since this one read it: a scan and a `locations` run at the same time
+   * both keep their records.
+   */
   async save(): Promise<void> {
     this.unsaved = 0;
     this.savedAt = performance.now();
-    await atomicWrite(this.file, `${JSON.stringify(this.data, null, 1)}\n`, { overwrite: true });
+    await withLock(join(dirname(this.file), 'ledger.lock'), async () => {
+      const onDisk = await readLedger(this.file);
+      if (onDisk) this.data = merge(onDisk, this.data, this.learnt);
+      await atomicWrite(this.file, `${JSON.stringify(this.data, null, 1)}\n`, { overwrite: true });
+    });
   }
 
   private unsaved = 0;
@@ -140,31 +237,4 @@ export class Ledger {
   }
 }
 
-/**
- * One scan at a time per state folder: a lock file holding our pid. A lock
- * left by a process that no longer exists is taken over.
- */
-export async function acquireScanLock(stateDir: string): Promise<() => Promise<void>> {
-  const path = join(stateDir, 'scan.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const h = await open(path, 'wx');
-      await h.writeFile(String(process.pid));
-      await h.close();
-      return async () => void (await unlink(path).catch(() => {}));
-    } catch (err) {
-      if (!isFsError(err, 'EEXIST')) throw fsError(err, path);
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      let alive = false;
-      try {
-        if (pid > 0) process.kill(pid, 0);
-        alive = pid > 0;
-      } catch {
-        alive = false;
-      }
-      if (alive) throw new RestorableError(`${path}: another scan is running (pid ${pid}); not starting a second one`);
-      await unlink(path).catch(() => {});
-    }
-  }
-  throw new RestorableError(`${path}: could not take the scan lock`);
-}
+export { acquireScanLock } from './state-lock.js';

@@ -1,0 +1,79 @@
+import { isIntegrityFailure, type Status } from '../events/types.js';
+
+/**
+ * How much a check proves, weakest first: a size, a store's ETag or
+ * checksum, sampled blocks, every byte hashed, every member read, a restore.
+ * A failure is cleared only by a later check at least as strong: an hourly
+ * size check never erases what the daily hash found.
+ */
+const STRENGTH: Record<string, number> = {
+  quick: 0,
+  size: 0,
+  none: 0,
+  etag: 1,
+  'checksum-sha256': 1,
+  sample: 2,
+  hash: 3,
+  blocks: 3,
+  full: 3,
+  deep: 4,
+  restore: 5,
+};
+
+export function strengthOf(check: string): number {
+  return STRENGTH[check] ?? 0;
+}
+
+export function isFailing(status: string): boolean {
+  return isIntegrityFailure(status as Status);
+}
+
+export function isPass(status: string): boolean {
+  return status === 'verified' || status === 'manifest_created';
+}
+
+export interface CheckRecord {
+  at: string;
+  status: string;
+  detail?: string;
+}
+
+/** A backup's one state: the worst finding not yet cleared, or its latest check. */
+export interface BackupState {
+  status: string;
+  failing: boolean;
+  /** the check that found it, and when */
+  check: string;
+  at: string;
+  detail?: string;
+  /** the latest check of any kind, when it is not the one that decides */
+  latest?: { check: string; at: string; status: string };
+}
+
+/**
+ * The state of a backup from the latest record of each check kind: a
+ * failure stands until a later pass of a check at least as strong; with
+ * none standing, the latest record says it. A `missing` backup is cleared
+ * by any check that finds the file again.
+ */
+export function stateOf(records: Record<string, CheckRecord>): BackupState | undefined {
+  const all = Object.entries(records).map(([check, r]) => ({ check, ...r }));
+  if (all.length === 0) return undefined;
+  const latest = all.reduce((a, b) => (Date.parse(b.at) > Date.parse(a.at) ? b : a));
+  const standing = all.filter(
+    (f) =>
+      isFailing(f.status) &&
+      !all.some((p) => isPass(p.status) && Date.parse(p.at) > Date.parse(f.at) && (f.status === 'missing' || strengthOf(p.check) >= strengthOf(f.check))),
+  );
+  if (standing.length === 0) return { status: latest.status, failing: false, check: latest.check, at: latest.at, detail: latest.detail };
+  // The strongest evidence of damage decides (the most recent among equals).
+  const worst = standing.reduce((a, b) => (strengthOf(b.check) > strengthOf(a.check) || (strengthOf(b.check) === strengthOf(a.check) && Date.parse(b.at) > Date.parse(a.at)) ? b : a));
+  return {
+    status: worst.status,
+    failing: true,
+    check: worst.check,
+    at: worst.at,
+    detail: worst.detail,
+    ...(latest !== worst ? { latest: { check: latest.check, at: latest.at, status: latest.status } } : {}),
+  };
+}
