@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -201,5 +201,30 @@ describe('one writer at a time, nothing lost', () => {
     const ledger = JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8'));
     expect(ledger.history[file].filter((h: { check: string }) => h.check === 'hash')).toHaveLength(rounds);
     expect(ledger.history['offsite:site.tar.gz'] ?? ledger.history[`offsite:${file}`]).toHaveLength(rounds);
+  });
+});
+
+describe('deploys that work as shipped', () => {
+  it('a read-only backup folder: the results file and an unwritable metrics file are warnings; the alert goes out and the exit code says what was found', async () => {
+    const { dir, file } = await oneBackup();
+    flip(file);
+    const state = tempDir();
+    const hook = receiver();
+    closers.push(hook.close);
+    const url = `${await hook.ready}/hook`;
+    chmodSync(dir, 0o555);
+    chmodSync(file, 0o444);
+    try {
+      // As a user without privileges (root ignores file modes), as the CronJob's container runs.
+      const as = process.getuid?.() === 0 ? ['unshare', '--user'] : [];
+      const run = await runCli(['scan', dir, '--tier', 'daily', '--state-dir', state, '--webhook', url, '--results-file', '--metrics-file', join(state, 'missing-folder', 'restorable.prom')], { as });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/restorable: warning: the results file was not written: .*\.integrity_results\.json: permission denied/);
+      expect(run.stderr).toMatch(/restorable: warning: the metrics file was not written: .*restorable\.prom: no such file or directory/);
+      expect(hook.got).toHaveLength(1);
+      expect(hook.got[0]!.body.text).toMatch(/failed its hash check: hash mismatch/);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
   });
 });

@@ -10,7 +10,7 @@ import type { Location } from '../core/storage/location.js';
 import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { jsonOption, listArg, positiveArg } from './options.js';
-import { problemUnderTrust, runJobs, untrustedResult } from './runner.js';
+import { problemUnderTrust, runJobs, untrustedResult, warnIfFails } from './runner.js';
 import { openSession } from './session.js';
 
 export interface LocationsFlags extends LocationFlags, AlertChannels {
@@ -99,8 +99,8 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
       const { locationMetrics } = await import('../core/report/location-metrics.js');
       const { pushMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
       const registry = locationMetrics(ledger, done, (Date.now() - started) / 1000);
-      if (flags.metricsFile) await writeMetricsFile(flags.metricsFile, registry);
-      if (flags.pushgateway) await pushMetrics(flags.pushgateway, registry, 'locations');
+      if (flags.metricsFile) await warnIfFails('the metrics file', () => writeMetricsFile(flags.metricsFile!, registry));
+      if (flags.pushgateway) await warnIfFails('the Pushgateway', () => pushMetrics(flags.pushgateway!, registry, 'locations'));
     }
     return code;
   } finally {

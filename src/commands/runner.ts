@@ -124,3 +124,12 @@ export async function runJobs(jobs: Job[], out: OutputOptions, hooks: RunHooks =
   }
   return exitCodeFor(results);
 }
+
+/** Runs a write whose failure is worth a warning, not the run's verdict. */
+export async function warnIfFails(what: string, write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    process.stderr.write(`restorable: warning: ${what} was not written: ${printable(err instanceof Error ? err.message : String(err))}\n`);
+  }
+}

@@ -5,7 +5,7 @@ import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
 import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './alert-options.js';
 import { durationArg, jsonOption, shardArg, sizeArg } from './options.js';
-import { problemResult, runJobs } from './runner.js';
+import { problemResult, runJobs, warnIfFails } from './runner.js';
 import { openSession } from './session.js';
 
 /** The alert channels come as options too (--webhook, --pagerduty-key, --smtp…). */
@@ -154,13 +154,16 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
       },
     });
     await ledger.flush();
-    if (flags.resultsFile) await writeResultsFiles(done);
+    // Alerts first: a results or metrics file that cannot be written (a read-only backup
+    // folder, a missing textfile folder) is a warning, and never keeps an alert from going out
+    // or changes what the exit code says was found.
     await deliverAlerts(stateDir, await observedFrom(done, ledger), resolveChannels(flags, config.raw));
+    if (flags.resultsFile) await warnIfFails('the results file', () => writeResultsFiles(done));
     if (flags.metricsFile || flags.pushgateway) {
       const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
       const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });
-      if (flags.metricsFile) await writeMetricsFile(flags.metricsFile, registry);
-      if (flags.pushgateway) await pushMetrics(flags.pushgateway, registry, flags.tier);
+      if (flags.metricsFile) await warnIfFails('the metrics file', () => writeMetricsFile(flags.metricsFile!, registry));
+      if (flags.pushgateway) await warnIfFails('the Pushgateway', () => pushMetrics(flags.pushgateway!, registry, flags.tier));
     }
     return code;
   } finally {
