@@ -71,7 +71,8 @@ describe('one state per backup', () => {
     const hook = receiver();
     closers.push(hook.close);
     const url = `${await hook.ready}/hook`;
-    const scan = (tier: string) => runCli(['scan', dir, '--tier', tier, '--state-dir', state, '--webhook', url, '--json']);
+    const prom = join(state, 'restorable.prom');
+    const scan = (tier: string) => runCli(['scan', dir, '--tier', tier, '--state-dir', state, '--webhook', url, '--json', '--metrics-file', prom]);
     const good = readFileSync(file);
     // Damage that keeps the size: only reading every byte finds it.
     flip(file);
@@ -84,12 +85,16 @@ describe('one state per backup', () => {
       expect(parseJsonOutput(status).backups).toMatchObject([{ backup: file, state: { status: 'hash_mismatch', failing: true, check: 'hash', latest: { check: 'quick', status: 'verified' } } }]);
     }
     expect(hook.got.map((g) => g.body.text.split('\n')[0])).toEqual([`✗ backup site.tar.gz failed its hash check: hash mismatch`]);
+    // The metrics say the same after an hourly run: one series naming the backup, for the alert rule.
+    expect(readFileSync(prom, 'utf8')).toContain(`restorable_backup_failing{backup="${file}",status="hash_mismatch"} 1`);
+    expect(readFileSync(prom, 'utf8')).toMatch(/^restorable_backups_failing 1$/m);
     // Repaired: the next hash check clears it, and that is alerted once.
     writeFileSync(file, good);
     expect((await scan('daily')).code).toBe(0);
     expect(hook.got).toHaveLength(2);
     expect(hook.got[1]!.body.text).toMatch(/^✓ backup site\.tar\.gz passes its hash check again/);
     expect((await runCli(['status', dir, '--state-dir', state])).code).toBe(0);
+    expect(readFileSync(prom, 'utf8')).toContain(`restorable_backup_failing{backup="${file}",status="ok"} 0`);
     const history = parseJsonOutput(await runCli(['history', file, '--state-dir', state, '--json'])) as unknown as { history: { check: string; status: string }[] };
     expect(history.history.map((h) => `${h.check} ${h.status}`)).toEqual(['hash hash_mismatch', 'quick verified', 'quick verified', 'quick verified', 'hash verified']);
   });

@@ -99,8 +99,8 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
       const { locationMetrics } = await import('../core/report/location-metrics.js');
       const { pushMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
       const registry = locationMetrics(ledger, done, (Date.now() - started) / 1000);
-      if (flags.metricsFile) await warnIfFails('the metrics file', () => writeMetricsFile(flags.metricsFile!, registry));
-      if (flags.pushgateway) await warnIfFails('the Pushgateway', () => pushMetrics(flags.pushgateway!, registry, 'locations'));
+      if (flags.metricsFile) await warnIfFails('the metrics file was not written', () => writeMetricsFile(flags.metricsFile!, registry));
+      if (flags.pushgateway) await warnIfFails('the metrics were not pushed', () => pushMetrics(flags.pushgateway!, registry, 'locations'));
     }
     return code;
   } finally {

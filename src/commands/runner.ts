@@ -130,6 +130,6 @@ export async function warnIfFails(what: string, write: () => Promise<unknown>): 
   try {
     await write();
   } catch (err) {
-    process.stderr.write(`restorable: warning: ${what} was not written: ${printable(err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(`restorable: warning: ${what}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
   }
 }

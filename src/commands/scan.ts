@@ -158,12 +158,12 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     // folder, a missing textfile folder) is a warning, and never keeps an alert from going out
     // or changes what the exit code says was found.
     await deliverAlerts(stateDir, await observedFrom(done, ledger), resolveChannels(flags, config.raw));
-    if (flags.resultsFile) await warnIfFails('the results file', () => writeResultsFiles(done));
+    if (flags.resultsFile) await warnIfFails('the results file was not written', () => writeResultsFiles(done));
     if (flags.metricsFile || flags.pushgateway) {
       const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
       const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });
-      if (flags.metricsFile) await warnIfFails('the metrics file', () => writeMetricsFile(flags.metricsFile!, registry));
-      if (flags.pushgateway) await warnIfFails('the Pushgateway', () => pushMetrics(flags.pushgateway!, registry, flags.tier));
+      if (flags.metricsFile) await warnIfFails('the metrics file was not written', () => writeMetricsFile(flags.metricsFile!, registry));
+      if (flags.pushgateway) await warnIfFails('the metrics were not pushed', () => pushMetrics(flags.pushgateway!, registry, flags.tier));
     }
     return code;
   } finally {

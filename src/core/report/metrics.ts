@@ -71,6 +71,9 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   new Gauge({ name: 'restorable_last_scan_timestamp_seconds', help: 'When a scan of this tier last ended (Unix time).', labelNames: ['tier'], registers: [registry] }).set({ tier: input.tier }, now / 1000);
 
   const lastVerified = new Gauge({ name: 'restorable_last_verification_timestamp_seconds', help: 'When each backup was last checked by any check (Unix time).', labelNames: ['backup'], registers: [registry] });
+  // One series per backup, from the ledger's one state (a failure stands until a check as strong
+  // clears it), so an alert can name the backup; vanished backups are in it too.
+  const backupFailing = new Gauge({ name: 'restorable_backup_failing', help: "1 while the backup's state is an integrity failure not yet cleared by a check as strong, else 0.", labelNames: ['backup', 'status'], registers: [registry] });
   let oldestUnverified = 0;
   let covered = 0;
   let failing = 0;
@@ -80,11 +83,17 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
     if (at) lastVerified.set({ backup: c.file }, at / 1000);
     oldestUnverified = Math.max(oldestUnverified, (now - (at || c.mtimeMs)) / 1000);
     if (at && now - at <= windowDays * 86_400_000) covered++;
-    if (latest && isIntegrityFailure(latest.status as CheckResult['status'])) failing++;
+  }
+  const present = new Set(input.candidates.map((c) => c.file));
+  for (const file of new Set([...present, ...input.results.filter((r) => r.status === 'missing').map((r) => r.file)])) {
+    const state = input.ledger.state(file);
+    if (!state) continue;
+    backupFailing.set({ backup: file, status: state.failing ? state.status : 'ok' }, state.failing ? 1 : 0);
+    if (state.failing) failing++;
   }
   new Gauge({ name: 'restorable_oldest_unverified_seconds', help: 'Seconds since the least recently checked backup was checked (or written, if never checked).', registers: [registry] }).set(oldestUnverified);
   new Gauge({ name: 'restorable_coverage_ratio', help: 'Fraction of backups checked within the window.', labelNames: ['window'], registers: [registry] }).set({ window: `${windowDays}d` }, input.candidates.length ? covered / input.candidates.length : 1);
-  new Gauge({ name: 'restorable_backups_failing', help: 'Backups whose latest check found an integrity problem.', registers: [registry] }).set(failing);
+  new Gauge({ name: 'restorable_backups_failing', help: 'Backups whose state is an integrity failure (a finding no check as strong has cleared, or missing).', registers: [registry] }).set(failing);
   new Gauge({ name: 'restorable_backups', help: 'Backups found by the scan patterns.', registers: [registry] }).set(input.candidates.length);
   return registry;
 }
