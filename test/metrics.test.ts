@@ -37,12 +37,17 @@ describe('Prometheus metrics', () => {
     expect((await runCli(['scan', demo, '--tier', 'daily', '--state-dir', state, '--metrics-file', prom])).code).toBe(1);
     execFileSync('promtool', ['check', 'metrics'], { input: readFileSync(prom) }); // throws on any problem
     const first = readFileSync(prom, 'utf8');
-    expect(value(first, 'restorable_backups_failing')).toBe(2); // the corrupted and the truncated
-    expect(value(first, 'restorable_backups')).toBe(6);
-    expect(value(first, 'restorable_checks_total{check="hash",status="verified"}')).toBe(3);
-    expect(value(first, 'restorable_coverage_ratio{window="7d"}')).toBe(1);
+    // Every series carries its tier, so two tiers' textfiles never collide.
+    expect(value(first, 'restorable_backups_failing{tier="daily"}')).toBe(2); // the corrupted and the truncated
+    expect(value(first, 'restorable_backups{tier="daily"}')).toBe(6);
+    expect(value(first, 'restorable_checks_total{check="hash",status="verified",tier="daily"}')).toBe(3);
+    expect(value(first, 'restorable_coverage_ratio{window="7d",tier="daily"}')).toBe(1);
     await runCli(['scan', demo, '--tier', 'daily', '--state-dir', state, '--metrics-file', prom]);
-    expect(value(readFileSync(prom, 'utf8'), 'restorable_checks_total{check="hash",status="verified"}')).toBe(6);
+    expect(value(readFileSync(prom, 'utf8'), 'restorable_checks_total{check="hash",status="verified",tier="daily"}')).toBe(6);
+    // A size check reads no bytes: none are counted as verified; its counters exist from the start, at 0.
+    const hourly = join(state, 'hourly.prom');
+    await runCli(['scan', demo, '--tier', 'hourly', '--state-dir', state, '--metrics-file', hourly]);
+    expect(value(readFileSync(hourly, 'utf8'), 'restorable_verified_bytes_total{check="quick",tier="hourly"}')).toBe(0);
   });
 
   it('ships alerting rules that promtool accepts', () => {

@@ -12,8 +12,8 @@ export function alertOptions(command: Command): Command {
     .option('--pagerduty-key <key>', 'alert PagerDuty (Events API v2) on a change of state (or RESTORABLE_PAGERDUTY_KEY)')
     .option('--pagerduty-url <url>', 'another Events API endpoint')
     .option('--smtp <url>', 'alert by email: smtp://user:pass@host:port, STARTTLS when offered (or RESTORABLE_SMTP_URL)')
-    .option('--mail-to <address>', 'who gets the email alerts')
-    .option('--mail-from <address>', 'the sender of the email alerts');
+    .option('--mail-to <address>', 'who gets the email alerts (or RESTORABLE_MAIL_TO)')
+    .option('--mail-from <address>', 'the sender of the email alerts (or RESTORABLE_MAIL_FROM)');
 }
 
 /** Options first, then the environment, then the config file's `alerts` section. */
@@ -24,8 +24,8 @@ export function resolveChannels(flags: AlertChannels, raw: Record<string, unknow
     pagerdutyKey: flags.pagerdutyKey ?? process.env.RESTORABLE_PAGERDUTY_KEY ?? alerts.pagerduty_key,
     pagerdutyUrl: flags.pagerdutyUrl ?? alerts.pagerduty_url,
     smtp: flags.smtp ?? process.env.RESTORABLE_SMTP_URL ?? alerts.smtp,
-    mailTo: flags.mailTo ?? alerts.mail_to,
-    mailFrom: flags.mailFrom ?? alerts.mail_from,
+    mailTo: flags.mailTo ?? process.env.RESTORABLE_MAIL_TO ?? alerts.mail_to,
+    mailFrom: flags.mailFrom ?? process.env.RESTORABLE_MAIL_FROM ?? alerts.mail_from,
   };
 }
 

@@ -43,6 +43,15 @@ export function durationArg(value: string): number {
 
 /** "1/4" → the first of four runners (counted from 1, as Kubernetes Indexed Jobs count from 0 + 1). */
 export function shardArg(value: string): { index: number; count: number } {
+  // "--shard N" in a Kubernetes Indexed Job: the index is the job's own (JOB_COMPLETION_INDEX, from 0).
+  if (/^\d+$/.test(value)) {
+    const count = Number(value);
+    const env = process.env.JOB_COMPLETION_INDEX;
+    const index = Number(env);
+    if (env === undefined || !/^\d+$/.test(env)) throw new InvalidArgumentError('a shard count alone takes its index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), which is not set; give I/N instead');
+    if (count < 1 || index >= count) throw new InvalidArgumentError(`JOB_COMPLETION_INDEX is ${index}, but there are only ${count} shards (completions must equal the shard count)`);
+    return { index, count };
+  }
   const m = /^(\d+)\/(\d+)$/.exec(value);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);

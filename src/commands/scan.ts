@@ -109,7 +109,7 @@ export function scanOptions(command: Command): Command {
 export async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   const { loadConfig } = await import('../core/schedule/config.js');
   const { Ledger, acquireScanLock, defaultStateDir } = await import('../core/schedule/ledger.js');
-  const { listCandidates, selectForTier } = await import('../core/schedule/select.js');
+  const { listCandidates, selectForTier, shardOf } = await import('../core/schedule/select.js');
   const { runTierCheck } = await import('../core/schedule/run-check.js');
   const config = await loadConfig(flags.config);
   const tier = config.tiers[flags.tier];
@@ -131,7 +131,8 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     const folders = [...new Set(candidates.map((c) => c.folder))];
     const found = folders.length ? await discover(folders) : { targets: [], problems: [] };
     const targets = new Map(found.targets.map((t) => [t.file, t]));
-    const gone = await vanished(dirs, bySize, found.targets, ledger);
+    // Each runner of a sharded scan reports the vanished backups of its own shard only.
+    const gone = (await vanished(dirs, bySize, found.targets, ledger)).filter((f) => !flags.shard || shardOf(f, flags.shard.count) === flags.shard.index);
     // A manifest that cannot be read matters to this run when it is a chosen backup's sidecar or a folder-wide list.
     const { isChecksumList, sidecarNames } = await import('../core/manifest/names.js');
     const relevant = new Set(chosen.flatMap((c) => sidecarNames(c.name).map((n) => join(c.folder, n))));

@@ -52,19 +52,25 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
     const key = `${input.check}|${r.status}`;
     totals.checks[key] = (totals.checks[key] ?? 0) + 1;
     if (isIntegrityFailure(r.status) || isCheckFailure(r.status)) totals.failed[input.check] = (totals.failed[input.check] ?? 0) + 1;
-    totals.bytes[input.check] = (totals.bytes[input.check] ?? 0) + (r.size ?? 0);
+    // Bytes count only when they were read and found good: a size check reads none.
+    if (input.check !== 'quick' && r.status === 'verified') totals.bytes[input.check] = (totals.bytes[input.check] ?? 0) + (r.size ?? 0);
   }
   await atomicWrite(join(input.stateDir, 'metrics-totals.json'), `${JSON.stringify(totals)}\n`, { overwrite: true });
 
   const registry = new Registry();
+  // Every series names its tier: two tiers' textfiles side by side never collide in node_exporter.
+  registry.setDefaultLabels({ tier: input.tier });
   const checks = new Counter({ name: 'restorable_checks_total', help: 'Checks run, by kind of check and outcome.', labelNames: ['check', 'status'], registers: [registry] });
   for (const [key, n] of Object.entries(totals.checks)) {
     const [check, status] = key.split('|');
     checks.inc({ check, status }, n);
   }
   const failed = new Counter({ name: 'restorable_checks_failed_total', help: 'Checks that found a problem or could not check.', labelNames: ['check'], registers: [registry] });
+  // Present from the first run, at 0: increase() then sees the first failure.
+  failed.inc({ check: input.check }, 0);
   for (const [check, n] of Object.entries(totals.failed)) failed.inc({ check }, n);
-  const bytes = new Counter({ name: 'restorable_verified_bytes_total', help: 'Bytes of backups checked.', labelNames: ['check'], registers: [registry] });
+  const bytes = new Counter({ name: 'restorable_verified_bytes_total', help: 'Bytes of backups read and found good.', labelNames: ['check'], registers: [registry] });
+  bytes.inc({ check: input.check }, 0);
   for (const [check, n] of Object.entries(totals.bytes)) bytes.inc({ check }, n);
 
   new Gauge({ name: 'restorable_scan_duration_seconds', help: 'How long the last scan of this tier took.', labelNames: ['tier'], registers: [registry] }).set({ tier: input.tier }, input.durationSeconds);
