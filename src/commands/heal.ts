@@ -17,6 +17,7 @@ interface HealFlags extends LocationFlags {
   out?: string;
   json?: boolean;
   trust?: string[];
+  stateDir?: string;
 }
 
 export function registerHeal(program: Command): void {
@@ -31,6 +32,7 @@ export function registerHeal(program: Command): void {
     .option('--replace', 'swap the repaired file in (the damaged one is kept as FILE.damaged), or upload it over the damaged object')
     .option('--out <path>', 'where to write the repaired file (default: FILE.healed beside the damaged one)')
     .option('--trust <key.pub>', 'heal only with a block map signed by this key (repeatable)', listArg)
+    .option('--state-dir <dir>', 'the ledger where the healed copy is recorded as verified (default: $XDG_STATE_HOME/restorable)')
     .addOption(jsonOption())
     .action(async (file: string, flags: HealFlags) => {
       process.exitCode = await runHeal(file, flags);
@@ -74,6 +76,13 @@ async function runHeal(file: string, flags: HealFlags): Promise<number> {
     }
     bar?.clear();
     const out = next.value;
+    if (flags.replace && out.healedBlocks > 0) {
+      // The copy in place was verified whole: that clears what an earlier check found in the ledger.
+      const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
+      const ledger = await Ledger.open(flags.stateDir ?? defaultStateDir());
+      ledger.recordCopy(flags.copy ? backup.ref.key : key, target.name, { timestamp: out.result.checkedAt, status: out.result.status, errors: [], evidence: 'full' });
+      await ledger.save();
+    }
     if (flags.json) {
       process.stdout.write(jsonText({ ok: true, healedBlocks: out.healedBlocks, fetchedBytes: out.fetchedBytes, repaired: out.repaired, results: [out.result] }));
     } else if (out.healedBlocks === 0) {

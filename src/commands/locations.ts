@@ -62,6 +62,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
   const locations = await openLocations(specs);
   const session = openSession({ warm: 0 });
   const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
+  const { inLightOf } = await import('../core/schedule/strength.js');
   const stateDir = flags.stateDir ?? defaultStateDir();
   const ledger = await Ledger.open(stateDir);
   let refs: References | undefined;
@@ -90,8 +91,11 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
     const code = await runJobs(jobs, flags, {
       leading: await Promise.all(refs.problems.map((p) => problemUnderTrust(p, trust))),
       onResult: async (r) => {
+        if (r.copy) {
+          await ledger.saveBatched();
+          inLightOf(r, ledger.copyState(r.copy.backup, r.copy.location));
+        }
         done.push(r);
-        if (r.copy) await ledger.saveBatched();
       },
     });
     await deliverAlerts(stateDir, await observedFrom(done, ledger), resolveChannels(flags, raw));

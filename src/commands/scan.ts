@@ -109,6 +109,7 @@ export function scanOptions(command: Command): Command {
 export async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   const { loadConfig } = await import('../core/schedule/config.js');
   const { Ledger, acquireScanLock, defaultStateDir } = await import('../core/schedule/ledger.js');
+  const { inLightOf } = await import('../core/schedule/strength.js');
   const { listCandidates, selectForTier, shardOf } = await import('../core/schedule/select.js');
   const { runTierCheck } = await import('../core/schedule/run-check.js');
   const config = await loadConfig(flags.config);
@@ -151,6 +152,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
         const c = bySize.get(r.file);
         ledger.record(r.file, r.status === 'missing' ? 'quick' : tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
         await ledger.saveBatched();
+        inLightOf(r, ledger.state(r.file));
         done.push(r);
       },
     });

@@ -1,4 +1,4 @@
-import { isIntegrityFailure, type Status } from '../events/types.js';
+import { isIntegrityFailure, type CheckResult, type Status } from '../events/types.js';
 
 /**
  * How much a check proves, weakest first: a size, a store's ETag or
@@ -76,4 +76,20 @@ export function stateOf(records: Record<string, CheckRecord>): BackupState | und
     detail: worst.detail,
     ...(latest !== worst ? { latest: { check: latest.check, at: latest.at, status: latest.status } } : {}),
   };
+}
+
+/**
+ * A check's result, said in the light of the backup's state: a pass that is
+ * too weak to clear a standing failure does not read "verified". The result
+ * takes the standing status, with a finding that says what found it, when,
+ * and why this check does not clear it. (The ledger keeps what the check
+ * itself said.)
+ */
+export function inLightOf(result: CheckResult, state: BackupState | undefined): void {
+  if (!state?.failing || isFailing(result.status)) return;
+  result.findings.unshift({
+    severity: 'error',
+    message: `still ${state.status.replace(/_/g, ' ')}: found by the ${state.check} check at ${state.at}${state.detail ? ` (${state.detail})` : ''}; this check (${result.status.replace(/_/g, ' ')}) is not strong enough to clear it`,
+  });
+  result.status = state.status as Status;
 }

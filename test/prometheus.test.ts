@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/run-cli.js';
+import { bytes, tempDir } from './helpers/fixtures.js';
+
+const RULES = fileURLToPath(new URL('../deploy/prometheus-rules.yaml', import.meta.url));
+
+/** Polls `probe` until it returns a value, for up to `ms` (generous: the machine may be busy). */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+
+/**
+ * Prometheus 2.42 (Debian's), started on loopback with the project's rules,
+ * scraping the textfile a real scan wrote, as node_exporter's textfile
+ * collector would serve it.
+ */
+describe('Prometheus with the shipped rules, over the metrics a real scan wrote', () => {
+  const state = tempDir('restorable-prom-state-');
+  const prom = join(state, 'restorable.prom');
+  let textfile: Server;
+  let prometheus: ChildProcess;
+  let api: string;
+
+  beforeAll(async () => {
+    writeFileSync(prom, '');
+    // What node_exporter's textfile collector does: serve the file as it is now.
+    textfile = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/plain; version=0.0.4');
+      res.end(readFileSync(prom));
+    });
+    const target = await listen(textfile);
+    const free = createServer();
+    const port = await listen(free);
+    await new Promise<void>((r) => free.close(() => r()));
+    const dir = tempDir('restorable-prometheus-');
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(config, `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: ["${RULES}"]\nscrape_configs:\n  - job_name: restorable\n    static_configs: [{ targets: ["127.0.0.1:${target}"] }]\n`);
+    prometheus = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    api = `http://127.0.0.1:${port}`;
+    await until('Prometheus to be ready', async () => ((await fetch(`${api}/-/ready`)).ok ? true : undefined), 60_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    prometheus?.kill();
+    await new Promise<void>((r) => textfile?.close(() => r()));
+  });
+
+  /** The BackupIntegrityFailure alerts Prometheus holds now, by backup. */
+  const firing = async () => {
+    const body = (await (await fetch(`${api}/api/v1/alerts`)).json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } };
+    return body.data.alerts.filter((a) => a.labels.alertname === 'BackupIntegrityFailure');
+  };
+
+  it('fires BackupIntegrityFailure naming the damaged backup, keeps it through an hourly run, and resolves it after a repair', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'site.tar.gz');
+    const good = bytes('site', 200_000);
+    writeFileSync(file, good);
+    expect((await runCli(['manifest', file])).code).toBe(0);
+    const damaged = Buffer.from(good);
+    damaged[5000] = damaged[5000]! ^ 0xff;
+    writeFileSync(file, damaged);
+    const scan = (tier: string) => runCli(['scan', dir, '--tier', tier, '--state-dir', state, '--metrics-file', prom]);
+    expect((await scan('daily')).code).toBe(1);
+    const alerts = await until('the alert to fire', async () => {
+      const a = await firing();
+      return a.some((x) => x.state === 'firing') ? a : undefined;
+    });
+    expect(alerts[0]!.labels).toMatchObject({ backup: file, status: 'hash_mismatch', severity: 'critical' });
+
+    // An hourly size check writes its own file with the same state: the alert stays.
+    expect((await scan('hourly')).code).toBe(1);
+    await new Promise((r) => setTimeout(r, 3000)); // three scrapes and evaluations at 1 s
+    expect((await firing()).map((a) => a.state)).toEqual(['firing']);
+
+    writeFileSync(file, good);
+    expect((await scan('daily')).code).toBe(0);
+    await until('the alert to resolve', async () => ((await firing()).length === 0 ? true : undefined));
+  }, 180_000);
+});
