@@ -159,6 +159,31 @@ describe('alerts as an outbox', () => {
     expect(hook.got).toHaveLength(3);
   });
 
+  it('a storage location that cannot be read is alerted once, as its own kind (not damage), and resolved when it can be read again', async () => {
+    const { file } = await oneBackup();
+    const offsite = tempDir();
+    writeFileSync(join(offsite, 'site.tar.gz'), readFileSync(file));
+    const state = tempDir();
+    const hook = receiver();
+    closers.push(hook.close);
+    const url = `${await hook.ready}/hook`;
+    const prom = join(state, 'locations.prom');
+    // As a user without privileges: root reads a folder of mode 000 anyway.
+    const as = process.getuid?.() === 0 ? ['unshare', '--user'] : [];
+    const run = () => runCli(['locations', file, '--location', `offsite=${offsite}`, '--state-dir', state, '--webhook', url, '--metrics-file', prom], { as });
+    chmodSync(offsite, 0o000);
+    try {
+      for (let i = 0; i < 2; i++) expect((await run()).code).toBe(2); // could not check, never "damaged"
+      expect(readFileSync(prom, 'utf8')).toMatch(/^restorable_location_up\{location="offsite"\} 0$/m);
+    } finally {
+      chmodSync(offsite, 0o755);
+    }
+    expect((await run()).code).toBe(0);
+    expect(readFileSync(prom, 'utf8')).toMatch(/^restorable_location_up\{location="offsite"\} 1$/m);
+    const titles = hook.got.map((g) => g.body.text.split('\n')[0]);
+    expect(titles).toEqual(['! storage location offsite cannot be read', '✓ storage location offsite can be read again']);
+  });
+
   it('ack of a backup that is not failing is refused (exit 2), naming it', async () => {
     const { file } = await oneBackup();
     const run = await runCli(['ack', file, '--state-dir', tempDir()]);

@@ -55,6 +55,22 @@ export async function observedFrom(results: CheckResult[], ledger: Ledger): Prom
 }
 
 /**
+ * Each storage location a `locations` run asked for copies, as a state of
+ * its own: one that could not be read at all is alerted once (not as
+ * damage), and resolved when it can be read again.
+ */
+export async function storageObserved(results: CheckResult[]): Promise<Observed[]> {
+  const { locationReach } = await import('../core/report/location-metrics.js');
+  const at = new Date().toISOString();
+  return [...locationReach(results)].map(([location, r]) => ({
+    key: `storage:${location}`,
+    backup: location,
+    state: { status: r.up ? 'verified' : 'unreachable', failing: !r.up, check: 'storage', at, detail: r.reason },
+    details: () => (r.reason ? [r.reason] : []),
+  }));
+}
+
+/**
  * Alerts for what changed state since the last run, through the outbox: an
  * alert a channel did not take is sent again on the next run. A channel that
  * fails is reported on stderr, never fatal.

@@ -7,7 +7,7 @@ import type { References, ReferencedBackup } from '../core/locations/references.
 import type { AlertChannels } from '../core/report/alerts.js';
 import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
-import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './alert-options.js';
+import { alertOptions, deliverAlerts, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { jsonOption, listArg, positiveArg } from './options.js';
 import { problemUnderTrust, runJobs, untrustedResult, warnIfFails } from './runner.js';
@@ -98,7 +98,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
         done.push(r);
       },
     });
-    await deliverAlerts(stateDir, await observedFrom(done, ledger), resolveChannels(flags, raw));
+    await deliverAlerts(stateDir, [...(await observedFrom(done, ledger)), ...(await storageObserved(done))], resolveChannels(flags, raw));
     if (flags.metricsFile || flags.pushgateway) {
       const { locationMetrics } = await import('../core/report/location-metrics.js');
       const { pushMetrics, writeMetricsFile } = await import('../core/report/metrics.js');

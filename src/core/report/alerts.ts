@@ -83,6 +83,11 @@ async function mail(smtp: string, from: string, to: string, subject: string, tex
 }
 
 function eventText(e: AlertRecord): string {
+  if (e.key.startsWith('storage:')) {
+    const where = e.key.slice('storage:'.length);
+    const title = e.action === 'trigger' ? `! storage location ${where} cannot be read` : e.action === 'resolve' ? `✓ storage location ${where} can be read again` : `· storage location ${where}: acknowledged`;
+    return [title, `raised ${e.at}`, ...e.details.map((d) => `• ${d}`)].join('\n');
+  }
   const title =
     e.action === 'trigger'
       ? `✗ backup ${basename(e.backup)} failed its ${e.check} check: ${e.status.replace(/_/g, ' ')}`
@@ -95,9 +100,10 @@ function eventText(e: AlertRecord): string {
 
 /** One message for a whole scan: people get one notification per run, not one per backup. */
 function digest(events: AlertRecord[]): { subject: string; text: string } {
-  const failing = events.filter((e) => e.action === 'trigger').length;
-  const fixed = events.length - failing;
-  const parts = [failing ? `${failing} backup${failing === 1 ? '' : 's'} failing` : '', fixed ? `${fixed} passing again` : ''].filter(Boolean);
+  const failing = events.filter((e) => e.action === 'trigger' && !e.key.startsWith('storage:')).length;
+  const down = events.filter((e) => e.action === 'trigger' && e.key.startsWith('storage:')).length;
+  const fixed = events.filter((e) => e.action === 'resolve').length;
+  const parts = [failing ? `${failing} backup${failing === 1 ? '' : 's'} failing` : '', down ? `${down} storage location${down === 1 ? '' : 's'} unreadable` : '', fixed ? `${fixed} passing again` : ''].filter(Boolean);
   const subject = events.length === 1 ? eventText(events[0]!).split('\n')[0]! : `restorable: ${parts.join(', ')}`;
   return { subject, text: events.map(eventText).join('\n\n') };
 }
@@ -116,7 +122,7 @@ function pagerdutyBody(routingKey: string, e: AlertRecord): unknown {
     event_action: e.action,
     dedup_key: dedupKey(e.key),
     ...(e.action === 'trigger'
-      ? { payload: { summary: `Backup ${basename(e.backup)} failed its ${e.check} check (${e.status})`.slice(0, 1024), source: hostname(), severity: 'critical', timestamp: e.at, custom_details: { backup: e.backup, key: e.key, check: e.check, status: e.status, details: e.details } } }
+      ? { payload: { summary: (e.key.startsWith('storage:') ? `Storage location ${e.backup} cannot be read` : `Backup ${basename(e.backup)} failed its ${e.check} check (${e.status})`).slice(0, 1024), source: hostname(), severity: e.key.startsWith('storage:') ? 'error' : 'critical', timestamp: e.at, custom_details: { backup: e.backup, key: e.key, check: e.check, status: e.status, details: e.details } } }
       : {}),
   };
 }
