@@ -58,10 +58,10 @@ describe('Prometheus with the shipped rules, over the metrics a real scan wrote'
     await new Promise<void>((r) => textfile?.close(() => r()));
   });
 
-  /** The BackupIntegrityFailure alerts Prometheus holds now, by backup. */
-  const firing = async () => {
+  /** The alerts of that name Prometheus holds now. */
+  const firing = async (name = 'BackupIntegrityFailure') => {
     const body = (await (await fetch(`${api}/api/v1/alerts`)).json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } };
-    return body.data.alerts.filter((a) => a.labels.alertname === 'BackupIntegrityFailure');
+    return body.data.alerts.filter((a) => a.labels.alertname === name);
   };
 
   it('fires BackupIntegrityFailure naming the damaged backup, keeps it through an hourly run, and resolves it after a repair', async () => {
@@ -86,8 +86,13 @@ describe('Prometheus with the shipped rules, over the metrics a real scan wrote'
     await new Promise((r) => setTimeout(r, 3000)); // three scrapes and evaluations at 1 s
     expect((await firing()).map((a) => a.state)).toEqual(['firing']);
 
+    // Acknowledged: the critical alert gives way to the acknowledged one.
+    expect((await runCli(['ack', file, '--state-dir', state, '--comment', 'restoring'])).code).toBe(0);
+    expect((await scan('hourly')).code).toBe(1);
+    await until('the acknowledged alert', async () => ((await firing()).length === 0 && (await firing('BackupIntegrityFailureAcknowledged')).some((a) => a.state === 'firing') ? true : undefined));
+
     writeFileSync(file, good);
     expect((await scan('daily')).code).toBe(0);
-    await until('the alert to resolve', async () => ((await firing()).length === 0 ? true : undefined));
+    await until('the alerts to resolve', async () => ((await firing()).length === 0 && (await firing('BackupIntegrityFailureAcknowledged')).length === 0 ? true : undefined));
   }, 180_000);
 });

@@ -164,7 +164,10 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     if (flags.resultsFile) await warnIfFails('the results file was not written', () => writeResultsFiles(done));
     if (flags.metricsFile || flags.pushgateway) {
       const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');
-      const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000 });
+      const { readAlertState, acknowledged } = await import('../core/report/alert-state.js');
+      const alerts = await readAlertState(stateDir);
+      const acked = new Set(Object.entries(alerts.failing).filter(([, f]) => acknowledged(f)).map(([key]) => key));
+      const registry = await scanMetrics({ stateDir, tier: flags.tier, check: tier.check, results: done, candidates, ledger, durationSeconds: (Date.now() - started) / 1000, periodHours: tier.period_hours, acknowledged: acked });
       if (flags.metricsFile) await warnIfFails('the metrics file was not written', () => writeMetricsFile(flags.metricsFile!, registry));
       if (flags.pushgateway) await warnIfFails('the metrics were not pushed', () => pushMetrics(flags.pushgateway!, registry, flags.tier));
     }

@@ -39,6 +39,10 @@ export interface ScanMetricsInput {
   candidates: Candidate[];
   ledger: Ledger;
   durationSeconds: number;
+  /** the tier's period, when it has one */
+  periodHours?: number;
+  /** backups (and copies) whose failure someone acknowledged */
+  acknowledged?: Set<string>;
   now?: number;
   /** the window of the coverage ratio, in days */
   windowDays?: number;
@@ -79,7 +83,9 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   const lastVerified = new Gauge({ name: 'restorable_last_verification_timestamp_seconds', help: 'When each backup was last checked by any check (Unix time).', labelNames: ['backup'], registers: [registry] });
   // One series per backup, from the ledger's one state (a failure stands until a check as strong
   // clears it), so an alert can name the backup; vanished backups are in it too.
-  const backupFailing = new Gauge({ name: 'restorable_backup_failing', help: "1 while the backup's state is an integrity failure not yet cleared by a check as strong, else 0.", labelNames: ['backup', 'status'], registers: [registry] });
+  const backupFailing = new Gauge({ name: 'restorable_backup_failing', help: "1 while the backup's state is an integrity failure not yet cleared by a check as strong, else 0; acknowledged: someone ran restorable ack.", labelNames: ['backup', 'status', 'acknowledged'], registers: [registry] });
+  const lastSuccess = new Gauge({ name: 'restorable_last_success_timestamp_seconds', help: 'When each backup last passed a check (Unix time).', labelNames: ['backup'], registers: [registry] });
+  if (input.periodHours) new Gauge({ name: 'restorable_tier_period_seconds', help: 'How often this tier runs: a backup not verified within two periods is alerted.', registers: [registry] }).set(input.periodHours * 3600);
   let oldestUnverified = 0;
   let covered = 0;
   let failing = 0;
@@ -94,7 +100,9 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   for (const file of new Set([...present, ...input.results.filter((r) => r.status === 'missing').map((r) => r.file)])) {
     const state = input.ledger.state(file);
     if (!state) continue;
-    backupFailing.set({ backup: file, status: state.failing ? state.status : 'ok' }, state.failing ? 1 : 0);
+    backupFailing.set({ backup: file, status: state.failing ? state.status : 'ok', acknowledged: String(input.acknowledged?.has(file) ?? false) }, state.failing ? 1 : 0);
+    const passes = Object.values(input.ledger.records(file)).filter((r) => r.status === 'verified').map((r) => Date.parse(r.at));
+    if (passes.length) lastSuccess.set({ backup: file }, Math.max(...passes) / 1000);
     if (state.failing) failing++;
   }
   new Gauge({ name: 'restorable_oldest_unverified_seconds', help: 'Seconds since the least recently checked backup was checked (or written, if never checked).', registers: [registry] }).set(oldestUnverified);

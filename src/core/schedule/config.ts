@@ -26,6 +26,8 @@ const tierSchema = z
     sample: z.number().gt(0, 'must be more than 0').max(1, 'must be at most 1').optional(),
     /** the oldest and the newest backup */
     oldest_and_newest: z.boolean().optional(),
+    /** how often the tier runs, in hours: a backup it chose and has not verified within two periods is alerted */
+    period_hours: positive.optional(),
   })
   .strict();
 
@@ -49,10 +51,10 @@ export interface ScanConfig {
 }
 
 export const DEFAULT_TIERS: Record<string, Tier> = {
-  hourly: { check: 'quick', newest: 5 },
-  daily: { check: 'hash', younger_than_days: 7 },
-  weekly: { check: 'blocks', sample: 0.1 },
-  monthly: { check: 'restore', oldest_and_newest: true },
+  hourly: { check: 'quick', newest: 5, period_hours: 1 },
+  daily: { check: 'hash', younger_than_days: 7, period_hours: 24 },
+  weekly: { check: 'blocks', sample: 0.1, period_hours: 24 * 7 },
+  monthly: { check: 'restore', oldest_and_newest: true, period_hours: 24 * 31 },
 };
 
 /** Reads and validates a config file; errors name the file and the field. */
