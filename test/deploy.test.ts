@@ -145,3 +145,23 @@ describe('the systemd units', () => {
     expect(unit).toMatch(/^ReadWritePaths=.* -\/var\/lib\/prometheus\/node-exporter$/m);
   });
 });
+
+describe('the Prometheus operator and Grafana', () => {
+  it('tools/prometheus-rule.mjs prints the rules file as a PrometheusRule, the same rules promtool accepts', () => {
+    const out = runTool(process.execPath, [join(root, 'tools', 'prometheus-rule.mjs'), '--namespace', 'monitoring']);
+    expect(out.status, out.stderr).toBe(0);
+    const resource = parseAllDocuments(out.stdout)[0]!.toJS();
+    expect(resource).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'restorable', namespace: 'monitoring' } });
+    expect(resource.spec.groups).toEqual(parseAllDocuments(readFileSync(deploy('prometheus-rules.yaml'), 'utf8'))[0]!.toJS().groups);
+    const groups = join(tempDir(), 'groups.yaml');
+    writeFileSync(groups, JSON.stringify({ groups: resource.spec.groups }));
+    expect(runTool('promtool', ['check', 'rules', groups]).stdout).toContain('SUCCESS: 7 rules found');
+  });
+
+  it('the Grafana dashboard shows failing backups, coverage, verification age, bytes verified and restore times', () => {
+    const dashboard = JSON.parse(readFileSync(deploy('grafana-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const exprs = dashboard.panels.map((p) => p.targets[0]!.expr).join('\n');
+    for (const metric of ['restorable_backups_failing', 'restorable_coverage_ratio', 'restorable_last_success_timestamp_seconds', 'restorable_verified_bytes_total', 'restorable_restore_duration_seconds']) expect(exprs).toContain(metric);
+    // Its queries are run against a real Prometheus in prometheus.test.ts.
+  });
+});

@@ -8,6 +8,7 @@ import { runCli } from './helpers/run-cli.js';
 import { bytes, tempDir } from './helpers/fixtures.js';
 
 const RULES = fileURLToPath(new URL('../deploy/prometheus-rules.yaml', import.meta.url));
+const DASHBOARD = fileURLToPath(new URL('../deploy/grafana-dashboard.json', import.meta.url));
 
 /** Polls `probe` until it returns a value, for up to `ms` (generous: the machine may be busy). */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
@@ -80,6 +81,14 @@ describe('Prometheus with the shipped rules, over the metrics a real scan wrote'
       return a.some((x) => x.state === 'firing') ? a : undefined;
     });
     expect(alerts[0]!.labels).toMatchObject({ backup: file, status: 'hash_mismatch', severity: 'critical' });
+
+    // Every panel of the shipped Grafana dashboard is a query this Prometheus runs; the failing count is 1.
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    for (const p of dashboard.panels) {
+      const answer = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(p.targets[0]!.expr)}`)).json()) as { status: string; data: { result: { value: [number, string] }[] } };
+      expect(answer.status, p.title).toBe('success');
+      if (p.title === 'Failing backups') expect(answer.data.result[0]?.value[1]).toBe('1');
+    }
 
     // An hourly size check writes its own file with the same state: the alert stays.
     expect((await scan('hourly')).code).toBe(1);

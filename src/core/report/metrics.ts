@@ -84,6 +84,9 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   // One series per backup, from the ledger's one state (a failure stands until a check as strong
   // clears it), so an alert can name the backup; vanished backups are in it too.
   const backupFailing = new Gauge({ name: 'restorable_backup_failing', help: "1 while the backup's state is an integrity failure not yet cleared by a check as strong, else 0; acknowledged: someone ran restorable ack.", labelNames: ['backup', 'status', 'acknowledged'], registers: [registry] });
+  // The recovery time to plan with: how long each test restore of this run took.
+  const restoreSeconds = new Gauge({ name: 'restorable_restore_duration_seconds', help: 'How long the last test restore of each backup took.', labelNames: ['backup'], registers: [registry] });
+  for (const r of input.results) if (r.restore) restoreSeconds.set({ backup: r.file }, r.restore.seconds);
   const lastSuccess = new Gauge({ name: 'restorable_last_success_timestamp_seconds', help: 'When each backup last passed a check (Unix time).', labelNames: ['backup'], registers: [registry] });
   if (input.periodHours) new Gauge({ name: 'restorable_tier_period_seconds', help: 'How often this tier runs: a backup not verified within two periods is alerted.', registers: [registry] }).set(input.periodHours * 3600);
   let oldestUnverified = 0;
