@@ -14,6 +14,7 @@ import { registerManifest } from './commands/manifest.js';
 import { registerRestoreTest } from './commands/restore-test.js';
 import { registerScan } from './commands/scan.js';
 import { registerStatus } from './commands/status.js';
+import { registerReceipt } from './commands/receipt.js';
 import { registerWatch } from './commands/watch.js';
 import { registerVerify } from './commands/verify.js';
 
@@ -43,6 +44,7 @@ registerRestoreTest(program);
 registerScan(program);
 registerWatch(program);
 registerStatus(program);
+registerReceipt(program);
 registerLocations(program);
 registerHeal(program);
 registerDemo(program);

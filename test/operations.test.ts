@@ -7,6 +7,7 @@ import { withLock } from '../src/core/schedule/state-lock.js';
 import { stateOf } from '../src/core/schedule/strength.js';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, tempDir } from './helpers/fixtures.js';
+import { runTool } from './helpers/tools.js';
 
 /** An HTTP receiver on loopback that answers 503 to the first `failFirst` requests. */
 function receiver(failFirst = 0) {
@@ -260,5 +261,41 @@ describe('deploys that work as shipped', () => {
     } finally {
       chmodSync(dir, 0o755);
     }
+  });
+});
+
+describe('receipts for auditors', () => {
+  it('scan --receipt --sign writes a receipt minisign -V accepts, and one edited afterwards is tampered for minisign and for receipt verify', async () => {
+    const { dir, file } = await oneBackup();
+    const keys = tempDir();
+    expect((await runCli(['keygen', '--out', join(keys, 'audit')])).code).toBe(0);
+    const receipt = join(keys, 'receipt.json');
+    flip(file);
+    const run = await runCli(['scan', dir, '--tier', 'daily', '--state-dir', tempDir(), '--receipt', receipt, '--sign', join(keys, 'audit')]);
+    expect(run.code).toBe(1);
+    const r = JSON.parse(readFileSync(receipt, 'utf8'));
+    expect(r).toMatchObject({ format: 'restorable-receipt/1', exit_code: 1, summary: { hash_mismatch: 1 }, checks: [{ backup: file, check: 'hash', status: 'hash_mismatch', bytes: 300_000 }] });
+    expect(r.checks[0].problem).toMatch(/sha256 mismatch/);
+    expect(runTool('minisign', ['-Vm', receipt, '-p', join(keys, 'audit.pub')]).status).toBe(0);
+    const verified = await runCli(['receipt', 'verify', receipt, '--trust', join(keys, 'audit.pub')]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/1 checked: 1 hash mismatch/);
+
+    writeFileSync(receipt, readFileSync(receipt, 'utf8').replace('"exit_code": 1', '"exit_code": 0'));
+    expect(runTool('minisign', ['-Vm', receipt, '-p', join(keys, 'audit.pub')]).status).not.toBe(0);
+    const forged = await runCli(['receipt', 'verify', receipt, '--trust', join(keys, 'audit.pub')]);
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toMatch(/^✗ tampered .*modified since it was signed/);
+  });
+
+  it('locations --receipt says on what evidence each copy was judged, and how much of it was read', async () => {
+    const { file } = await oneBackup();
+    const offsite = tempDir();
+    writeFileSync(join(offsite, 'site.tar.gz'), readFileSync(file));
+    const receipt = join(tempDir(), 'copies.json');
+    const run = await runCli(['locations', file, '--location', `offsite=${offsite}`, '--state-dir', tempDir(), '--full', '--receipt', receipt]);
+    expect(run.code).toBe(0);
+    const r = JSON.parse(readFileSync(receipt, 'utf8'));
+    expect(r.checks).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'locations', location: 'offsite', evidence: 'full', coverage: 1, status: 'verified' })]));
   });
 });

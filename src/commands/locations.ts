@@ -10,7 +10,7 @@ import type { Location } from '../core/storage/location.js';
 import { alertOptions, deliverAlerts, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { jsonOption, listArg, positiveArg } from './options.js';
-import { problemUnderTrust, runJobs, untrustedResult, warnIfFails } from './runner.js';
+import { problemUnderTrust, runJobs, untrustedResult, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
 
 export interface LocationsFlags extends LocationFlags, AlertChannels {
@@ -25,6 +25,8 @@ export interface LocationsFlags extends LocationFlags, AlertChannels {
   verbose?: boolean;
   trust?: string[];
   metricsFile?: string;
+  receipt?: string;
+  sign?: string;
   pushgateway?: string;
 }
 
@@ -45,6 +47,8 @@ export function registerLocations(program: Command): void {
     .option('--all', 'no age window and no limit')
     .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
     .option('--metrics-file <path>', 'write Prometheus metrics (one series per copy) for node_exporter\'s textfile collector')
+    .option('--receipt <file>', 'write a verification receipt: each copy, the evidence it was judged on, coverage, what was found')
+    .option('--sign <key>', 'sign the receipt with this minisign secret key (RECEIPT.minisig)')
     .option('--pushgateway <url>', 'push the metrics to a Pushgateway (grouped as tier="locations")')
     .option('--trust <key.pub>', 'every manifest must carry a valid signature by this key (repeatable); one that does not is reported as tampered', listArg)
     .option('-v, --verbose', 'show how each copy was judged')
@@ -67,6 +71,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
   const ledger = await Ledger.open(stateDir);
   let refs: References | undefined;
   const started = Date.now();
+  const signer = flags.sign ? await (await import('../core/signing/keys.js')).loadSecretKey(resolve(flags.sign)) : undefined;
   try {
     refs = await loadReferences(paths, manifestUri, session.signal);
     const chosen = choose(refs.backups, { days: flags.all ? Infinity : (flags.recentDays ?? config.recentDays), limit: flags.all ? Infinity : (flags.limit ?? config.limit) });
@@ -106,6 +111,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
       if (flags.metricsFile) await warnIfFails('the metrics file was not written', () => writeMetricsFile(flags.metricsFile!, registry));
       if (flags.pushgateway) await warnIfFails('the metrics were not pushed', () => pushMetrics(flags.pushgateway!, registry, 'locations'));
     }
+    if (flags.receipt) await writeRunReceipt(flags.receipt, signer, new Date(started), code, done);
     return code;
   } finally {
     // What was recorded before an interruption or a failure is kept.

@@ -133,3 +133,11 @@ export async function warnIfFails(what: string, write: () => Promise<unknown>): 
     process.stderr.write(`restorable: warning: ${what}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
   }
 }
+
+/** The run's receipt (and its signature); a receipt that cannot be written is a warning, as a results file is. */
+export async function writeRunReceipt(path: string, signer: import('../core/signing/keys.js').SecretKey | undefined, startedAt: Date, exitCode: number, results: CheckResult[]): Promise<void> {
+  const { buildReceipt, writeReceipt } = await import('../core/report/receipt.js');
+  const { toolVersion } = await import('../core/version.js');
+  const receipt = buildReceipt({ version: toolVersion(), command: process.argv.slice(2), startedAt, exitCode, results });
+  await warnIfFails('the receipt was not written', () => writeReceipt(path, receipt, signer));
+}

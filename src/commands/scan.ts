@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { CheckResult } from '../core/events/types.js';
 import type { AlertChannels } from '../core/report/alerts.js';
 import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './alert-options.js';
 import { durationArg, jsonOption, shardArg, sizeArg } from './options.js';
-import { problemResult, runJobs, warnIfFails } from './runner.js';
+import { problemResult, runJobs, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
 
 /** The alert channels come as options too (--webhook, --pagerduty-key, --smtp…). */
@@ -22,6 +22,8 @@ export interface ScanFlags extends AlertChannels {
   pushgateway?: string;
   json?: boolean;
   verbose?: boolean;
+  receipt?: string;
+  sign?: string;
 }
 
 export function registerScan(program: Command): void {
@@ -101,6 +103,8 @@ export function scanOptions(command: Command): Command {
     .option('--results-file', 'also write .integrity_results.json in each backup folder')
     .option('--metrics-file <path>', 'write Prometheus metrics for node_exporter\'s textfile collector (atomically)')
     .option('--pushgateway <url>', 'push Prometheus metrics to a Pushgateway')
+    .option('--receipt <file>', 'write a verification receipt: what was checked, how, and what was found (for auditors)')
+    .option('--sign <key>', 'sign the receipt with this minisign secret key: RECEIPT.minisig, checked with minisign -V or restorable receipt verify')
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption());
 }
@@ -116,6 +120,8 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
   const tier = config.tiers[flags.tier];
   if (!tier) throw new UsageError(`no tier "${flags.tier}" (known: ${Object.keys(config.tiers).join(', ')})`);
   const stateDir = flags.stateDir ?? config.stateDir ?? defaultStateDir();
+  // A key that cannot sign is a usage error, found before anything is checked.
+  const signer = flags.sign ? await (await import('../core/signing/keys.js')).loadSecretKey(resolve(flags.sign)) : undefined;
   const ledger = await Ledger.open(stateDir);
   const release = await acquireScanLock(stateDir);
   const session = openSession({ warm: tier.check === 'blocks' ? Infinity : 1 });
@@ -171,6 +177,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
       if (flags.metricsFile) await warnIfFails('the metrics file was not written', () => writeMetricsFile(flags.metricsFile!, registry));
       if (flags.pushgateway) await warnIfFails('the metrics were not pushed', () => pushMetrics(flags.pushgateway!, registry, flags.tier));
     }
+    if (flags.receipt) await writeRunReceipt(flags.receipt, signer, new Date(started), code, done);
     return code;
   } finally {
     // What was recorded before an interruption or a failure is kept.
