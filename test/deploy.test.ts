@@ -155,7 +155,7 @@ describe('the Prometheus operator and Grafana', () => {
     expect(resource.spec.groups).toEqual(parseAllDocuments(readFileSync(deploy('prometheus-rules.yaml'), 'utf8'))[0]!.toJS().groups);
     const groups = join(tempDir(), 'groups.yaml');
     writeFileSync(groups, JSON.stringify({ groups: resource.spec.groups }));
-    expect(runTool('promtool', ['check', 'rules', groups]).stdout).toContain('SUCCESS: 7 rules found');
+    expect(runTool('promtool', ['check', 'rules', groups]).stdout).toContain('SUCCESS: 8 rules found');
   });
 
   it('the Grafana dashboard shows failing backups, coverage, verification age, bytes verified and restore times', () => {

@@ -24,40 +24,49 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 
 /**
- * Prometheus 2.42 (Debian's), started on loopback with the project's rules,
- * scraping the textfile a real scan wrote, as node_exporter's textfile
- * collector would serve it.
+ * Prometheus 2.42 and node_exporter 1.5 (Debian's), started on loopback:
+ * node_exporter's textfile collector serves what real scans wrote (two
+ * tiers' files side by side, as deploy/restorable.service writes them), and
+ * Prometheus evaluates the project's rules over it.
  */
-describe('Prometheus with the shipped rules, over the metrics a real scan wrote', () => {
+describe('Prometheus with the shipped rules, over the textfiles real scans wrote, through node_exporter', () => {
   const state = tempDir('restorable-prom-state-');
-  const prom = join(state, 'restorable.prom');
-  let textfile: Server;
+  const textfiles = tempDir('restorable-textfiles-');
+  const prom = (tier: string) => join(textfiles, `restorable-${tier}.prom`);
+  let exporter: ChildProcess;
   let prometheus: ChildProcess;
   let api: string;
 
-  beforeAll(async () => {
-    writeFileSync(prom, '');
-    // What node_exporter's textfile collector does: serve the file as it is now.
-    textfile = createServer((_req, res) => {
-      res.setHeader('content-type', 'text/plain; version=0.0.4');
-      res.end(readFileSync(prom));
-    });
-    const target = await listen(textfile);
+  const freePort = async () => {
     const free = createServer();
     const port = await listen(free);
     await new Promise<void>((r) => free.close(() => r()));
+    return port;
+  };
+
+  beforeAll(async () => {
+    const target = await freePort();
+    exporter = spawn('prometheus-node-exporter', ['--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textfiles}`, `--web.listen-address=127.0.0.1:${target}`], { stdio: 'ignore' });
+    await until('node_exporter to answer', async () => ((await fetch(`http://127.0.0.1:${target}/metrics`)).ok ? true : undefined), 60_000);
+    const port = await freePort();
     const dir = tempDir('restorable-prometheus-');
     const config = join(dir, 'prometheus.yml');
-    writeFileSync(config, `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: ["${RULES}"]\nscrape_configs:\n  - job_name: restorable\n    static_configs: [{ targets: ["127.0.0.1:${target}"] }]\n`);
+    writeFileSync(config, `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: ["${RULES}"]\nscrape_configs:\n  - job_name: node\n    static_configs: [{ targets: ["127.0.0.1:${target}"] }]\n`);
     prometheus = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
     api = `http://127.0.0.1:${port}`;
     await until('Prometheus to be ready', async () => ((await fetch(`${api}/-/ready`)).ok ? true : undefined), 60_000);
   }, 90_000);
 
-  afterAll(async () => {
+  afterAll(() => {
     prometheus?.kill();
-    await new Promise<void>((r) => textfile?.close(() => r()));
+    exporter?.kill();
   });
+
+  /** A PromQL query's first value, or undefined when there is none. */
+  const query = async (expr: string) => {
+    const body = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    return body.data.result[0]?.value[1];
+  };
 
   /** The alerts of that name Prometheus holds now. */
   const firing = async (name = 'BackupIntegrityFailure') => {
@@ -74,7 +83,7 @@ describe('Prometheus with the shipped rules, over the metrics a real scan wrote'
     const damaged = Buffer.from(good);
     damaged[5000] = damaged[5000]! ^ 0xff;
     writeFileSync(file, damaged);
-    const scan = (tier: string) => runCli(['scan', dir, '--tier', tier, '--state-dir', state, '--metrics-file', prom]);
+    const scan = (tier: string) => runCli(['scan', dir, '--tier', tier, '--state-dir', state, '--metrics-file', prom(tier)]);
     expect((await scan('daily')).code).toBe(1);
     const alerts = await until('the alert to fire', async () => {
       const a = await firing();
@@ -90,10 +99,12 @@ describe('Prometheus with the shipped rules, over the metrics a real scan wrote'
       if (p.title === 'Failing backups') expect(answer.data.result[0]?.value[1]).toBe('1');
     }
 
-    // An hourly size check writes its own file with the same state: the alert stays.
+    // An hourly size check writes its own file beside the daily one, with the same state: the alert stays,
+    // and node_exporter reads both files without a collision (every series carries its tier).
     expect((await scan('hourly')).code).toBe(1);
-    await new Promise((r) => setTimeout(r, 3000)); // three scrapes and evaluations at 1 s
-    expect((await firing()).map((a) => a.state)).toEqual(['firing']);
+    await until('the hourly textfile to be scraped', async () => ((await query('restorable_backup_failing{tier="hourly"}')) === '1' ? true : undefined));
+    expect(await query('node_textfile_scrape_error')).toBe('0');
+    expect((await firing()).map((a) => a.state)).toEqual(['firing']); // one per backup, whatever the number of tiers
 
     // Acknowledged: the critical alert gives way to the acknowledged one.
     expect((await runCli(['ack', file, '--state-dir', state, '--comment', 'restoring'])).code).toBe(0);
