@@ -44,7 +44,7 @@ describe('Prometheus metrics', () => {
     expect(value(first, 'restorable_coverage_ratio{window="7d",tier="daily"}')).toBe(1);
     // What the "not verified in two periods" rule compares: the tier's period and each backup's last pass.
     expect(value(first, 'restorable_tier_period_seconds{tier="daily"}')).toBe(86_400);
-    expect(first).toMatch(/^restorable_last_success_timestamp_seconds\{backup="[^"]+app-\d{8}\.tar\.gz",tier="daily"\} \d+/m);
+    expect(first).toMatch(/^restorable_last_success_timestamp_seconds\{folder="[^"]+",backup="app-\d{8}\.tar\.gz",tier="daily"\} \d+/m);
     await runCli(['scan', demo, '--tier', 'daily', '--state-dir', state, '--metrics-file', prom]);
     expect(value(readFileSync(prom, 'utf8'), 'restorable_checks_total{check="hash",status="verified",tier="daily"}')).toBe(6);
     // A size check reads no bytes: none are counted as verified; its counters exist from the start, at 0.

@@ -91,7 +91,7 @@ describe('one state per backup', () => {
     }
     expect(hook.got.map((g) => g.body.text.split('\n')[0])).toEqual([`✗ backup site.tar.gz failed its hash check: hash mismatch`]);
     // The metrics say the same after an hourly run: one series naming the backup, for the alert rule.
-    expect(readFileSync(prom, 'utf8')).toContain(`restorable_backup_failing{backup="${file}",status="hash_mismatch",acknowledged="false",tier="hourly"} 1`);
+    expect(readFileSync(prom, 'utf8')).toContain(`restorable_backup_failing{folder="${dir}",backup="site.tar.gz",status="hash_mismatch",acknowledged="false",tier="hourly"} 1`);
     expect(readFileSync(prom, 'utf8')).toMatch(/^restorable_backups_failing\{tier="hourly"\} 1$/m);
     // Repaired: the next hash check clears it, and that is alerted once.
     writeFileSync(file, good);
@@ -99,7 +99,7 @@ describe('one state per backup', () => {
     expect(hook.got).toHaveLength(2);
     expect(hook.got[1]!.body.text).toMatch(/^✓ backup site\.tar\.gz passes its hash check again/);
     expect((await runCli(['status', dir, '--state-dir', state])).code).toBe(0);
-    expect(readFileSync(prom, 'utf8')).toContain(`restorable_backup_failing{backup="${file}",status="ok",acknowledged="false",tier="daily"} 0`);
+    expect(readFileSync(prom, 'utf8')).toContain(`restorable_backup_failing{folder="${dir}",backup="site.tar.gz",status="ok",acknowledged="false",tier="daily"} 0`);
     const history = parseJsonOutput(await runCli(['history', file, '--state-dir', state, '--json'])) as unknown as { history: { check: string; status: string }[] };
     expect(history.history.map((h) => `${h.check} ${h.status}`)).toEqual(['hash hash_mismatch', 'quick verified', 'quick verified', 'quick verified', 'hash verified']);
   });

@@ -89,7 +89,7 @@ describe('Prometheus with the shipped rules, over the textfiles real scans wrote
       const a = await firing();
       return a.some((x) => x.state === 'firing') ? a : undefined;
     });
-    expect(alerts[0]!.labels).toMatchObject({ backup: file, status: 'hash_mismatch', severity: 'critical' });
+    expect(alerts[0]!.labels).toMatchObject({ folder: dir, backup: 'site.tar.gz', status: 'hash_mismatch', severity: 'critical' });
 
     // Every panel of the shipped Grafana dashboard is a query this Prometheus runs; the failing count is 1.
     const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };

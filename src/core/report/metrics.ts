@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
 import { RestorableError } from '../errors.js';
 import { isCheckFailure, isIntegrityFailure, type CheckResult } from '../events/types.js';
@@ -80,14 +80,16 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   new Gauge({ name: 'restorable_scan_duration_seconds', help: 'How long the last scan of this tier took.', labelNames: ['tier'], registers: [registry] }).set({ tier: input.tier }, input.durationSeconds);
   new Gauge({ name: 'restorable_last_scan_timestamp_seconds', help: 'When a scan of this tier last ended (Unix time).', labelNames: ['tier'], registers: [registry] }).set({ tier: input.tier }, now / 1000);
 
-  const lastVerified = new Gauge({ name: 'restorable_last_verification_timestamp_seconds', help: 'When each backup was last checked by any check (Unix time).', labelNames: ['backup'], registers: [registry] });
+  // One label form in every family: the backup's name in its folder, and the folder (copies: the name in the location, and the location).
+  const where = (file: string) => ({ folder: dirname(file), backup: basename(file) });
+  const lastVerified = new Gauge({ name: 'restorable_last_verification_timestamp_seconds', help: 'When each backup was last checked by any check (Unix time).', labelNames: ['folder', 'backup'], registers: [registry] });
   // One series per backup, from the ledger's one state (a failure stands until a check as strong
   // clears it), so an alert can name the backup; vanished backups are in it too.
-  const backupFailing = new Gauge({ name: 'restorable_backup_failing', help: "1 while the backup's state is an integrity failure not yet cleared by a check as strong, else 0; acknowledged: someone ran restorable ack.", labelNames: ['backup', 'status', 'acknowledged'], registers: [registry] });
+  const backupFailing = new Gauge({ name: 'restorable_backup_failing', help: "1 while the backup's state is an integrity failure not yet cleared by a check as strong, else 0; acknowledged: someone ran restorable ack.", labelNames: ['folder', 'backup', 'status', 'acknowledged'], registers: [registry] });
   // The recovery time to plan with: how long each test restore of this run took.
-  const restoreSeconds = new Gauge({ name: 'restorable_restore_duration_seconds', help: 'How long the last test restore of each backup took.', labelNames: ['backup'], registers: [registry] });
-  for (const r of input.results) if (r.restore) restoreSeconds.set({ backup: r.file }, r.restore.seconds);
-  const lastSuccess = new Gauge({ name: 'restorable_last_success_timestamp_seconds', help: 'When each backup last passed a check (Unix time).', labelNames: ['backup'], registers: [registry] });
+  const restoreSeconds = new Gauge({ name: 'restorable_restore_duration_seconds', help: 'How long the last test restore of each backup took.', labelNames: ['folder', 'backup'], registers: [registry] });
+  for (const r of input.results) if (r.restore) restoreSeconds.set(where(r.file), r.restore.seconds);
+  const lastSuccess = new Gauge({ name: 'restorable_last_success_timestamp_seconds', help: 'When each backup last passed a check (Unix time).', labelNames: ['folder', 'backup'], registers: [registry] });
   if (input.periodHours) new Gauge({ name: 'restorable_tier_period_seconds', help: 'How often this tier runs: a backup not verified within two periods is alerted.', registers: [registry] }).set(input.periodHours * 3600);
   let oldestUnverified = 0;
   let covered = 0;
@@ -95,7 +97,7 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   for (const c of input.candidates) {
     const latest = input.ledger.latest(c.file);
     const at = latest ? Date.parse(latest.at) : 0;
-    if (at) lastVerified.set({ backup: c.file }, at / 1000);
+    if (at) lastVerified.set(where(c.file), at / 1000);
     oldestUnverified = Math.max(oldestUnverified, (now - (at || c.mtimeMs)) / 1000);
     if (at && now - at <= windowDays * 86_400_000) covered++;
   }
@@ -103,9 +105,9 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   for (const file of new Set([...present, ...input.results.filter((r) => r.status === 'missing').map((r) => r.file)])) {
     const state = input.ledger.state(file);
     if (!state) continue;
-    backupFailing.set({ backup: file, status: state.failing ? state.status : 'ok', acknowledged: String(input.acknowledged?.has(file) ?? false) }, state.failing ? 1 : 0);
+    backupFailing.set({ ...where(file), status: state.failing ? state.status : 'ok', acknowledged: String(input.acknowledged?.has(file) ?? false) }, state.failing ? 1 : 0);
     const passes = Object.values(input.ledger.records(file)).filter((r) => r.status === 'verified').map((r) => Date.parse(r.at));
-    if (passes.length) lastSuccess.set({ backup: file }, Math.max(...passes) / 1000);
+    if (passes.length) lastSuccess.set(where(file), Math.max(...passes) / 1000);
     if (state.failing) failing++;
   }
   new Gauge({ name: 'restorable_oldest_unverified_seconds', help: 'Seconds since the least recently checked backup was checked (or written, if never checked).', registers: [registry] }).set(oldestUnverified);
