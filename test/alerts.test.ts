@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { runCli } from './helpers/run-cli.js';
 import { tempDir } from './helpers/fixtures.js';
 
@@ -87,6 +88,30 @@ describe('email alerts through a real SMTP server', () => {
   });
 });
 
+/** PagerDuty's Events API v2 request, as its documentation states it. */
+const pagerdutyEvent = z
+  .object({
+    routing_key: z.string().min(1),
+    event_action: z.enum(['trigger', 'acknowledge', 'resolve']),
+    dedup_key: z.string().max(255).optional(),
+    payload: z
+      .object({
+        summary: z.string().min(1).max(1024),
+        source: z.string().min(1),
+        severity: z.enum(['critical', 'error', 'warning', 'info']),
+        timestamp: z.string().datetime().optional(),
+        component: z.string().optional(),
+        group: z.string().optional(),
+        class: z.string().optional(),
+        custom_details: z.record(z.unknown()).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((e) => e.event_action !== 'trigger' || e.payload, 'a trigger needs a payload')
+  .refine((e) => e.event_action === 'trigger' || e.dedup_key, 'acknowledge and resolve need the dedup_key');
+
 describe('alerts on a change of state', () => {
   const hook = receiver(1); // the first delivery fails: it must be retried
   let url: string;
@@ -108,6 +133,8 @@ describe('alerts on a change of state', () => {
     expect(aboutCorrupted.body.text).toContain(corrupted);
     expect(aboutCorrupted.body.text).toMatch(/failed its hash check: corrupt blocks/);
     expect(aboutCorrupted.body.text).toContain('block 5 bytes 327680-393215 (64 KiB) in app/logs/access.log');
+    // Every body is what the Events API v2 accepts.
+    for (const p of pd) expect(() => pagerdutyEvent.parse(p.body)).not.toThrow();
     const trigger = pd.find((p) => p.body.dedup_key === dedupKey(corrupted))!;
     expect(trigger.body).toMatchObject({ routing_key: 'R0UT1NGKEY', event_action: 'trigger', payload: { severity: 'critical', source: hostname(), custom_details: { backup: corrupted } } });
 
@@ -140,6 +167,7 @@ describe('alerts on a change of state', () => {
     await runCli(args);
     await local.close();
     expect(local.got.map((g) => g.body.event_action)).toEqual(['trigger', 'resolve']);
+    for (const g of local.got) expect(() => pagerdutyEvent.parse(g.body)).not.toThrow();
     // One incident for the backup: a digest of host and path, within PagerDuty's 255 characters.
     expect(new Set(local.got.map((g) => g.body.dedup_key))).toEqual(new Set([dedupKey(file)]));
     expect(dedupKey(file)).toMatch(/^restorable-[0-9a-f]{40}$/);

@@ -105,6 +105,27 @@ describe('one state per backup', () => {
   });
 });
 
+describe('one state per copy', () => {
+  it('a copy found corrupt by a full read stays failing through cheaper runs, until a read as strong passes', async () => {
+    const { file } = await oneBackup();
+    const offsite = tempDir();
+    const copy = join(offsite, 'site.tar.gz');
+    writeFileSync(copy, readFileSync(file));
+    flip(copy, 200_000); // same size: only reading finds it
+    const state = tempDir();
+    const run = (...mode: string[]) => runCli(['locations', file, '--location', `offsite=${offsite}`, '--state-dir', state, '--json', ...mode]);
+    expect((await run('--full')).code).toBe(1);
+    const cheap = await run('--quick');
+    expect(cheap.code).toBe(1);
+    const offsiteResult = parseJsonOutput(cheap).results.find((r) => r.copy?.location === 'offsite')!;
+    expect(offsiteResult.copy.evidence).toBe('size');
+    expect(offsiteResult.findings[0].message).toMatch(/^still hash mismatch: found by the full check at \S+.*this check \(verified\) is not strong enough to clear it/);
+    writeFileSync(copy, readFileSync(file));
+    expect((await run('--quick')).code).toBe(1); // repaired, but a size check cannot know that
+    expect((await run('--full')).code).toBe(0);
+  });
+});
+
 describe('alerts as an outbox', () => {
   it('an alert a webhook refused (503) is delivered on the next run, with the time it was raised', async () => {
     const { dir, file } = await oneBackup();
@@ -224,7 +245,7 @@ describe('one writer at a time, nothing lost', () => {
     mkdirSync(offsite, { recursive: true });
     writeFileSync(join(offsite, 'site.tar.gz'), readFileSync(file));
     const state = tempDir();
-    const rounds = 10;
+    const rounds = 20;
     for (let i = 0; i < rounds; i++) {
       const [scan, copies] = await Promise.all([
         runCli(['scan', dir, '--tier', 'daily', '--state-dir', state]),
