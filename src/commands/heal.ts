@@ -80,7 +80,7 @@ async function runHeal(file: string, flags: HealFlags): Promise<number> {
       // The copy in place was verified whole: that clears what an earlier check found in the ledger.
       const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
       const ledger = await Ledger.open(flags.stateDir ?? defaultStateDir());
-      ledger.recordCopy(flags.copy ? backup.ref.key : key, target.name, { timestamp: out.result.checkedAt, status: out.result.status, errors: [], evidence: 'full' });
+      ledger.recordHealed(flags.copy ? backup.ref.key : key, target.name, out.result);
       await ledger.save();
     }
     if (flags.json) {

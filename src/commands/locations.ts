@@ -9,7 +9,7 @@ import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
 import { alertOptions, deliverAlerts, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
-import { jsonOption, listArg, positiveArg } from './options.js';
+import { jsonOption, listArg, positiveArg, stateDirOption } from './options.js';
 import { problemUnderTrust, runJobs, untrustedResult, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
 
@@ -45,7 +45,7 @@ export function registerLocations(program: Command): void {
     .option('--recent-days <n>', 'check backups newer than N days (default 30; backups named on the command line always)', positiveArg)
     .option('--limit <n>', 'check at most N backups, newest first (default 100)', positiveArg)
     .option('--all', 'no age window and no limit')
-    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .addOption(stateDirOption())
     .option('--metrics-file <path>', 'write Prometheus metrics (one series per copy) for node_exporter\'s textfile collector')
     .option('--receipt <file>', 'write a verification receipt: each copy, the evidence it was judged on, coverage, what was found')
     .option('--sign <key>', 'sign the receipt with this minisign secret key (RECEIPT.minisig)')

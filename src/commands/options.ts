@@ -66,6 +66,8 @@ export function listArg(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), ...items];
 }
 
+/** Where the ledger, the alert outbox and the locks live. */
+export const stateDirOption = () => new Option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)');
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text');
 export const threadsOption = () => new Option('--threads <n>', 'hash with at most N threads (default: one per core)').argParser(threadsArg);
 

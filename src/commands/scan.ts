@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { basename, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import type { CheckResult } from '../core/events/types.js';
+import type { CheckEvent, CheckResult } from '../core/events/types.js';
+import type { Ledger } from '../core/schedule/ledger.js';
 import type { AlertChannels } from '../core/report/alerts.js';
 import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './alert-options.js';
-import { durationArg, jsonOption, shardArg, sizeArg } from './options.js';
+import { durationArg, jsonOption, shardArg, sizeArg, stateDirOption } from './options.js';
 import { problemResult, runJobs, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
 
@@ -41,7 +43,6 @@ export function registerScan(program: Command): void {
 /** .integrity_results.json in each folder, in the layout existing scripts read. */
 async function writeResultsFiles(results: CheckResult[]): Promise<void> {
   const { updateResultsFile } = await import('../core/manifest/results-file.js');
-  const { dirname } = await import('node:path');
   const byFolder = new Map<string, CheckResult[]>();
   for (const r of results) byFolder.set(dirname(r.file), [...(byFolder.get(dirname(r.file)) ?? []), r]);
   for (const [folder, list] of byFolder) {
@@ -64,9 +65,7 @@ async function writeResultsFiles(results: CheckResult[]): Promise<void> {
  * Backups known in these folders (from their manifests or from the ledger)
  * whose file is gone: a backup that vanished must be as loud as a damaged one.
  */
-async function vanished(dirs: string[], present: Map<string, unknown>, targets: { file: string }[], ledger: import('../core/schedule/ledger.js').Ledger): Promise<string[]> {
-  const { stat } = await import('node:fs/promises');
-  const { dirname, resolve } = await import('node:path');
+async function vanished(dirs: string[], present: Map<string, unknown>, targets: { file: string }[], ledger: Ledger): Promise<string[]> {
   const folders = new Set(dirs.map((d) => resolve(d)));
   const known = new Set([...targets.map((t) => t.file), ...ledger.all().map(([file]) => file)].filter((f) => folders.has(dirname(f)) && !present.has(f)));
   const gone: string[] = [];
@@ -75,7 +74,7 @@ async function vanished(dirs: string[], present: Map<string, unknown>, targets: 
 }
 
 /** A backup only the ledger remembers (its manifests went with it). */
-async function* missingFromLedger(file: string, ledger: import('../core/schedule/ledger.js').Ledger): AsyncGenerator<import('../core/events/types.js').CheckEvent, CheckResult> {
+async function* missingFromLedger(file: string, ledger: Ledger): AsyncGenerator<CheckEvent, CheckResult> {
   const last = ledger.latest(file);
   const result: CheckResult = {
     file,
@@ -95,7 +94,7 @@ export function scanOptions(command: Command): Command {
   return alertOptions(command)
     .option('--tier <name>', 'hourly (sizes of the newest 5), daily (hashes of the last 7 days), weekly (blocks of a 10% sample), monthly (restore of the oldest and newest), or one from --config', 'daily')
     .option('--config <file>', 'tiers, patterns and the state folder, in JSON or YAML')
-    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .addOption(stateDirOption())
     .option('--create-missing', 'write a manifest for a backup that has none (trust on first use)')
     .option('--max-bytes <size>', 'check at most this many bytes of backups this run', sizeArg)
     .option('--max-duration <time>', 'start no new check after this long (e.g. 15m)', durationArg)

@@ -6,7 +6,7 @@ import { STATUS_WORD, statusGlyph } from '../output/style.js';
 import type { Status } from '../core/events/types.js';
 import type { BackupState } from '../core/schedule/strength.js';
 import { alertOptions, resolveChannels } from './alert-options.js';
-import { durationArg, jsonOption } from './options.js';
+import { durationArg, jsonOption, stateDirOption } from './options.js';
 import type { AlertChannels } from '../core/report/alerts.js';
 
 interface StateFlags {
@@ -46,7 +46,7 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description("each backup's one state, from the ledger: the worst finding a check as strong has not cleared, and who acknowledged it")
     .argument('[path...]', 'backups or folders (default: every backup the ledger knows)')
-    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .addOption(stateDirOption())
     .addOption(jsonOption())
     .action(async (paths: string[], flags: StateFlags) => {
       const stateDir = await stateFolder(flags);
@@ -81,7 +81,7 @@ export function registerStatus(program: Command): void {
     .command('history')
     .description("a backup's checks over time, from the ledger (the last 50)")
     .argument('<backup>', 'a backup, or LOCATION:NAME for a copy')
-    .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)')
+    .addOption(stateDirOption())
     .addOption(jsonOption())
     .action(async (backup: string, flags: StateFlags) => {
       const { Ledger } = await import('../core/schedule/ledger.js');
@@ -101,7 +101,7 @@ export function registerStatus(program: Command): void {
       .argument('<backup>', 'a failing backup, or LOCATION:PATH for a copy')
       .option('--comment <text>', 'what is being done about it')
       .option('--until <time>', 'the acknowledgement lapses after this long (e.g. 24h)', durationArg)
-      .option('--state-dir <dir>', 'where the ledger is kept (default: $XDG_STATE_HOME/restorable)'),
+      .addOption(stateDirOption()),
   ).action(async (backup: string, flags: StateFlags & AlertChannels & { comment?: string; until?: number }) => {
     const stateDir = await stateFolder(flags);
     const { readAlertState, updateAlertState, acknowledge } = await import('../core/report/alert-state.js');

@@ -29,10 +29,14 @@ export interface TarHeader {
 /** A header we cannot decode: the damage is here. */
 export class BadHeader extends Error {}
 
-function text(block: Buffer, start: number, length: number): string {
-  const raw = block.subarray(start, start + length);
+/** A NUL-terminated string (or one that fills its field), as tar stores names. */
+export function cString(raw: Buffer): string {
   const end = raw.indexOf(0);
-  return raw.subarray(0, end < 0 ? length : end).toString('utf8');
+  return raw.toString('utf8', 0, end < 0 ? raw.length : end);
+}
+
+function text(block: Buffer, start: number, length: number): string {
+  return cString(block.subarray(start, start + length));
 }
 
 /**

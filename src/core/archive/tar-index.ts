@@ -1,5 +1,5 @@
 import type { BackupHandle } from '../storage/backup-handle.js';
-import { BLOCK, decodeHeader, isZeroBlock, padded, paxRecords } from './tar-format.js';
+import { BLOCK, decodeHeader, decodeSparseExtension, isZeroBlock, padded } from './tar-format.js';
 import { PaxState, describe, hasData } from './tar-member.js';
 
 /** Where a member of an uncompressed tar lies: its header and its data, in bytes of the file. */
@@ -37,26 +37,21 @@ export async function indexPlainTar(handle: BackupHandle, fileSize: number, limi
     }
     let dataOffset = position + BLOCK;
     const flag = header.typeflag;
-    if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
-      const data = await readData(dataOffset, header.size);
-      if (flag === 'x') pax.addLocal(paxRecords(data));
-      else if (flag === 'g') pax.addGlobal(paxRecords(data));
-      else if (flag === 'L') pax.longName = data.toString('utf8', 0, data.indexOf(0) < 0 ? data.length : data.indexOf(0));
-      else pax.longLink = data.toString('utf8', 0, data.indexOf(0) < 0 ? data.length : data.indexOf(0));
-    } else {
-      // GNU sparse extension blocks sit between the header and the data.
-      for (let more = header.sparse?.extended ?? false; more && dataOffset + BLOCK <= fileSize; dataOffset += BLOCK) {
-        await handle.read(block, 0, BLOCK, dataOffset);
-        more = block[504] !== 0;
-      }
-      const entry = describe(header, pax, position, dataOffset);
-      const size = hasData(flag) ? entry.storedSize : 0;
-      out.push({ path: entry.path, headerOffset: position, dataOffset, size });
-      pax.next();
-      position = dataOffset + padded(size);
+    if (PaxState.describes(flag)) {
+      pax.take(flag, await readData(dataOffset, header.size));
+      position = dataOffset + padded(header.size);
       continue;
     }
-    position = dataOffset + padded(header.size);
+    // GNU sparse extension blocks sit between the header and the data.
+    for (let more = header.sparse?.extended ?? false; more && dataOffset + BLOCK <= fileSize; dataOffset += BLOCK) {
+      await handle.read(block, 0, BLOCK, dataOffset);
+      more = decodeSparseExtension(block).extended;
+    }
+    const entry = describe(header, pax, position, dataOffset);
+    const size = hasData(flag) ? entry.storedSize : 0;
+    out.push({ path: entry.path, headerOffset: position, dataOffset, size });
+    pax.next();
+    position = dataOffset + padded(size);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { BadHeader, type Extent, type TarHeader } from './tar-format.js';
+import { BadHeader, cString, paxRecords, type Extent, type TarHeader } from './tar-format.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo' | 'other';
 
@@ -47,12 +47,17 @@ export class PaxState {
   longName?: string;
   longLink?: string;
 
-  addGlobal(records: [string, string][]): void {
-    for (const [k, v] of records) v === '' ? this.globals.delete(k) : this.globals.set(k, v);
+  /** Whether a header's type is one of the metadata members `take` reads: pax records or a GNU long name or link. */
+  static describes(typeflag: string): boolean {
+    return typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K';
   }
 
-  addLocal(records: [string, string][]): void {
-    this.local.push(...records);
+  /** Takes a metadata member's data: for the next member (x, L, K) or for all that follow (g). */
+  take(typeflag: string, data: Buffer): void {
+    if (typeflag === 'x') this.local.push(...paxRecords(data));
+    else if (typeflag === 'g') for (const [k, v] of paxRecords(data)) v === '' ? this.globals.delete(k) : this.globals.set(k, v);
+    else if (typeflag === 'L') this.longName = cString(data);
+    else if (typeflag === 'K') this.longLink = cString(data);
   }
 
   /** The value in force for a keyword, or undefined. */
@@ -84,7 +89,8 @@ function count(value: string | undefined, what: string): number | undefined {
 /** The sparse map a pax header states (GNU sparse 0.0 and 0.1); 1.0 keeps it in the data. */
 function paxSparseMap(pax: PaxState): Extent[] | undefined {
   const map = pax.get('GNU.sparse.map');
-  const numbers = map !== undefined ? map.split(',') : pax.all('GNU.sparse.offset').flatMap((o, i) => [o, pax.all('GNU.sparse.numbytes')[i] ?? '']);
+  const lengths = pax.all('GNU.sparse.numbytes');
+  const numbers = map !== undefined ? map.split(',') : pax.all('GNU.sparse.offset').flatMap((o, i) => [o, lengths[i] ?? '']);
   if (numbers.length === 0 || (numbers.length === 1 && numbers[0] === '')) return pax.get('GNU.sparse.size') !== undefined ? [] : undefined;
   if (numbers.length % 2 !== 0) throw new BadHeader('a pax sparse map has an odd number of values');
   const out: Extent[] = [];

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { BLOCK, BadHeader, decodeHeader, decodeSparseExtension, isZeroBlock, padded, paxRecords, type Extent } from './tar-format.js';
+import { BLOCK, BadHeader, decodeHeader, decodeSparseExtension, isZeroBlock, padded, type Extent } from './tar-format.js';
 import { PaxState, checkSparseMap, describe, hasData, sparseForm, type ArchiveEntry } from './tar-member.js';
 
 /** The archive's bytes are wrong or missing here: reading cannot go on. */
@@ -132,16 +132,8 @@ export async function* parseTar(source: AsyncIterable<Buffer>, opts: { sha256?: 
       throw err;
     }
     const flag = header.typeflag;
-    if (flag === 'x' || flag === 'g') {
-      const records = paxRecords(await data(header.size, 'a pax header'));
-      flag === 'x' ? pax.addLocal(records) : pax.addGlobal(records);
-      continue;
-    }
-    if (flag === 'L' || flag === 'K') {
-      const raw = await data(header.size, 'a long name');
-      const end = raw.indexOf(0);
-      const name = raw.toString('utf8', 0, end < 0 ? raw.length : end);
-      flag === 'L' ? (pax.longName = name) : (pax.longLink = name);
+    if (PaxState.describes(flag)) {
+      pax.take(flag, await data(header.size, flag === 'x' || flag === 'g' ? 'a pax header' : 'a long name'));
       continue;
     }
     if (flag === 'V' || flag === 'N') {

@@ -64,7 +64,7 @@ export async function* restoreTest(file: string, opts: RestoreOptions = {}): Asy
     if (warning) findings.push({ severity: 'warning', message: warning });
     yield step('restore', `restore into ${target}`, 'running');
     const t0 = performance.now();
-    const { summary, box, listing } = yield* extractArchive(file, archive, target, { limits: opts.limits ?? DEFAULT_LIMITS, signal: opts.signal, materialiseLinks: true, sha256: index !== undefined });
+    const { summary, box, listing } = yield* extractArchive(file, archive, target, { limits: opts.limits ?? DEFAULT_LIMITS, signal: opts.signal, materialiseLinks: true, sha256: index !== undefined, needed: need });
     const seconds = (performance.now() - t0) / 1000;
     findings.push(...box.findings);
     const judged = judgeTarRead({ summary, listing, index, fileSize: before.size, compression, head: archive.head });

@@ -176,6 +176,11 @@ export class Ledger {
     this.addHistory(`${location}:${backup}`, { at: check.timestamp, check: check.evidence ?? 'copy', status: check.status, detail: check.errors[0] });
   }
 
+  /** A copy swapped in place by a heal, which verified it whole: that clears the failure an earlier check found. */
+  recordHealed(backup: string, location: string, healed: { checkedAt: string; status: string }): void {
+    this.recordCopy(backup, location, { timestamp: healed.checkedAt, status: healed.status, errors: [], evidence: 'full' });
+  }
+
   /** A copy's failure not yet cleared by a check as strong, if any. */
   openFailure(backup: string, location: string): IntegrityCheck | undefined {
     return this.data.locations?.[backup]?.[location]?.open_failure;

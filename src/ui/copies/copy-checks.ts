@@ -116,7 +116,7 @@ export class CopyChecks {
       const out = await this.drain(run, healCopy({ key: ref.key, expectations: ref.expectations, target: to, source: from, replace }, { signal, progressIntervalMs: FRAME_INTERVAL_MS }));
       run.result = out.result;
       // A copy swapped in place was verified whole: the ledger hears it, or an ETag re-check could not clear the old failure.
-      if (replace && out.healedBlocks > 0) this.ledger.recordCopy(ref.key, to.name, { timestamp: out.result.checkedAt, status: out.result.status, errors: [], evidence: 'full' });
+      if (replace && out.healedBlocks > 0) this.ledger.recordHealed(ref.key, to.name, out.result);
       run.findings.push(...out.result.findings.filter((f) => f.severity === 'info').slice(1));
       run.steps.push({ id: 'recheck', title: 'check every copy again', state: 'running' });
       this.touch();
