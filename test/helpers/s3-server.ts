@@ -12,30 +12,17 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 export const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
 /**
- * A loopback S3 server for one test file: buckets, uploads (single and
- * multipart), corruption of a stored object on the server's disk, and an
- * abrupt stop and restart on the same port.
+ * What every loopback S3 implementation in the tests offers: a URI as a user
+ * would write it, a client, buckets and uploads (single, multipart, and with
+ * a full-object SHA-256 checksum where the server keeps one).
  */
-export class S3TestServer {
+export abstract class LoopbackS3 {
   readonly directory = mkdtempSync(join(tmpdir(), 'restorable-s3-'));
   port = 0;
-  private child?: ChildProcess;
+  protected child?: ChildProcess;
   private client?: S3Client;
-
-  async start(): Promise<void> {
-    const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
-    const child = spawn(process.execPath, [script, this.directory, String(this.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.child = child;
-    this.port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /port (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
-    });
-  }
+  abstract readonly name: string;
+  abstract start(): Promise<void>;
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -61,8 +48,8 @@ export class S3TestServer {
     await this.s3().send(new CreateBucketCommand({ Bucket: name }));
   }
 
-  async put(bucket: string, key: string, body: Buffer): Promise<void> {
-    await this.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  async put(bucket: string, key: string, body: Buffer, opts: { sha256?: boolean } = {}): Promise<void> {
+    await this.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(opts.sha256 ? { ChecksumAlgorithm: 'SHA256' as const } : {}) }));
   }
 
   /** A multipart upload in parts of `partSize` (at least 5 MiB, as S3 requires). */
@@ -70,17 +57,20 @@ export class S3TestServer {
     await new Upload({ client: this.s3(), params: { Bucket: bucket, Key: key, Body: body }, partSize, queueSize: 1 }).done();
   }
 
-  /** Where s3rver keeps an object's bytes. */
-  objectFile(bucket: string, key: string): string {
-    return join(this.directory, bucket, `${key}._S3rver_object`);
-  }
-
-  /** Bit rot on the provider's disk: the bytes change, the stored ETag does not. */
-  rot(bucket: string, key: string, offset: number, length: number): void {
-    const file = this.objectFile(bucket, key);
-    const bytes = readFileSync(file);
-    for (let i = offset; i < offset + length && i < bytes.length; i++) bytes[i] = bytes[i]! ^ 0xff;
-    writeFileSync(file, bytes);
+  /** Runs the server program and waits for the line that names its port. */
+  protected async spawnServer(command: string, args: string[], portLine: RegExp, stream: 'stdout' | 'stderr'): Promise<void> {
+    const child = spawn(command, args, { stdio: ['ignore', stream === 'stdout' ? 'pipe' : 'ignore', stream === 'stderr' ? 'pipe' : 'inherit'] });
+    this.child = child;
+    this.port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child[stream]!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = portLine.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code}: ${out.trim()}`)));
+    });
   }
 
   /** Stops the server at once (SIGKILL): open connections drop mid-transfer. */
@@ -97,5 +87,45 @@ export class S3TestServer {
   async stop(): Promise<void> {
     await this.kill();
     rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * s3rver (Node) in a process of its own: objects are files on disk, so a
+ * test can rot their bytes behind the stored ETag, and stop and restart it
+ * on the same port.
+ */
+export class S3TestServer extends LoopbackS3 {
+  readonly name = 's3rver';
+
+  async start(): Promise<void> {
+    const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
+    await this.spawnServer(process.execPath, [script, this.directory, String(this.port)], /port (\d+)/, 'stdout');
+  }
+
+  /** Where s3rver keeps an object's bytes. */
+  objectFile(bucket: string, key: string): string {
+    return join(this.directory, bucket, `${key}._S3rver_object`);
+  }
+
+  /** Bit rot on the provider's disk: the bytes change, the stored ETag does not. */
+  rot(bucket: string, key: string, offset: number, length: number): void {
+    const file = this.objectFile(bucket, key);
+    const bytes = readFileSync(file);
+    for (let i = offset; i < offset + length && i < bytes.length; i++) bytes[i] = bytes[i]! ^ 0xff;
+    writeFileSync(file, bytes);
+  }
+}
+
+/**
+ * moto's S3 server (Python), a second implementation with its own reading of
+ * the protocol: it keeps full-object SHA-256 checksums, which s3rver ignores.
+ * Its objects live in memory, so it cannot rot bytes behind an ETag.
+ */
+export class MotoServer extends LoopbackS3 {
+  readonly name = 'moto';
+
+  async start(): Promise<void> {
+    await this.spawnServer('moto_server', ['-H', '127.0.0.1', '-p', '0'], /Running on http:\/\/127\.0\.0\.1:(\d+)/, 'stderr');
   }
 }
