@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scanFolders } from '../src/core/inventory/inventory.js';
+import { updateResultsFile } from '../src/core/manifest/results-file.js';
 import { withLock } from '../src/core/schedule/state-lock.js';
 import { stateOf } from '../src/core/schedule/strength.js';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
@@ -88,6 +90,11 @@ describe('one state per backup', () => {
       const status = await runCli(['status', dir, '--state-dir', state, '--json']);
       expect(status.code).toBe(1);
       expect(parseJsonOutput(status).backups).toMatchObject([{ backup: file, state: { status: 'hash_mismatch', failing: true, check: 'hash', latest: { check: 'quick', status: 'verified' } } }]);
+      // The inspector lists the same state; a newer "verified" in the folder's results file, a
+      // check it cannot weigh, does not clear it either.
+      expect((await scanFolders([dir], { stateDir: state })).backups[0]!.last).toMatchObject({ status: 'hash_mismatch', check: 'hash' });
+      await updateResultsFile(dir, [{ file, checked_at: new Date().toISOString(), size: good.length, status: 'verified' }]);
+      expect((await scanFolders([dir], { stateDir: state })).backups[0]!.last).toMatchObject({ status: 'hash_mismatch', check: 'hash' });
     }
     expect(hook.got.map((g) => g.body.text.split('\n')[0])).toEqual([`✗ backup site.tar.gz failed its hash check: hash mismatch`]);
     // The metrics say the same after an hourly run: one series naming the backup, for the alert rule.
@@ -99,6 +106,7 @@ describe('one state per backup', () => {
     expect(hook.got).toHaveLength(2);
     expect(hook.got[1]!.body.text).toMatch(/^✓ backup site\.tar\.gz passes its hash check again/);
     expect((await runCli(['status', dir, '--state-dir', state])).code).toBe(0);
+    expect((await scanFolders([dir], { stateDir: state })).backups[0]!.last).toMatchObject({ status: 'verified', check: 'hash' });
     expect(readFileSync(prom, 'utf8')).toContain(`restorable_backup_failing{folder="${dir}",backup="site.tar.gz",status="ok",acknowledged="false",tier="daily"} 0`);
     const history = parseJsonOutput(await runCli(['history', file, '--state-dir', state, '--json'])) as unknown as { history: { check: string; status: string }[] };
     expect(history.history.map((h) => `${h.check} ${h.status}`)).toEqual(['hash hash_mismatch', 'quick verified', 'quick verified', 'quick verified', 'hash verified']);

@@ -4,6 +4,7 @@ import type { Status } from '../events/types.js';
 import { fsError } from '../errors.js';
 import { isBackupName, isChecksumList, manifestFileKind, sidecarNames } from '../manifest/names.js';
 import { readResultsFile } from '../manifest/results-file.js';
+import { stateOf, type CheckRecord } from '../schedule/strength.js';
 import { algorithmHint } from '../manifest/checksum-file.js';
 import type { DiscoveryProblem } from '../manifest/discover.js';
 
@@ -16,8 +17,8 @@ export interface BackupEntry {
   mtimeMs: number;
   /** manifest kinds found by name: json, sha256, sha512, md5, sha1, b3, blocks, sums */
   manifests: string[];
-  /** the last recorded outcome, from the folder's results file */
-  last?: { status: Status | string; checkedAt: string };
+  /** the recorded state: the worst finding no check as strong has cleared, else the latest check (ledger and results file) */
+  last?: { status: Status | string; checkedAt: string; check: string };
 }
 
 export interface Inventory {
@@ -56,7 +57,6 @@ const STAT_BATCH = 64;
  * list in well under a second.
  */
 export async function scanFolders(dirs: string[], opts: { stateDir?: string } = {}): Promise<Inventory> {
-  // The scan ledger's outcomes, when there is one: the newest of it and the results file wins.
   const { Ledger, defaultStateDir } = await import('../schedule/ledger.js');
   const ledger = await Ledger.open(opts.stateDir ?? defaultStateDir(), { create: false }).catch(() => undefined);
   const folders = dirs.map((d) => resolve(d));
@@ -90,12 +90,12 @@ export async function scanFolders(dirs: string[], opts: { stateDir?: string } = 
         if (!s?.isFile()) return;
         const manifests = new Set(sidecarNames(name).filter((n) => present.has(n)).map(sidecarLabel));
         for (const label of inLists.get(name) ?? []) manifests.add(label);
+        // The one state: every check kind the ledger knows, and the results file's entry as the
+        // weakest kind (another tool may have written it, with a check we cannot weigh).
+        const records: Record<string, CheckRecord> = { ...ledger?.records(join(folder, name)) };
         const fromFile = lastByName.get(name);
-        const fromLedger = ledger?.latest(join(folder, name));
-        const last =
-          fromLedger && (!fromFile || Date.parse(fromLedger.at) > Date.parse(fromFile.checked_at))
-            ? { status: fromLedger.status, checked_at: fromLedger.at }
-            : fromFile;
+        if (fromFile) records['results file'] = { at: fromFile.checked_at, status: fromFile.status };
+        const state = stateOf(records);
         backups.push({
           file: join(folder, name),
           name,
@@ -103,7 +103,7 @@ export async function scanFolders(dirs: string[], opts: { stateDir?: string } = 
           size: s.size,
           mtimeMs: s.mtimeMs,
           manifests: [...manifests].sort(),
-          last: last ? { status: last.status, checkedAt: last.checked_at } : undefined,
+          last: state && { status: state.status, checkedAt: state.at, check: state.check },
         });
       });
     }
