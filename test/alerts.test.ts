@@ -133,6 +133,9 @@ describe('alerts on a change of state', () => {
     expect(aboutCorrupted.body.text).toContain(corrupted);
     expect(aboutCorrupted.body.text).toMatch(/failed its hash check: corrupt blocks/);
     expect(aboutCorrupted.body.text).toContain('block 5 bytes 327680-393215 (64 KiB) in app/logs/access.log');
+    // Each region once, though the check also states it as a finding.
+    expect(aboutCorrupted.body.text.split('327680-393215')).toHaveLength(2);
+    expect(aboutCorrupted.body.text.split('1533174-2555289')).toHaveLength(2);
     // Every body is what the Events API v2 accepts.
     for (const p of pd) expect(() => pagerdutyEvent.parse(p.body)).not.toThrow();
     const trigger = pd.find((p) => p.body.dedup_key === dedupKey(corrupted))!;

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { CheckResult } from '../events/types.js';
 import { OUTBOX_DAYS, type AlertRecord, type AlertState } from './alert-state.js';
 import { regionLine } from '../../output/report.js';
+import { regionFinding } from '../checks/blocks.js';
 import { redactUrl } from './metrics.js';
 import { withRetries as retry } from '../retry.js';
 
@@ -29,9 +30,14 @@ export interface AlertChannels {
 
 /** What the alert says: the backup, the check, what failed and where. */
 export function describeFailure(r: CheckResult): string[] {
-  const lines = (r.regions ?? []).slice(0, 5).map((x) => `${regionLine(x, true)}${x.members?.length ? ` in ${x.members[0]}` : ''}`);
+  const regions = r.regions ?? [];
+  const lines = regions.slice(0, 5).map((x) => `${regionLine(x, true)}${x.members?.length ? ` in ${x.members[0]}` : ''}`);
+  if (regions.length > 5) lines.push(`and ${regions.length - 5} more damaged regions`);
   if (r.salvage) lines.push(`reading stops at byte ${r.salvage.compressedOffset}${r.salvage.member ? ` in ${r.salvage.member}` : ''}; ${r.salvage.recoverableMembers} members recoverable`);
-  for (const f of r.findings.filter((x) => x.severity === 'error').slice(0, 3)) lines.push(f.message);
+  // Each region once: the findings that restate a region listed above are left out.
+  const restated = new Set(regions.map((x) => regionFinding(x).message));
+  const errors = r.findings.filter((x) => x.severity === 'error' && !restated.has(x.message));
+  for (const f of errors.slice(0, 3)) lines.push(f.message);
   return lines;
 }
 
