@@ -1,4 +1,4 @@
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp } from 'ink';
 import { useState } from 'react';
 import type { CheckQueue } from '../core/checks/queue.js';
 import { scanFolders, type BackupEntry, type Inventory } from '../core/inventory/inventory.js';
@@ -7,7 +7,8 @@ import { KeyBar } from './components/key-bar.js';
 import type { CopyChecks } from './copies/copy-checks.js';
 import { useQueueVersion, type Versioned } from './hooks/use-queue.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
-import { actionFor, keyNames, type Feature, type Screen } from './keys.js';
+import { PRIORITY, useKeypress } from './input/keypress.js';
+import { actionFor, type Feature, type Screen } from './keys.js';
 import { BlocksScreen } from './screens/blocks-screen.js';
 import { DetailScreen } from './screens/detail-screen.js';
 import { HashScreen } from './screens/hash-screen.js';
@@ -45,7 +46,6 @@ export function App({ inventory: initial, queue, copies: configured }: { invento
   useQueueVersion(copies ?? NOTHING);
   const [stack, setStack] = useState<View[]>([{ screen: 'list' }]);
   const [help, setHelp] = useState(false);
-  const [modal, setModal] = useState(false);
   const view = stack[stack.length - 1]!;
   const push = (v: View) => setStack((s) => [...s, v]);
   const back = () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
@@ -55,16 +55,19 @@ export function App({ inventory: initial, queue, copies: configured }: { invento
     exit();
   };
 
-  useInput((input, key) => {
-    for (const name of keyNames(input, key)) {
-      if (name === 'ctrl+c') return quit();
-      if (help) return setHelp(false);
-      if (modal) return;
+  useKeypress((name) => name === 'ctrl+c' && (quit(), true), { priority: PRIORITY.interrupt });
+  // Help takes the key that closes it: `?` then `q` closes help, it does not quit.
+  useKeypress(() => (setHelp(false), true), { priority: PRIORITY.overlay, active: help });
+  useKeypress(
+    (name) => {
       const action = actionFor(view.screen, name);
-      if (action === 'quit') return quit();
-      if (action === 'help') return setHelp(true);
-    }
-  });
+      if (action === 'quit') quit();
+      else if (action === 'help') setHelp(true);
+      else return false;
+      return true;
+    },
+    { priority: PRIORITY.app },
+  );
 
   // One row short of the terminal: the last line never scrolls the screen.
   const height = Math.max(6, rows - 1);
@@ -97,12 +100,11 @@ export function App({ inventory: initial, queue, copies: configured }: { invento
             onVerify={(entry) => queue.enqueue(entry.file, 'verify')}
             onBlocks={blocks}
             onSteps={steps}
-            onFilterEditing={setModal}
             copies={copies}
           />
         );
       case 'detail':
-        return <DetailScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(v.entry)} onBlocks={() => blocks(v.entry)} onSteps={(kind) => steps(v.entry, kind)} onModal={setModal} onWritten={rescan} copies={copies} onHeal={() => push({ screen: 'heal', entry: v.entry })} />;
+        return <DetailScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onVerify={() => verify(v.entry)} onBlocks={() => blocks(v.entry)} onSteps={(kind) => steps(v.entry, kind)} onWritten={rescan} copies={copies} onHeal={() => push({ screen: 'heal', entry: v.entry })} />;
       case 'hash':
         return <HashScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} />;
       case 'blocks':

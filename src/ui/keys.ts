@@ -62,7 +62,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['q', 'ctrl+c'], label: 'q', help: 'quit', action: 'quit', screens: 'all', bar: true, short: 'quit' },
 ];
 
-/** Ink's (input, key) as one name: 'j', 'G', 'up', 'return', 'ctrl+c'… */
+/** Ink's (input, key) as one name: 'j', 'G', 'up', 'return', 'backspace', 'ctrl+c'… */
 export function keyName(input: string, key: Key): string {
   if (key.ctrl && input === 'c') return 'ctrl+c';
   if (key.upArrow) return 'up';
@@ -74,20 +74,28 @@ export function keyName(input: string, key: Key): string {
   if (key.return) return 'return';
   if (key.escape) return 'escape';
   if (key.tab) return 'tab';
+  // Terminals send DEL for the backspace key; Ink reports it as delete.
+  if (key.backspace || key.delete) return 'backspace';
   if ((key as { home?: boolean }).home) return 'home';
   if ((key as { end?: boolean }).end) return 'end';
   return input;
 }
 
+/** A control character inside a run of typed text, by the name its key has. */
+const CONTROL: Record<string, string> = { '\r': 'return', '\n': 'return', '\t': 'tab', '\x7f': 'backspace', '\b': 'backspace', '\x03': 'ctrl+c', '\x1b': 'escape' };
+
 /**
  * Key names in one input event: keys typed faster than the terminal is read
- * (or pasted) arrive together, as "jjj"; each counts.
+ * (or pasted) arrive together, as "jjj" or "j\r"; each counts, in order.
  */
 export function keyNames(input: string, key: Key): string[] {
   const name = keyName(input, key);
-  if (name === input && input.length > 1 && !key.ctrl && !key.meta) return [...input];
+  if (name === input && input.length > 1 && !key.ctrl && !key.meta) return [...input].map((c) => CONTROL[c] ?? c);
   return [name];
 }
+
+/** A key that types itself (the filter prompt): one printable character. */
+export const isPrintable = (name: string): boolean => [...name].length === 1 && name >= ' ' && name !== '\x7f';
 
 /** The bindings of a screen, as the bar and the help show them: those of features that are off left out. */
 export function bindingsFor(screen: Screen, features: ReadonlySet<Feature> = new Set()): Binding[] {

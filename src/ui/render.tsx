@@ -2,6 +2,7 @@ import { render, type Instance } from 'ink';
 import type { CheckQueue } from '../core/checks/queue.js';
 import type { Inventory } from '../core/inventory/inventory.js';
 import { App } from './app.js';
+import { KeypressProvider } from './input/keypress.js';
 import type { CopyChecks } from './copies/copy-checks.js';
 import { frameStream } from './frame-stream.js';
 import { FRAME_INTERVAL_MS } from './hooks/use-queue.js';
@@ -18,7 +19,10 @@ export interface Streams {
  * The real terminal and the tests' virtual one both come through here.
  */
 export function renderInspector(inventory: Inventory, queue: CheckQueue, streams: Streams, copies?: CopyChecks): Instance {
-  return render(<App inventory={inventory} queue={queue} copies={copies} />, {
+  return render(
+    <KeypressProvider>
+      <App inventory={inventory} queue={queue} copies={copies} />
+    </KeypressProvider>, {
     stdout: frameStream(streams.stdout),
     stdin: streams.stdin,
     stderr: streams.stderr,

@@ -179,6 +179,29 @@ describe('keys that arrive together, in one read, each count', () => {
       expect(ui.lines()[2]).toMatch(/^0000130030 /);
     }));
 
+  it('j then Enter in one read opens the backup j moved to', () =>
+    withInspector(async (ui) => {
+      ui.vt.stdin.push('jj\r');
+      await ui.waitFor(detailLoaded);
+      expect(ui.lines()[0]).toBe(names()[2]);
+    }));
+
+  it('/, a name and Enter in one read (a paste) filter by the name, and the keys after it move in the list', () =>
+    withInspector(async (ui) => {
+      ui.vt.stdin.push('/app\rj');
+      await ui.quiet();
+      expect(ui.lines()[21]).toMatch(/^filter: app  sort: name  5 of 6 shown/);
+      expect(ui.lines().filter((l) => /\.sql\.gz/.test(l))).toHaveLength(0);
+      expect(selectedName(ui)).toBe(names().filter((n) => n.includes('app'))[1]);
+      // Backspace and escape while typing: escape clears the filter and closes the prompt.
+      ui.vt.stdin.push('/zz\x7f\x7fdb');
+      await ui.quiet();
+      expect(ui.lines()[21]).toMatch(/^filter: db▏ /);
+      ui.vt.stdin.push('\x1b');
+      await ui.quiet();
+      expect(ui.lines()[21]).toMatch(/^sort: name {2}6 of 6 shown/);
+    }));
+
   it('/ and a name typed in one read filter by that name', () =>
     withInspector(async (ui) => {
       ui.vt.stdin.push('/db');

@@ -1,23 +1,16 @@
-import { useInput } from 'ink';
-import { actionFor, keyNames, type Action, type Screen } from '../keys.js';
+import { PRIORITY, useKeypress } from '../input/keypress.js';
+import { actionFor, type Action, type Screen } from '../keys.js';
 
-/**
- * A handler gets the keys that came after its own in the same input event;
- * returning true means it took them (e.g. `/` starting a filter with the
- * text typed right after it).
- */
-export type KeyHandler = (rest: string[]) => boolean | void;
-
-/** Binds the key table's actions for a screen to handlers. */
-export function useKeys(screen: Screen, handlers: Partial<Record<Action, KeyHandler>>, isActive = true): void {
-  useInput(
-    (input, key) => {
-      const names = keyNames(input, key);
-      for (let i = 0; i < names.length; i++) {
-        const action = actionFor(screen, names[i]!);
-        if (action && handlers[action]?.(names.slice(i + 1)) === true) return;
-      }
+/** Binds the key table's actions for a screen to handlers; a key with a handler is taken. */
+export function useKeys(screen: Screen, handlers: Partial<Record<Action, () => void>>, isActive = true): void {
+  useKeypress(
+    (name) => {
+      const action = actionFor(screen, name);
+      const handler = action && handlers[action];
+      if (!handler) return false;
+      handler();
+      return true;
     },
-    { isActive },
+    { priority: PRIORITY.screen, active: isActive },
   );
 }

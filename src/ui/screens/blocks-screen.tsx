@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useRefState } from '../hooks/use-ref-state.js';
+import { useState } from 'react';
 import type { BackupScreenProps } from './screen-props.js';
 import type { BadBlock, Region } from '../../core/events/types.js';
 import { formatBytes, printable } from '../../output/format.js';
@@ -32,9 +32,9 @@ export interface BlocksScreenProps extends BackupScreenProps {
 /** The block map: a grid filling in live, the damaged regions with byte offsets, one block in detail. */
 export function BlocksScreen({ entry, queue, width, height, active, onBack, onHex }: BlocksScreenProps) {
   const run = queue.get(entry.file);
-  const [latestCursor, setCursor, cursor] = useRefState(0);
-  const [latestPane, setPane, pane] = useRefState<'grid' | 'regions'>('grid');
-  const [latestRegion, setRegionIndex, regionIndex] = useRefState(0);
+  const [cursor, setCursor] = useState(0);
+  const [pane, setPane] = useState<'grid' | 'regions'>('grid');
+  const [regionIndex, setRegionIndex] = useState(0);
 
   const map = run?.blocks;
   const total = map?.total ?? 0;
@@ -60,30 +60,30 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
         if (run?.state === 'running' || run?.state === 'queued') queue.cancel(entry.file);
         onBack();
       },
-      up: () => (latestPane() === 'grid' ? moveCell(latestCursor() - columns) : goRegion(latestRegion() - 1)),
-      down: () => (latestPane() === 'grid' ? moveCell(latestCursor() + columns) : goRegion(latestRegion() + 1)),
-      left: () => moveCell(latestCursor() - 1),
-      right: () => moveCell(latestCursor() + 1),
+      up: () => (pane === 'grid' ? moveCell(cursor - columns) : goRegion(regionIndex - 1)),
+      down: () => (pane === 'grid' ? moveCell(cursor + columns) : goRegion(regionIndex + 1)),
+      left: () => moveCell(cursor - 1),
+      right: () => moveCell(cursor + 1),
       top: () => moveCell(0),
       bottom: () => moveCell(cells - 1),
       nextRegion: () => {
-        const next = regions.findIndex((r) => cellOf(r.firstBlock) > latestCursor());
+        const next = regions.findIndex((r) => cellOf(r.firstBlock) > cursor);
         goRegion(next >= 0 ? next : 0);
       },
       prevRegion: () => {
-        const before = regions.map((r, i) => ({ r, i })).filter(({ r }) => cellOf(r.firstBlock) < latestCursor());
+        const before = regions.map((r, i) => ({ r, i })).filter(({ r }) => cellOf(r.firstBlock) < cursor);
         goRegion(before.length ? before[before.length - 1]!.i : regions.length - 1);
       },
       pane: () => {
-        if (latestPane() === 'regions') return setPane('grid');
+        if (pane === 'regions') return setPane('grid');
         // Entering the list selects the region at or after the cursor.
-        const at = regions.findIndex((r) => cellOf(r.lastBlock) >= latestCursor());
+        const at = regions.findIndex((r) => cellOf(r.lastBlock) >= cursor);
         if (regions.length > 0) setRegionIndex(at >= 0 ? at : regions.length - 1);
         setPane('regions');
       },
       hex: () => {
         if (!map) return;
-        const index = blockAtCell(latestCursor(), perCell, total, bad);
+        const index = blockAtCell(cursor, perCell, total, bad);
         const offset = index * map.blockSize;
         onHex({ index, offset, size: Math.max(0, Math.min(map.blockSize, map.fileSize - offset)) });
       },

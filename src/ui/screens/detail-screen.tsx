@@ -29,7 +29,6 @@ export interface DetailScreenProps extends BackupScreenProps {
   onVerify: () => void;
   onSteps: (kind: 'deep' | 'restore') => void;
   onBlocks: () => void;
-  onModal: (open: boolean) => void;
   /** manifests were written beside the backup */
   onWritten: () => void;
   /** storage locations, when configured: the Copies section, c and h */
@@ -39,7 +38,7 @@ export interface DetailScreenProps extends BackupScreenProps {
 }
 
 /** Everything known about one backup: each manifest and what it says, the last result, and actions. */
-export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onSteps, onModal, onWritten, copies, onHeal }: DetailScreenProps) {
+export function DetailScreen({ entry, queue, width, height, active, onBack, onVerify, onBlocks, onSteps, onWritten, copies, onHeal }: DetailScreenProps) {
   const [found, setFound] = useState<Discovery | undefined>();
   const [confirming, setConfirming] = useState(false);
   const [healing, setHealing] = useState<HealPlan | undefined>();
@@ -57,7 +56,6 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
     };
   }, [entry.file, created]);
 
-  const ask = (open: boolean) => onModal(open);
   const copyKeys = copies && {
     up: () => setCopy((c) => Math.max(0, c - 1)),
     down: () => setCopy((c) => Math.min(places.length - 1, c + 1)),
@@ -67,10 +65,9 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
       if (typeof plan === 'string') return setNotice(plan);
       setNotice('');
       setHealing(plan);
-      ask(true);
     },
   };
-  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => (setConfirming(true), ask(true)), ...copyKeys }, active && !confirming && !healing);
+  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), ...copyKeys }, active && !confirming && !healing);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
   const status = rowStatus(entry, run);
@@ -138,7 +135,6 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
           lines={[`This writes ${outputs.join(' and ')} beside the backup (sha256 and a block map of ${formatBytes(DEFAULT_BLOCK_SIZE)} blocks).`, expectations.length > 0 ? 'Existing manifests of these names are replaced.' : 'The backup itself is only read.']}
           onAnswer={(yes) => {
             setConfirming(false);
-            onModal(false);
             if (yes) queue.enqueue(entry.file, 'create', { force: true });
           }}
         />
@@ -149,7 +145,6 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
           question="Heal it?"
           onAnswer={(yes) => {
             setHealing(undefined);
-            ask(false);
             if (yes && copies) {
               copies.heal(entry, healing.target, healing.source);
               onHeal();

@@ -4,7 +4,6 @@ import { useEffect, useState } from 'react';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
-import { useRefState } from '../hooks/use-ref-state.js';
 
 const PER_LINE = 16;
 
@@ -20,7 +19,7 @@ export function hexLine(offset: number, bytes: Uint8Array): string {
 export function HexScreen({ entry, block, height, active, onBack }: { entry: BackupEntry; block: { index: number; offset: number; size: number }; height: number; active: boolean; onBack: () => void }) {
   const lines = Math.max(1, height - 3);
   const totalLines = Math.ceil(block.size / PER_LINE);
-  const [latestTop, setTop, top] = useRefState(0);
+  const [top, setTop] = useState(0);
   const [data, setData] = useState<{ at: number; bytes: Uint8Array } | undefined>();
   const [error, setError] = useState<string>();
   useEffect(() => {
@@ -46,7 +45,7 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
     };
   }, [entry.file, block.offset, top, lines]);
   const scroll = (to: number) => setTop(Math.max(0, Math.min(Math.max(0, totalLines - lines), to)));
-  useKeys('hex', { back: onBack, up: () => scroll(latestTop() - 1), down: () => scroll(latestTop() + 1), pageUp: () => scroll(latestTop() - lines), pageDown: () => scroll(latestTop() + lines), top: () => scroll(0), bottom: () => scroll(totalLines) }, active);
+  useKeys('hex', { back: onBack, up: () => scroll(top - 1), down: () => scroll(top + 1), pageUp: () => scroll(top - lines), pageDown: () => scroll(top + lines), top: () => scroll(0), bottom: () => scroll(totalLines) }, active);
   const rows = [];
   if (data) for (let i = 0; i < data.bytes.length; i += PER_LINE) rows.push(hexLine(data.at + i, data.bytes.subarray(i, i + PER_LINE)));
   return (

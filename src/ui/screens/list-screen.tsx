@@ -1,6 +1,7 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
-import { useRefState } from '../hooks/use-ref-state.js';
+import { PRIORITY, useKeypress } from '../input/keypress.js';
+import { isPrintable } from '../keys.js';
 import type { BackupRun, CheckQueue } from '../../core/checks/queue.js';
 import type { BackupEntry, Inventory } from '../../core/inventory/inventory.js';
 import { displayPath, formatBytes, printable } from '../../output/format.js';
@@ -43,19 +44,18 @@ export interface ListScreenProps {
   onBlocks: (entry: BackupEntry) => void;
   onSteps: (entry: BackupEntry, kind: 'deep' | 'restore') => void;
   onVerify: (entry: BackupEntry) => void;
-  onFilterEditing: (editing: boolean) => void;
   /** storage locations, when configured: tab shows each one's copies */
   copies?: CopyChecks;
 }
 
-export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onSteps, onVerify, onFilterEditing, copies }: ListScreenProps) {
+export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onSteps, onVerify, copies }: ListScreenProps) {
   // 0: the backups on this machine; 1…: the copies in each storage location.
-  const [latestView, setView, view] = useRefState(0);
+  const [view, setView] = useState(0);
   const places = copies?.locations ?? [];
   const place = view > 0 ? places[view - 1] : undefined;
   // The selection follows the backup, not the row number, as rows re-sort under it.
-  const [latestFile, setSelectedFile, selectedFile] = useRefState<string | undefined>(undefined);
-  const [latestSort, setSort, sort] = useRefState<Sort>('name');
+  const [selectedFile, setSelectedFile] = useState<string | undefined>(undefined);
+  const [sort, setSort] = useState<Sort>('name');
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState(false);
 
@@ -72,9 +72,9 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
   }, [inventory, filter, sort, sort === 'status' ? queue.version : 0]);
   const indexOf = (file: string | undefined) => Math.max(0, rows.findIndex((r) => r.file === file));
   const selected = indexOf(selectedFile);
-  const currentRow = () => rows[indexOf(latestFile())];
+  const currentRow = () => rows[indexOf(selectedFile)];
   const move = (to: number) => setSelectedFile(rows[Math.max(0, Math.min(rows.length - 1, to))]?.file);
-  const by = (delta: number) => () => move(indexOf(latestFile()) + delta);
+  const by = (delta: number) => () => move(indexOf(selectedFile) + delta);
   const page = Math.max(1, height - 4);
 
   useKeys(
@@ -89,32 +89,30 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
       open: () => currentRow() && onOpen(currentRow()!),
       verify: () => currentRow() && (place ? copies!.check(currentRow()!) : onVerify(currentRow()!)),
       verifyAll: () => rows.forEach((r) => (place ? copies!.check(r) : queue.enqueue(r.file, 'verify'))),
-      location: () => places.length > 0 && setView((latestView() + 1) % (places.length + 1)),
+      location: () => places.length > 0 && setView((view + 1) % (places.length + 1)),
       blockMap: () => currentRow() && onBlocks(currentRow()!),
       deep: () => currentRow() && onSteps(currentRow()!, 'deep'),
       restore: () => currentRow() && onSteps(currentRow()!, 'restore'),
-      sort: () => setSort(SORTS[(SORTS.indexOf(latestSort()) + 1) % SORTS.length]!),
-      filter: (rest) => {
-        // Text typed in the same breath as `/` is the start of the filter.
-        setFilter(rest.filter((k) => k.length === 1).join(''));
+      sort: () => setSort(SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length]!),
+      filter: () => {
+        setFilter('');
         setEditing(true);
-        onFilterEditing(true);
-        return true;
       },
     },
     active && !editing,
   );
-  useInput(
-    (input, key) => {
-      if (key.return || key.escape) {
-        if (key.escape) setFilter('');
+  // The filter prompt takes every key while it is open: what is typed (or pasted) is the filter.
+  useKeypress(
+    (name) => {
+      if (name === 'return' || name === 'escape') {
+        if (name === 'escape') setFilter('');
         setEditing(false);
-        onFilterEditing(false);
         setSelectedFile(undefined);
-      } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+      } else if (name === 'backspace') setFilter((f) => f.slice(0, -1));
+      else if (isPrintable(name)) setFilter((f) => f + name);
+      return name !== 'ctrl+c';
     },
-    { isActive: active && editing },
+    { priority: PRIORITY.prompt, active: active && editing },
   );
 
   const counts = { ok: 0, bad: 0, warn: 0, unknown: 0 };
