@@ -43,10 +43,11 @@ async function openCopies(flags: LocationFlags): Promise<CopyChecks | undefined>
 export async function inspect(dirs: string[], flags: LocationFlags = {}): Promise<number> {
   if (canInspect()) {
     const copies = await openCopies(flags);
-    // Ink draws nothing until exit when it thinks it runs in CI; on a real
-    // terminal the inspector is interactive whatever CI says. Set before Ink loads.
-    process.env.CI = '0';
-    process.env.CONTINUOUS_INTEGRATION = '0';
+    // Ink draws nothing until exit when it thinks it runs in CI, and chalk turns
+    // colour off whenever CI is set at all (even to 0); on a real terminal the
+    // inspector is interactive and in colour whatever CI says. Before Ink loads.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     const { runInspector } = await import('../ui/run-inspector.js');
     return runInspector(dirs, interruptSignal, copies);
   }

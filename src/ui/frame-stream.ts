@@ -1,3 +1,5 @@
+import { toAscii } from './charset.js';
+
 /**
  * Ink's incremental renderer moves the cursor up one line too few when a
  * frame ends with a newline, which it does whenever the frame is shorter
@@ -6,11 +8,13 @@
  * unchanged show stale text. This stream passes everything through to the
  * terminal but moves a redraw's leading "cursor up" one line further.
  */
-export function frameStream(out: NodeJS.WriteStream): NodeJS.WriteStream {
+export function frameStream(out: NodeJS.WriteStream, opts: { ascii?: boolean } = {}): NodeJS.WriteStream {
   let drewFrame = false;
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
     if (typeof chunk === 'string') {
-      const fixed = drewFrame ? chunk.replace(/^\u001b\[(\d+)A/, (_, n: string) => `\u001b[${Number(n) + 1}A`) : chunk;
+      const moved = drewFrame ? chunk.replace(/^\u001b\[(\d+)A/, (_, n: string) => `\u001b[${Number(n) + 1}A`) : chunk;
+      // On a terminal that shows only ASCII, every frame is written in ASCII: one place for every screen.
+      const fixed = opts.ascii ? toAscii(moved) : moved;
       if (chunk.endsWith('\n')) drewFrame = true;
       return (out.write as (c: string, ...r: unknown[]) => boolean)(fixed, ...rest);
     }

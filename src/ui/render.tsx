@@ -4,6 +4,7 @@ import type { Inventory } from '../core/inventory/inventory.js';
 import { App } from './app.js';
 import { KeypressProvider } from './input/keypress.js';
 import type { CopyChecks } from './copies/copy-checks.js';
+import { terminalIsUnicode } from './charset.js';
 import { frameStream } from './frame-stream.js';
 import { FRAME_INTERVAL_MS } from './hooks/use-queue.js';
 
@@ -11,6 +12,8 @@ export interface Streams {
   stdout: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
   stderr?: NodeJS.WriteStream;
+  /** draw in ASCII only (default: when the locale or TERM says the terminal cannot show more) */
+  ascii?: boolean;
 }
 
 /**
@@ -23,7 +26,7 @@ export function renderInspector(inventory: Inventory, queue: CheckQueue, streams
     <KeypressProvider>
       <App inventory={inventory} queue={queue} copies={copies} />
     </KeypressProvider>, {
-    stdout: frameStream(streams.stdout),
+    stdout: frameStream(streams.stdout, { ascii: streams.ascii ?? !terminalIsUnicode() }),
     stdin: streams.stdin,
     stderr: streams.stderr,
     exitOnCtrlC: false,

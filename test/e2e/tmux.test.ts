@@ -161,6 +161,41 @@ describe('the inspector in tmux, 80x24', () => {
     tmux('kill-session', '-t', SESSION);
   });
 
+  it('draws in colour on a real terminal, also when CI is set; NO_COLOR takes the colour away and keeps the selection', async () => {
+    const colour = /\u001b\[[\d;]*(?:3[1-7]|38;5;\d+|38;2;[\d;]+)m/;
+    const inverse = /\u001b\[[\d;]*7m/;
+    for (const [name, env, coloured] of [['colour', 'CI=true', true], ['plain', 'NO_COLOR=1', false]] as const) {
+      start(`${env} ${sh(process.execPath)} ${sh(CLI)} ${sh(demo.dir)}; sleep 30`, name);
+      await waitFor(/· 6 unverified$/m, 30_000, name);
+      tmux('send-keys', '-t', name, 'V');
+      await waitFor(/✗ 2 failed/, 30_000, name);
+      const drawn = tmux('capture-pane', '-p', '-e', '-t', name);
+      const failed = drawn.split('\n').find((l) => l.includes(nameOf('corrupted')))!;
+      if (coloured) expect(failed).toMatch(colour);
+      else expect(drawn).not.toMatch(colour);
+      // the selected row is inverted either way (and marked ›)
+      expect(drawn.split('\n').find((l) => l.includes('›'))).toMatch(inverse);
+      tmux('kill-session', '-t', name);
+    }
+  });
+
+  it('with LC_ALL=C or TERM=vt100 every glyph and border is ASCII, in the same columns', async () => {
+    for (const [name, env] of [['c-locale', 'LC_ALL=C'], ['vt100', 'TERM=vt100']] as const) {
+      start(`${env} ${sh(process.execPath)} ${sh(CLI)} ${sh(demo.dir)}; sleep 30`, name);
+      await waitFor(/\. 6 unverified$/m, 30_000, name);
+      tmux('send-keys', '-t', name, 'V');
+      const shown = await waitFor(/X 2 failed/, 30_000, name);
+      expect(shown).toMatch(new RegExp(`^[> ] X corrupt +${nameOf('corrupted').replace(/\./g, '\\.')} `, 'm'));
+      expect(shown).toMatch(/^restorable .* \+ 3 ok {2}X 2 failed/m);
+      tmux('send-keys', '-t', name, '?');
+      const help = await waitFor(/Keys on this screen/, 30_000, name);
+      expect(help).toMatch(/^\+-+\+$/m); // the border
+      // eslint-disable-next-line no-control-regex
+      expect(help).not.toMatch(/[^\x00-\x7f]/);
+      tmux('kill-session', '-t', name);
+    }
+  });
+
   it('with its output piped (restorable DIR | cat) it prints a plain list and never starts the inspector', async () => {
     const out = join(work, 'piped.txt');
     // stdin is the terminal, stdout is not
