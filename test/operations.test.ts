@@ -57,9 +57,13 @@ describe('one state per backup', () => {
     const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
     // hash found damage, a later quick check passed: still failing.
     expect(stateOf({ hash: { at: at(0), status: 'hash_mismatch' }, quick: { at: at(5), status: 'verified' } })).toMatchObject({ status: 'hash_mismatch', failing: true, check: 'hash', latest: { check: 'quick' } });
-    // a later pass of a check as strong (blocks) or stronger (deep) clears it.
+    // a later pass of a check of its kind as strong (blocks) clears it.
     expect(stateOf({ hash: { at: at(0), status: 'hash_mismatch' }, blocks: { at: at(5), status: 'verified' } })).toMatchObject({ failing: false, status: 'verified' });
-    expect(stateOf({ hash: { at: at(0), status: 'hash_mismatch' }, deep: { at: at(5), status: 'verified' } })).toMatchObject({ failing: false });
+    // reading the archive to its end does not: it may be an archive other than the one the manifest describes;
+    expect(stateOf({ hash: { at: at(0), status: 'hash_mismatch' }, deep: { at: at(5), status: 'verified' } })).toMatchObject({ failing: true, status: 'hash_mismatch' });
+    // nor do bytes that match the manifest clear a damaged archive (it may have been damaged before the manifest was written).
+    expect(stateOf({ deep: { at: at(0), status: 'archive_damaged' }, hash: { at: at(5), status: 'verified' } })).toMatchObject({ failing: true, status: 'archive_damaged' });
+    expect(stateOf({ deep: { at: at(0), status: 'archive_damaged' }, restore: { at: at(5), status: 'verified' } })).toMatchObject({ failing: false });
     // a pass from before the failure clears nothing.
     expect(stateOf({ restore: { at: at(0), status: 'verified' }, hash: { at: at(5), status: 'hash_mismatch' } })).toMatchObject({ failing: true, status: 'hash_mismatch' });
     // a backup found missing is back as soon as any check finds it.

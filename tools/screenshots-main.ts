@@ -3,13 +3,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
-import { CheckQueue, type BackupRun } from '../src/core/checks/queue.js';
+import type { BackupRun } from '../src/core/checks/queue.js';
 import { writeDemoSet, type DemoSet } from '../src/core/demo/demo-set.js';
 import { WorkerPool } from '../src/core/hash/pool.js';
-import { scanFolders } from '../src/core/inventory/inventory.js';
 import { parseLocationArg } from '../src/core/storage/uri.js';
 import { CopyChecks } from '../src/ui/copies/copy-checks.js';
 import { renderInspector } from '../src/ui/render.js';
+import { InspectorSession } from '../src/ui/session/inspector-session.js';
 import { cellsToSvg } from './terminal-svg.js';
 import { VirtualTerminal } from './virtual-terminal.js';
 
@@ -102,9 +102,12 @@ export async function main(opts: ScreenshotOptions): Promise<string[]> {
 
   const vt = new VirtualTerminal(COLUMNS, ROWS);
   const pool = new WorkerPool(2);
-  const queue = new CheckQueue(pool, 2);
-  const inventory = await scanFolders([set.dir]);
-  const instance = renderInspector(inventory, queue, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream });
+  // A ledger of the screenshots' own: the pictures never show what this machine checked before.
+  const stateDir = mkdtempSync(join(tmpdir(), 'restorable-shots-state-'));
+  const session = await InspectorSession.open([set.dir], { pool, stateDir, concurrency: 2 });
+  const { queue, inventory } = session;
+  const instance = renderInspector(session, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream, ascii: false });
+  await session.checkSizes();
 
   const waitUntil = async (what: string, ready: (text: string) => boolean, ms = 30_000): Promise<void> => {
     const until = Date.now() + ms;
@@ -235,19 +238,22 @@ export async function main(opts: ScreenshotOptions): Promise<string[]> {
     writeFileSync(join(places, 'offsite', basename(healthy)), damaged);
     const copies = await CopyChecks.open(['nas', 'offsite'].map((n) => parseLocationArg(`${n}=${join(places, n)}`)), [], join(places, 'state'));
     const vt2 = new VirtualTerminal(COLUMNS, ROWS);
-    const second = renderInspector(inventory, queue, { stdout: vt2.stdout as unknown as NodeJS.WriteStream, stdin: vt2.stdin as unknown as NodeJS.ReadStream }, copies);
+    const withCopies = await InspectorSession.open([set.dir], { pool, stateDir, copies, concurrency: 2 });
+    const second = renderInspector(withCopies, { stdout: vt2.stdout as unknown as NodeJS.WriteStream, stdin: vt2.stdin as unknown as NodeJS.ReadStream, ascii: false });
     try {
       await shootCopies(vt2, basename(healthy), copies);
     } finally {
       second.unmount();
-      copies.close();
+      withCopies.close();
       rmSync(places, { recursive: true, force: true });
     }
   } finally {
     instance.unmount();
-    queue.cancelAll();
+    session.close();
+    await session.flush();
     await pool.close();
     folder.cleanup();
+    rmSync(stateDir, { recursive: true, force: true });
   }
   return written;
 }

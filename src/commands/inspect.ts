@@ -31,25 +31,27 @@ export function renderInventory(inv: Inventory): string {
 }
 
 /** The copy checks over --location and --config's locations; none without them (nothing loads). */
-async function openCopies(flags: LocationFlags): Promise<CopyChecks | undefined> {
+async function openCopies(flags: LocationFlags, stateDir: string): Promise<CopyChecks | undefined> {
   if (flags.manifestLocation) throw new UsageError('the inspector reads the manifests beside the backups; --manifest-location is for `locations` and `heal`');
   if (!flags.location?.length && !flags.config) return undefined;
   const { specs, config } = await resolveLocationFlags(flags);
   if (specs.length === 0) return undefined;
-  const [{ CopyChecks }, { defaultStateDir }] = await Promise.all([import('../ui/copies/copy-checks.js'), import('../core/schedule/ledger.js')]);
-  return CopyChecks.open(specs, config.rules, defaultStateDir());
+  const { CopyChecks } = await import('../ui/copies/copy-checks.js');
+  return CopyChecks.open(specs, config.rules, stateDir);
 }
 
 export async function inspect(dirs: string[], flags: LocationFlags = {}): Promise<number> {
   if (canInspect()) {
-    const copies = await openCopies(flags);
+    const { defaultStateDir } = await import('../core/schedule/ledger.js');
+    const stateDir = defaultStateDir();
+    const copies = await openCopies(flags, stateDir);
     // Ink draws nothing until exit when it thinks it runs in CI, and chalk turns
     // colour off whenever CI is set at all (even to 0); on a real terminal the
     // inspector is interactive and in colour whatever CI says. Before Ink loads.
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
     const { runInspector } = await import('../ui/run-inspector.js');
-    return runInspector(dirs, interruptSignal, copies);
+    return runInspector(dirs, interruptSignal, { stateDir, copies });
   }
   // Loaded here, not at start-up: the listing reads results files (zod) that other commands never need.
   const { scanFolders } = await import('../core/inventory/inventory.js');

@@ -9,6 +9,7 @@ import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './al
 import { durationArg, jsonOption, shardArg, sizeArg, stateDirOption } from './options.js';
 import { problemResult, runJobs, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
+import { unvouched } from '../output/style.js';
 
 /** The alert channels come as options too (--webhook, --pagerduty-key, --smtp…). */
 export interface ScanFlags extends AlertChannels {
@@ -155,7 +156,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
       stopWhen: () => flags.maxDuration !== undefined && Date.now() - started > flags.maxDuration * 1000,
       onResult: async (r) => {
         const c = bySize.get(r.file);
-        ledger.record(r.file, r.status === 'missing' ? 'quick' : tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
+        ledger.record(r.file, r.status === 'missing' ? 'quick' : tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message, vouched: !unvouched(r) });
         await ledger.saveBatched();
         inLightOf(r, ledger.state(r.file));
         done.push(r);

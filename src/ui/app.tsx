@@ -1,12 +1,10 @@
 import { Box, useApp } from 'ink';
 import { useState } from 'react';
-import type { CheckQueue } from '../core/checks/queue.js';
-import { scanFolders, type BackupEntry, type Inventory } from '../core/inventory/inventory.js';
+import type { BackupEntry } from '../core/inventory/inventory.js';
 import { HelpOverlay } from './components/help-overlay.js';
 import { KeyBar } from './components/key-bar.js';
-import type { CopyChecks } from './copies/copy-checks.js';
-import { useQueueVersion, type Versioned } from './hooks/use-queue.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { useSession } from './session/use-session.js';
 import { PRIORITY, useKeypress } from './input/keypress.js';
 import { actionFor, type Feature, type Screen } from './keys.js';
 import { BlocksScreen } from './screens/blocks-screen.js';
@@ -26,32 +24,27 @@ type View =
   | { screen: 'steps'; entry: BackupEntry; kind: 'deep' | 'restore' }
   | { screen: 'heal'; entry: BackupEntry };
 
-/** Stands in for the copy checks when no location is configured (hooks cannot be conditional). */
-const NOTHING: Versioned = { version: 0, onSettle: () => () => {} };
-
 /**
- * The inspector: a stack of screens over one inventory and one check queue.
- * Global keys (q, ?, Ctrl-C) live here; each screen binds its own from the
- * same key table.
+ * The inspector: a stack of screens over one session (backups, checks,
+ * copies, ledger). Global keys (q, ?, Ctrl-C) live here; each screen binds
+ * its own from the same key table.
  */
-export function App({ inventory: initial, queue, copies: configured }: { inventory: Inventory; queue: CheckQueue; copies?: CopyChecks }) {
-  const copies = configured && configured.locations.length > 0 ? configured : undefined;
+export function App() {
+  const session = useSession();
+  const { queue } = session;
+  const copies = session.copies && session.copies.locations.length > 0 ? session.copies : undefined;
   const features = new Set<Feature>(copies ? ['locations'] : []);
-  const [inventory, setInventory] = useState(initial);
   // After manifests were written, list the folders again so the rows show them.
-  const rescan = () => void scanFolders(inventory.folders).then(setInventory);
+  const rescan = () => void session.rescan();
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
-  useQueueVersion(queue);
-  useQueueVersion(copies ?? NOTHING);
   const [stack, setStack] = useState<View[]>([{ screen: 'list' }]);
   const [help, setHelp] = useState(false);
   const view = stack[stack.length - 1]!;
   const push = (v: View) => setStack((s) => [...s, v]);
   const back = () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
   const quit = () => {
-    queue.cancelAll();
-    copies?.close();
+    session.close();
     exit();
   };
 
@@ -91,13 +84,12 @@ export function App({ inventory: initial, queue, copies: configured }: { invento
       case 'list':
         return (
           <ListScreen
-            inventory={inventory}
-            queue={queue}
+            session={session}
             width={columns}
             height={body}
             active={active}
             onOpen={(entry) => push({ screen: 'detail', entry })}
-            onVerify={(entry) => queue.enqueue(entry.file, 'verify')}
+            onVerify={(entry) => session.enqueue(entry.file, 'verify')}
             onBlocks={blocks}
             onSteps={steps}
             copies={copies}

@@ -1,12 +1,11 @@
 import { render, type Instance } from 'ink';
-import type { CheckQueue } from '../core/checks/queue.js';
-import type { Inventory } from '../core/inventory/inventory.js';
 import { App } from './app.js';
 import { KeypressProvider } from './input/keypress.js';
-import type { CopyChecks } from './copies/copy-checks.js';
+import type { InspectorSession } from './session/inspector-session.js';
+import { SessionContext } from './session/use-session.js';
 import { terminalIsUnicode } from './charset.js';
 import { frameStream } from './frame-stream.js';
-import { FRAME_INTERVAL_MS } from './hooks/use-queue.js';
+import { FRAME_INTERVAL_MS } from './session/frame-interval.js';
 
 export interface Streams {
   stdout: NodeJS.WriteStream;
@@ -21,11 +20,13 @@ export interface Streams {
  * frames a second, only changed lines redrawn, Ctrl-C handled by the app.
  * The real terminal and the tests' virtual one both come through here.
  */
-export function renderInspector(inventory: Inventory, queue: CheckQueue, streams: Streams, copies?: CopyChecks): Instance {
+export function renderInspector(session: InspectorSession, streams: Streams): Instance {
   return render(
-    <KeypressProvider>
-      <App inventory={inventory} queue={queue} copies={copies} />
-    </KeypressProvider>, {
+    <SessionContext.Provider value={session}>
+      <KeypressProvider>
+        <App />
+      </KeypressProvider>
+    </SessionContext.Provider>, {
     stdout: frameStream(streams.stdout, { ascii: streams.ascii ?? !terminalIsUnicode() }),
     stdin: streams.stdin,
     stderr: streams.stderr,

@@ -1,6 +1,7 @@
 import type { BlockState, Status } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 import { STATUS_WORD } from '../output/style.js';
+import { RESULTS_FILE_CHECK, strengthOf, type BackupState } from '../core/schedule/strength.js';
 
 /**
  * Colours and glyphs. Every coloured thing also carries a glyph or a word,
@@ -31,6 +32,18 @@ export function statusLook(status: Status | string | undefined): { glyph: string
   if (isCheckFailure(status as Status)) return { glyph: GLYPH.warn, word, color: tint('yellow') };
   if (status === 'verified' || status === 'manifest_created') return { glyph: GLYPH.ok, word, color: tint('green') };
   return { glyph: GLYPH.unknown, word };
+}
+
+/**
+ * How a backup's one state reads: a size that matches is "size ok", not
+ * verified (nothing read the bytes); a pass nothing vouched for is "read to
+ * end", as the command line says it.
+ */
+export function stateLook(state: Pick<BackupState, 'status' | 'check' | 'failing' | 'vouched'> | undefined): { glyph: string; word: string; color?: string } {
+  if (!state) return statusLook(undefined);
+  if (!state.failing && state.status === 'verified' && state.check !== RESULTS_FILE_CHECK && strengthOf(state.check) === 0) return { glyph: GLYPH.unknown, word: 'size ok' };
+  if (state.status === 'verified' && state.vouched === false) return { ...statusLook(state.status), word: 'read to end' };
+  return statusLook(state.status);
 }
 
 /** One character per block-grid cell: distinct shapes, not only colours. */

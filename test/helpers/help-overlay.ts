@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { bindingsFor, type Feature, type Screen } from '../../src/ui/keys.js';
-import { re, type Inspector } from './inspector.js';
+import { re, sameAges, type Inspector } from './inspector.js';
 
 /** The help overlay's text without its frame. */
 export const overlayLines = (ui: Inspector): string[] =>
@@ -17,7 +17,7 @@ export const overlayLines = (ui: Inspector): string[] =>
  */
 export async function expectHelpOverlay(ui: Inspector, screen: Screen, opts: { features?: ReadonlySet<Feature>; must?: string[]; not?: string[]; closeKey?: string } = {}): Promise<void> {
   await ui.quiet();
-  const before = ui.vt.text();
+  const before = sameAges(ui.vt.text());
   await ui.type('?');
   await ui.waitFor('Keys on this screen');
   const lines = overlayLines(ui);
@@ -33,5 +33,5 @@ export async function expectHelpOverlay(ui: Inspector, screen: Screen, opts: { f
   expect(ui.lines().every((l) => l.length <= ui.vt.term.cols)).toBe(true);
   await ui.type(opts.closeKey ?? 'z');
   await ui.waitFor((t) => !t.includes('Keys on this screen'));
-  expect(ui.vt.text()).toBe(before);
+  expect(sameAges(ui.vt.text())).toBe(before);
 }

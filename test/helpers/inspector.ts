@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { CheckQueue, type BackupRun } from '../../src/core/checks/queue.js';
+import type { BackupRun } from '../../src/core/checks/queue.js';
 import { writeDemoSet, type DemoBackup, type DemoRole, type DemoSet } from '../../src/core/demo/demo-set.js';
 import type { CheckEvent } from '../../src/core/events/types.js';
 import { WorkerPool } from '../../src/core/hash/pool.js';
-import { scanFolders } from '../../src/core/inventory/inventory.js';
 import { parseLocationArg } from '../../src/core/storage/uri.js';
 import { CopyChecks } from '../../src/ui/copies/copy-checks.js';
 import { renderInspector } from '../../src/ui/render.js';
+import { InspectorSession } from '../../src/ui/session/inspector-session.js';
 import { KEYS, VirtualTerminal } from '../../tools/virtual-terminal.js';
 
 /**
@@ -71,13 +71,14 @@ interface Gate {
 }
 
 /** The inspector on a virtual terminal (80x24 unless told), as a person would see it. */
-export async function openInspector(dirs: string[], size: { columns?: number; rows?: number } = {}, opts: LocationOpts = {}) {
+export async function openInspector(dirs: string[], size: { columns?: number; rows?: number } = {}, opts: LocationOpts & { ascii?: boolean } = {}) {
   const vt = new VirtualTerminal(size.columns ?? 80, size.rows ?? 24);
-  // --location NAME=URI as the command line gives them, with a ledger of the test's own.
-  const copies = opts.locations?.length ? await CopyChecks.open(opts.locations.map((l) => parseLocationArg(l)), [], opts.stateDir ?? join(tmpdir(), 'restorable-test-state')) : undefined;
-  const inventory = await scanFolders(dirs);
+  // A ledger of the test's own, never the user's; --location NAME=URI as the command line gives them.
+  const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'restorable-test-state-')));
+  const copies = opts.locations?.length ? await CopyChecks.open(opts.locations.map((l) => parseLocationArg(l)), [], stateDir) : undefined;
   const pool = new WorkerPool(2);
-  const queue = new CheckQueue(pool);
+  const session = await InspectorSession.open(dirs, { pool, stateDir, copies });
+  const queue = session.queue;
 
   // Gates: the real checks run, but a test can hold one still at a chosen event
   // to look at the screen in that state (a 2 MiB file hashes faster than a frame).
@@ -97,7 +98,12 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
   };
   const held: Gate[] = [];
 
-  const instance = renderInspector(inventory, queue, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream }, copies);
+  const instance = renderInspector(session, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream, ascii: opts.ascii ?? false });
+  // As the inspector does once its first frame is out: the size of every backup against its manifests.
+  const sizes = new AbortController();
+  const sizesChecked = session.checkSizes(sizes.signal);
+  // Tests start from the screen a person sees a moment after opening: sizes checked, drawn.
+  await sizesChecked;
   // Ink's waitUntilExit only resolves for a caller that asked before the exit.
   let hasExited = false;
   const exited = instance.waitUntilExit().then(() => {
@@ -120,6 +126,10 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
   return {
     vt,
     queue,
+    session,
+    stateDir,
+    /** resolves when the size check on open has been through every backup */
+    sizesChecked,
     copies,
     instance,
     /** resolves when the inspector has exited */
@@ -178,15 +188,21 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
     async close() {
       for (const g of held) g.release();
       gates.length = 0;
-      queue.cancelAll();
-      copies?.close();
+      sizes.abort();
+      session.close();
       instance.unmount();
+      await sizesChecked.catch(() => {});
+      await session.flush();
       await pool.close();
+      if (!opts.stateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };
 }
 
 export type Inspector = Awaited<ReturnType<typeof openInspector>>;
+
+/** The screen with its ages in seconds made alike: a second may tick between two looks at the same screen. */
+export const sameAges = (text: string): string => text.replace(/\b\d+s ago\b/g, 'Ns ago');
 
 /** Escapes text for use inside a RegExp. */
 export const re = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -4,7 +4,7 @@ import type { Status } from '../events/types.js';
 import { fsError } from '../errors.js';
 import { isBackupName, isChecksumList, manifestFileKind, sidecarNames } from '../manifest/names.js';
 import { readResultsFile } from '../manifest/results-file.js';
-import { stateOf, type CheckRecord } from '../schedule/strength.js';
+import { RESULTS_FILE_CHECK, stateOf, type BackupState, type CheckRecord } from '../schedule/strength.js';
 import { algorithmHint } from '../manifest/checksum-file.js';
 import type { DiscoveryProblem } from '../manifest/discover.js';
 
@@ -17,7 +17,9 @@ export interface BackupEntry {
   mtimeMs: number;
   /** manifest kinds found by name: json, sha256, sha512, md5, sha1, b3, blocks, sums */
   manifests: string[];
-  /** the recorded state: the worst finding no check as strong has cleared, else the latest check (ledger and results file) */
+  /** the folder's results file's entry for it, if any */
+  resultsFile?: { status: string; checkedAt: string };
+  /** the recorded state when listed: the worst finding no check as strong has cleared, else the latest check (ledger and results file) */
   last?: { status: Status | string; checkedAt: string; check: string };
 }
 
@@ -46,6 +48,15 @@ function listedNames(text: string): string[] {
     if (name) out.push(name.split('/').pop()!);
   }
   return out;
+}
+
+/**
+ * A backup's one state from every check kind the ledger knows and the
+ * results file's entry (weighed as the weakest kind: another tool may have
+ * written it, with a check we cannot weigh).
+ */
+export function recordedState(records: Record<string, CheckRecord>, resultsFile?: { status: string; checkedAt: string }): BackupState | undefined {
+  return stateOf(resultsFile ? { ...records, [RESULTS_FILE_CHECK]: { at: resultsFile.checkedAt, status: resultsFile.status } } : records);
 }
 
 const STAT_BATCH = 64;
@@ -90,12 +101,9 @@ export async function scanFolders(dirs: string[], opts: { stateDir?: string } = 
         if (!s?.isFile()) return;
         const manifests = new Set(sidecarNames(name).filter((n) => present.has(n)).map(sidecarLabel));
         for (const label of inLists.get(name) ?? []) manifests.add(label);
-        // The one state: every check kind the ledger knows, and the results file's entry as the
-        // weakest kind (another tool may have written it, with a check we cannot weigh).
-        const records: Record<string, CheckRecord> = { ...ledger?.records(join(folder, name)) };
         const fromFile = lastByName.get(name);
-        if (fromFile) records['results file'] = { at: fromFile.checked_at, status: fromFile.status };
-        const state = stateOf(records);
+        const resultsFile = fromFile && { status: fromFile.status, checkedAt: fromFile.checked_at };
+        const state = recordedState(ledger?.records(join(folder, name)) ?? {}, resultsFile);
         backups.push({
           file: join(folder, name),
           name,
@@ -103,6 +111,7 @@ export async function scanFolders(dirs: string[], opts: { stateDir?: string } = 
           size: s.size,
           mtimeMs: s.mtimeMs,
           manifests: [...manifests].sort(),
+          resultsFile,
           last: state && { status: state.status, checkedAt: state.at, check: state.check },
         });
       });

@@ -27,6 +27,8 @@ const record = z.object({
   size: z.number().nonnegative(),
   mtime_ms: z.number(),
   detail: z.string().optional(),
+  /** false for a pass nothing vouched for (an archive read to its end, no checksum over its members) */
+  vouched: z.boolean().optional(),
 });
 /** The outcome of a `locations` check of one copy, and the evidence it rested on (etag, sample, full…). */
 const integrityCheck = z.object({ timestamp: z.string(), status: z.string(), errors: z.array(z.string()), evidence: z.string().optional() });
@@ -121,9 +123,9 @@ export class Ledger {
     return all.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
   }
 
-  record(file: string, check: string, r: { status: Status | string; size: number; mtimeMs: number; detail?: string; at?: Date }): void {
+  record(file: string, check: string, r: { status: Status | string; size: number; mtimeMs: number; detail?: string; vouched?: boolean; at?: Date }): void {
     const at = (r.at ?? new Date()).toISOString();
-    (this.data.backups[file] ??= {})[check] = { at, status: r.status, size: r.size, mtime_ms: r.mtimeMs, detail: r.detail };
+    (this.data.backups[file] ??= {})[check] = { at, status: r.status, size: r.size, mtime_ms: r.mtimeMs, detail: r.detail, ...(r.vouched === false ? { vouched: false } : {}) };
     this.addHistory(file, { at, check, status: r.status, detail: r.detail });
   }
 

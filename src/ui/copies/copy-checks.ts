@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { AbortError, RestorableError } from '../../core/errors.js';
-import type { CheckEvent, CheckResult, Finding } from '../../core/events/types.js';
+import type { CheckEvent, CheckResult } from '../../core/events/types.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import type { BackupRef, CopyPlace } from '../../core/locations/check-copies.js';
 import type { LocationRule } from '../../core/locations/config.js';
@@ -8,7 +8,8 @@ import type { IntegrityCheck, Ledger } from '../../core/schedule/ledger.js';
 import { LocalLocation } from '../../core/storage/local-location.js';
 import type { Location } from '../../core/storage/location.js';
 import type { LocationSpec } from '../../core/storage/uri.js';
-import { FRAME_INTERVAL_MS } from '../hooks/use-queue.js';
+import { reduceRun, type RunState } from '../../core/checks/run-state.js';
+import { FRAME_INTERVAL_MS } from '../session/frame-interval.js';
 
 /** One place a backup's copy lives, named as the ledger and the screens name it. */
 export interface Place {
@@ -18,18 +19,13 @@ export interface Place {
 }
 
 /** A check of every copy of one backup, or a heal and the re-check after it, as the screens draw it. */
-export interface CopiesRun {
+export interface CopiesRun extends RunState {
   kind: 'check' | 'heal';
   state: 'running' | 'done' | 'failed' | 'cancelled';
   /** the copy being read now */
   current?: string;
   /** the copy being healed */
   target?: string;
-  progress?: { done: number; total: number; bytesPerSec: number; etaSeconds?: number };
-  steps: { id: string; title: string; state: string; detail?: string }[];
-  findings: Finding[];
-  /** the heal's outcome */
-  result?: CheckResult;
   error?: string;
 }
 
@@ -52,12 +48,11 @@ export const specDisplay = (s: LocationSpec): string => (s.kind === 'local' ? s.
  * time. Locations open on first use, so a bucket's SDK loads only then.
  */
 export class CopyChecks {
-  version = 0;
   private readonly runs = new Map<string, CopiesRun>();
   private readonly latest = new Map<string, Map<string, CheckResult>>();
   private readonly opened = new Map<string, Promise<Location>>();
   private readonly controllers = new Map<string, AbortController>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(settled: boolean) => void>();
   private tail: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -95,7 +90,8 @@ export class CopyChecks {
     return rec ? { status: rec.status, when: rec.timestamp, error: rec.errors[0] } : {};
   }
 
-  onSettle(listener: () => void): () => void {
+  /** Listens to every change; `settled` when a check or heal has just ended. */
+  onChange(listener: (settled: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -135,8 +131,8 @@ export class CopyChecks {
     for (const l of this.opened.values()) void l.then((x) => x.close(), () => {});
   }
 
-  private touch(): void {
-    this.version++;
+  private touch(settled = false): void {
+    for (const l of this.listeners) l(settled);
   }
 
   /** One backup's work at a time: reads of the same copies would only slow each other down. */
@@ -162,8 +158,7 @@ export class CopyChecks {
       } finally {
         run.current = undefined;
         this.controllers.delete(entry.file);
-        this.touch();
-        for (const l of this.listeners) l();
+        this.touch(true);
       }
     });
   }
@@ -194,13 +189,9 @@ export class CopyChecks {
       if (next.done) return next.value;
       const ev = next.value;
       also?.(ev);
-      if (ev.type === 'progress') run.progress = { done: ev.done, total: ev.total, bytesPerSec: ev.bytesPerSec, etaSeconds: ev.etaSeconds };
-      else if (ev.type === 'step') {
-        const at = run.steps.findIndex((s) => s.id === ev.id);
-        const step = { id: ev.id, title: at >= 0 ? run.steps[at]!.title : ev.title, state: ev.state, detail: ev.detail };
-        if (at >= 0) run.steps[at] = step;
-        else run.steps.push(step);
-      } else continue;
+      // Progress and steps are what the copies' screens draw; the rest is in what the generator returns.
+      if (ev.type !== 'progress' && ev.type !== 'step') continue;
+      Object.assign(run, reduceRun(run, ev));
       this.touch();
     }
   }

@@ -14,7 +14,9 @@ import type { CopyChecks } from '../copies/copy-checks.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
 import { rowStatus } from './list-screen.js';
-import { GLYPH, tint } from '../theme.js';
+import { GLYPH, stateLook, tint } from '../theme.js';
+import { strengthOf } from '../../core/schedule/strength.js';
+import { useSession } from '../session/use-session.js';
 
 function describe(e: Expectation): string {
   const parts: string[] = [];
@@ -70,7 +72,11 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
   useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), ...copyKeys }, active && !confirming && !healing);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
-  const status = rowStatus(entry, run);
+  const session = useSession();
+  const state = session.state(entry);
+  const status = rowStatus(run, state);
+  // Every check kind's latest result, strongest first: what the one state is made of.
+  const checks = Object.entries(session.records(entry)).sort(([a], [b]) => strengthOf(b) - strengthOf(a));
   const outputs = outputsFor(entry.file, { blockSize: DEFAULT_BLOCK_SIZE }).map((p) => basename(p));
   return (
     <Box flexDirection="column" height={height} width={width}>
@@ -80,11 +86,17 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
       <Text wrap="truncate">
         {formatBytes(entry.size)} ({entry.size} bytes) · modified {formatAge(entry.mtimeMs)} ago · {entry.folder}
       </Text>
-      <Text wrap="truncate">
+      <Text wrap="wrap">
         status: <Text color={status.color}>{status.glyph} {status.word}</Text>
-        {status.when ? ` (${formatAge(Date.parse(status.when))} ago)` : ''}
+        {state?.failing ? ` found by the ${state.check} check ${formatAge(Date.parse(state.at))} ago` : status.when ? ` (${formatAge(Date.parse(status.when))} ago)` : ''}
+        {state?.latest ? `; not cleared by the ${state.latest.check} check since (${stateLook({ ...state.latest, failing: false }).word})` : ''}
         {run?.state === 'failed' && run.error ? ` — ${run.error}` : ''}
       </Text>
+      {checks.length > 0 && (
+        <Text wrap="wrap" dimColor>
+          checks: {checks.map(([check, r]) => `${check} ${stateLook({ ...r, check, failing: false }).word} ${formatAge(Date.parse(r.at))} ago`).join(' · ')}
+        </Text>
+      )}
       <Text> </Text>
       <Text bold>Manifests</Text>
       {found === undefined && <Text dimColor>reading…</Text>}

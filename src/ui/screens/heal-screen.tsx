@@ -2,6 +2,7 @@ import { printable } from '../../output/format.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { useSession } from '../session/use-session.js';
 import { StepsView } from './steps-screen.js';
 
 /**
@@ -15,5 +16,5 @@ export function HealScreen({ entry, copies, width, height, active, onBack }: { e
   const title = `heal ${printable(entry.name)} in ${run?.target ?? '?'}`;
   const notes = (run?.findings ?? []).filter((f) => f.severity === 'info').map((f) => f.message);
   const healed = run?.result?.findings[0]?.message;
-  return <StepsView title={title} run={run} frame={Math.floor(copies.version / 2)} width={width} height={height} cancelled="cancelled; nothing was kept" notes={healed ? [healed, ...notes] : notes} />;
+  return <StepsView title={title} run={run} frame={Math.floor(useSession().getSnapshot() / 2)} width={width} height={height} cancelled="cancelled; nothing was kept" notes={healed ? [healed, ...notes] : notes} />;
 }

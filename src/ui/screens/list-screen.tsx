@@ -2,30 +2,34 @@ import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
 import { PRIORITY, useKeypress } from '../input/keypress.js';
 import { isPrintable } from '../keys.js';
-import type { BackupRun, CheckQueue } from '../../core/checks/queue.js';
-import type { BackupEntry, Inventory } from '../../core/inventory/inventory.js';
+import type { BackupRun } from '../../core/checks/queue.js';
+import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { displayPath, formatBytes, printable } from '../../output/format.js';
 import { Table, type Column } from '../components/table.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
-import { GLYPH, statusLook, tint } from '../theme.js';
+import { GLYPH, stateLook, statusLook, tint } from '../theme.js';
+import type { BackupState } from '../../core/schedule/strength.js';
+import type { InspectorSession } from '../session/inspector-session.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import { checkedAgo, copyLook } from '../copies/copy-look.js';
 
 const SORTS = ['name', 'age', 'size', 'status'] as const;
 type Sort = (typeof SORTS)[number];
 
-/** What a row shows as its status: a running check, this session's result, or the last recorded one. */
-export function rowStatus(entry: BackupEntry, run: BackupRun | undefined): { glyph: string; word: string; color?: string; when?: string } {
+/** What a row shows as its status: a check running or queued, else the backup's one state. */
+export function rowStatus(run: BackupRun | undefined, state: BackupState | undefined): { glyph: string; word: string; color?: string; when?: string } {
   if (run?.state === 'running') {
     const pct = run.progress && run.progress.total > 0 ? Math.floor((run.progress.done / run.progress.total) * 100) : 0;
     const doing = run.kind === 'deep' ? 'deep' : run.kind === 'restore' ? 'restoring' : run.phase === 'blocks' ? 'blocks' : 'hashing';
     return { glyph: GLYPH.running, word: `${doing} ${pct}%`, color: tint('cyan') };
   }
   if (run?.state === 'queued') return { glyph: GLYPH.queued, word: 'queued' };
-  if (run?.result) return { ...statusLook(run.result.status), when: run.result.checkedAt };
+  // Manifests just written: say so, until a check says more (writing them checks nothing).
+  const created = run?.kind === 'create' && run.result;
+  if (created && (!state || Date.parse(created.checkedAt) > Date.parse(state.at))) return { ...statusLook(created.status), when: created.checkedAt };
+  if (state) return { ...stateLook(state), when: state.at };
   if (run?.state === 'failed') return { glyph: GLYPH.warn, word: 'error', color: tint('yellow') };
-  if (entry.last) return { ...statusLook(entry.last.status), when: entry.last.checkedAt };
   return statusLook(undefined);
 }
 
@@ -35,8 +39,7 @@ const leftCut = (text: string, room: number) => (text.length > room ? `…${text
 const severity = (word: string) => (['corrupt', 'size mismatch', 'hash mismatch', 'missing'].includes(word) ? 0 : word === 'verified' ? 3 : word === 'unverified' ? 2 : 1);
 
 export interface ListScreenProps {
-  inventory: Inventory;
-  queue: CheckQueue;
+  session: InspectorSession;
   width: number;
   height: number;
   active: boolean;
@@ -48,7 +51,9 @@ export interface ListScreenProps {
   copies?: CopyChecks;
 }
 
-export function ListScreen({ inventory, queue, width, height, active, onOpen, onBlocks, onSteps, onVerify, copies }: ListScreenProps) {
+export function ListScreen({ session, width, height, active, onOpen, onBlocks, onSteps, onVerify, copies }: ListScreenProps) {
+  const { inventory, queue } = session;
+  const look = (b: BackupEntry) => rowStatus(queue.get(b.file), session.state(b));
   // 0: the backups on this machine; 1…: the copies in each storage location.
   const [view, setView] = useState(0);
   const places = copies?.locations ?? [];
@@ -66,10 +71,10 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
       name: (a, b) => a.name.localeCompare(b.name),
       age: (a, b) => b.mtimeMs - a.mtimeMs,
       size: (a, b) => b.size - a.size,
-      status: (a, b) => severity(rowStatus(a, queue.get(a.file)).word) - severity(rowStatus(b, queue.get(b.file)).word),
+      status: (a, b) => severity(look(a).word) - severity(look(b).word),
     };
     return list.sort(by[sort]);
-  }, [inventory, filter, sort, sort === 'status' ? queue.version : 0]);
+  }, [inventory, filter, sort, sort === 'status' ? session.getSnapshot() : 0]);
   const indexOf = (file: string | undefined) => Math.max(0, rows.findIndex((r) => r.file === file));
   const selected = indexOf(selectedFile);
   const currentRow = () => rows[indexOf(selectedFile)];
@@ -117,7 +122,7 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
 
   const counts = { ok: 0, bad: 0, warn: 0, unknown: 0 };
   for (const b of inventory.backups) {
-    const g = rowStatus(b, queue.get(b.file)).glyph;
+    const g = look(b).glyph;
     if (g === GLYPH.ok) counts.ok++;
     else if (g === GLYPH.bad) counts.bad++;
     else if (g === GLYPH.warn) counts.warn++;
@@ -136,12 +141,12 @@ export function ListScreen({ inventory, queue, width, height, active, onOpen, on
         { header: 'checked', width: 8, cell: (b) => checkedAgo(copyOf(b)) },
       ]
     : [
-    { header: 'status', width: 15, cell: (b) => { const s = rowStatus(b, queue.get(b.file)); return `${s.glyph} ${s.word}`; }, color: (b) => rowStatus(b, queue.get(b.file)).color },
+    { header: 'status', width: 15, cell: (b) => { const s = look(b); return `${s.glyph} ${s.word}`; }, color: (b) => look(b).color },
     { header: 'backup', cell: (b) => printable(b.name) },
     { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
     { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
     { header: 'manifests', width: manifestsWidth, cell: (b) => b.manifests.join(',') || '—' },
-    { header: 'checked', width: 7, cell: (b) => { const when = rowStatus(b, queue.get(b.file)).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; } },
+    { header: 'checked', width: 7, cell: (b) => { const when = look(b).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; } },
       ];
   const of = places.length > 0 ? `  (${view + 1}/${places.length + 1})` : '';
   // The counts matter more than the whole path: shorten the path from the left to fit.

@@ -4,6 +4,7 @@ import { formatBytes, formatDuration, formatRate, printable } from '../../output
 import { statusWord } from '../../output/style.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { useSession } from '../session/use-session.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
 import type { BackupScreenProps } from './screen-props.js';
 
@@ -39,7 +40,7 @@ export function StepsScreen({ entry, queue, width, height, active, onBack, kind 
   const run = queue.get(entry.file);
   useKeys('steps', { back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()) }, active);
   const title = `${kind === 'deep' ? 'deep check' : 'test restore'} ${printable(entry.name)}`;
-  return <StepsView title={title} run={run} frame={Math.floor(queue.version / 2)} width={width} height={height} cancelled="cancelled; the temp folder was removed" />;
+  return <StepsView title={title} run={run} frame={Math.floor(useSession().getSnapshot() / 2)} width={width} height={height} cancelled="cancelled; the temp folder was removed" />;
 }
 
 /** A run as a list of steps with a progress bar while it reads, then what it found and its verdict. */

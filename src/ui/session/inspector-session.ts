@@ -1,0 +1,199 @@
+import { mkdir } from 'node:fs/promises';
+import { CheckQueue, type BackupRun, type RunKind } from '../../core/checks/queue.js';
+import { verifyTarget } from '../../core/checks/verify.js';
+import type { CheckEvent, CheckResult } from '../../core/events/types.js';
+import type { WorkerPool } from '../../core/hash/pool.js';
+import { recordedState, scanFolders, type BackupEntry, type Inventory } from '../../core/inventory/inventory.js';
+import { discover } from '../../core/manifest/discover.js';
+import type { Ledger, LedgerRecord } from '../../core/schedule/ledger.js';
+import { strengthOf, type BackupState } from '../../core/schedule/strength.js';
+import { unvouched } from '../../output/style.js';
+import type { CopyChecks } from '../copies/copy-checks.js';
+import { FRAME_INTERVAL_MS } from './frame-interval.js';
+
+/** The ledger's name for what a run of the inspector checked: the strongest check it made. */
+function checkKindOf(run: BackupRun, result: CheckResult): string | undefined {
+  if (run.kind === 'create') return undefined; // writing a manifest proves nothing about the bytes
+  if (run.kind === 'deep' || run.kind === 'restore') return run.kind;
+  return [...result.checks].sort((a, b) => strengthOf(b) - strengthOf(a))[0];
+}
+
+async function resultOf(gen: AsyncGenerator<CheckEvent, CheckResult>): Promise<CheckResult> {
+  for (;;) {
+    const next = await gen.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * Everything the inspector knows and does, without React: the backups
+ * listed, the checks running, the copies in storage locations, and the
+ * ledger they are recorded in (through its lock, so a scan running at the
+ * same time keeps its records). Screens read it through `subscribe` and
+ * `getSnapshot` (useSyncExternalStore); while checks run it tells them at
+ * most ten times a second, when a check ends at once, and when nothing
+ * runs it keeps no timer at all.
+ */
+export class InspectorSession {
+  private version = 0;
+  private readonly listeners = new Set<() => void>();
+  private timer?: NodeJS.Timeout;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly unsubscribe: (() => void)[] = [];
+  /** what could not be done, for the status line: a ledger that could not be read or written */
+  notice?: string;
+  /** the automatic size check on open: done of total */
+  sizes?: { done: number; total: number };
+
+  private constructor(
+    public inventory: Inventory,
+    private readonly pool: WorkerPool,
+    readonly queue: CheckQueue,
+    private readonly ledger: Ledger | undefined,
+    private readonly stateDir: string,
+    readonly copies: CopyChecks | undefined,
+  ) {
+    this.unsubscribe.push(
+      queue.onChange((run, settled) => {
+        if (settled) this.recordRun(run);
+        this.changed(settled);
+      }),
+    );
+    if (copies) this.unsubscribe.push(copies.onChange((settled) => this.changed(settled)));
+  }
+
+  static async open(dirs: string[], opts: { pool: WorkerPool; stateDir: string; copies?: CopyChecks; concurrency?: number }): Promise<InspectorSession> {
+    const { Ledger } = await import('../../core/schedule/ledger.js');
+    let ledger: Ledger | undefined;
+    let notice: string | undefined;
+    try {
+      ledger = await Ledger.open(opts.stateDir, { create: false });
+    } catch (err) {
+      notice = `the ledger cannot be read, so checks are not recorded: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    const inventory = await scanFolders(dirs, { stateDir: opts.stateDir });
+    const session = new InspectorSession(inventory, opts.pool, new CheckQueue(opts.pool, opts.concurrency), ledger, opts.stateDir, opts.copies);
+    session.notice = notice;
+    return session;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): number => this.version;
+
+  run(file: string): BackupRun | undefined {
+    return this.queue.get(file);
+  }
+
+  /** The backup's one state: the worst finding no check as strong has cleared (this session's checks included), else its latest check. */
+  state(entry: BackupEntry): BackupState | undefined {
+    return this.ledger ? recordedState(this.ledger.records(entry.file), entry.resultsFile) : entry.last && { status: entry.last.status, failing: false, check: entry.last.check, at: entry.last.checkedAt };
+  }
+
+  /** Every check kind's latest record of the backup. */
+  records(entry: BackupEntry): Record<string, LedgerRecord> {
+    return this.ledger?.records(entry.file) ?? {};
+  }
+
+  enqueue(file: string, kind: RunKind, opts?: { force?: boolean }): void {
+    this.queue.enqueue(file, kind, opts);
+  }
+
+  /**
+   * The cheap check of every backup, on open: sizes against the manifests
+   * (a stat and a manifest read each, never the contents), recorded as a
+   * `quick` check. A backup cut short is marked before any key is pressed.
+   */
+  async checkSizes(signal?: AbortSignal): Promise<void> {
+    const backups = new Map(this.inventory.backups.map((b) => [b.file, b]));
+    const { targets } = await discover(this.inventory.folders);
+    // Only what a size can settle: a manifest that states one, or none at all (no manifest).
+    const mine = targets.filter((t) => backups.has(t.file) && (t.expectations.length === 0 || t.expectations.some((e) => e.size !== undefined)));
+    this.sizes = { done: 0, total: mine.length };
+    this.changed();
+    for (const target of mine) {
+      if (signal?.aborted) return;
+      // A check of its own already running or queued says more than a size.
+      if (!this.queue.get(target.file) || this.queue.get(target.file)!.state !== 'running') {
+        const result = await resultOf(verifyTarget(target, { pool: this.pool, signal }, { quick: true }));
+        this.record(backups.get(target.file)!, 'quick', result);
+      }
+      this.sizes = { done: this.sizes.done + 1, total: mine.length };
+      this.changed();
+    }
+    this.changed(true);
+    await this.save();
+  }
+
+  /** Lists the folders again (after manifests were written), keeping what is known. */
+  async rescan(): Promise<void> {
+    this.inventory = await scanFolders(this.inventory.folders, { stateDir: this.stateDir });
+    this.changed(true);
+  }
+
+  close(): void {
+    this.queue.cancelAll();
+    this.copies?.close();
+    for (const u of this.unsubscribe.splice(0)) u();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Waits until what was recorded is on disk. */
+  flush(): Promise<void> {
+    return this.saving;
+  }
+
+  private recordRun(run: BackupRun): void {
+    const entry = this.inventory.backups.find((b) => b.file === run.file);
+    if (!entry || run.state !== 'done' || !run.result) return;
+    const check = checkKindOf(run, run.result);
+    if (!check) return;
+    this.record(entry, check, run.result);
+    void this.save();
+  }
+
+  private record(entry: BackupEntry, check: string, result: CheckResult): void {
+    this.ledger?.record(entry.file, check, {
+      status: result.status,
+      size: result.size ?? entry.size,
+      mtimeMs: entry.mtimeMs,
+      detail: result.findings.find((f) => f.severity === 'error')?.message,
+      vouched: !unvouched(result),
+    });
+  }
+
+  /** One save at a time, through the ledger's lock; a failure is a notice, never lost silently. */
+  private save(): Promise<void> {
+    const ledger = this.ledger;
+    if (!ledger) return this.saving;
+    this.saving = this.saving.then(async () => {
+      try {
+        await mkdir(this.stateDir, { recursive: true });
+        await ledger.save();
+      } catch (err) {
+        this.notice = `checks could not be recorded in the ledger: ${err instanceof Error ? err.message : String(err)}`;
+        this.changed(true);
+      }
+    });
+    return this.saving;
+  }
+
+  /** Tells the screens: at once when something ended, else at most once per frame. */
+  private changed(now = false): void {
+    if (now) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.notify();
+    } else this.timer ??= setTimeout(() => this.notify(), FRAME_INTERVAL_MS);
+  }
+
+  private notify(): void {
+    this.timer = undefined;
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+}
