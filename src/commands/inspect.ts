@@ -1,11 +1,14 @@
 import { interruptSignal } from './interrupt.js';
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { RestorableError, UsageError } from '../core/errors.js';
+import { closeCommand } from './did-you-mean.js';
 import type { Inventory } from '../core/inventory/inventory.js';
 import type { CopyChecks } from '../ui/copies/copy-checks.js';
 import { locationOptions, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { displayPath, formatBytes, printable } from '../output/format.js';
-import { statusLook } from '../ui/theme.js';
+import { stateLook } from '../ui/theme.js';
 import { formatAge } from '../ui/format-age.js';
 
 /** Whether the inspector can run here: it needs a terminal to draw on and to read keys from. */
@@ -20,7 +23,7 @@ export function renderInventory(inv: Inventory): string {
     const mine = inv.backups.filter((b) => b.folder === folder);
     lines.push(`${displayPath(folder) || '.'}: ${mine.length} backup${mine.length === 1 ? '' : 's'}`);
     for (const b of mine) {
-      const s = statusLook(b.last?.status);
+      const s = stateLook(b.last);
       const when = b.last ? ` (${formatAge(Date.parse(b.last.checkedAt))} ago)` : '';
       lines.push(`  ${`${s.glyph} ${s.word}${when}`.padEnd(24)} ${printable(b.name).padEnd(28)} ${formatBytes(b.size).padStart(9)} ${formatAge(b.mtimeMs).padStart(4)}  ${b.manifests.join(',') || '—'}`);
     }
@@ -40,7 +43,32 @@ async function openCopies(flags: LocationFlags, stateDir: string): Promise<CopyC
   return CopyChecks.open(specs, config.rules, stateDir);
 }
 
-export async function inspect(dirs: string[], flags: LocationFlags = {}): Promise<number> {
+/**
+ * What the arguments name: folders to list, and a backup to open when one
+ * file is given. A path that does not exist is an error before anything
+ * opens (exit 2), and one that looks like a mistyped command says so.
+ */
+async function resolveTargets(args: string[], commands: string[]): Promise<{ dirs: string[]; focus?: string }> {
+  const dirs: string[] = [];
+  let focus: string | undefined;
+  for (const arg of args) {
+    const info = await stat(arg).catch(() => undefined);
+    if (!info) {
+      const meant = closeCommand(arg, commands);
+      if (meant) throw new UsageError(`unknown command '${arg}' (did you mean ${meant}?)`);
+      throw new RestorableError(`${arg}: no such file or folder`);
+    }
+    if (info.isDirectory()) dirs.push(arg);
+    else {
+      dirs.push(dirname(arg));
+      if (args.length === 1) focus = resolve(arg);
+    }
+  }
+  return { dirs: [...new Set(dirs)], focus };
+}
+
+export async function inspect(args: string[], flags: LocationFlags = {}, commands: string[] = []): Promise<number> {
+  const { dirs, focus } = await resolveTargets(args, commands);
   if (canInspect()) {
     const { defaultStateDir } = await import('../core/schedule/ledger.js');
     const stateDir = defaultStateDir();
@@ -51,11 +79,12 @@ export async function inspect(dirs: string[], flags: LocationFlags = {}): Promis
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
     const { runInspector } = await import('../ui/run-inspector.js');
-    return runInspector(dirs, interruptSignal, { stateDir, copies });
+    return runInspector(dirs, interruptSignal, { stateDir, copies, focus });
   }
   // Loaded here, not at start-up: the listing reads results files (zod) that other commands never need.
   const { scanFolders } = await import('../core/inventory/inventory.js');
   const inv = await scanFolders(dirs);
+  if (focus) inv.backups = inv.backups.filter((b) => b.file === focus);
   process.stdout.write(renderInventory(inv));
   return inv.problems.length > 0 ? 2 : 0;
 }
@@ -64,6 +93,6 @@ export function registerInspect(program: Command): void {
   // Positional: the inspector's --location and --config must not take those of `locations` and `heal`.
   program.enablePositionalOptions();
   locationOptions(program.argument('[dir...]', 'folders of backups to inspect (default: the current folder)')).action(async (dirs: string[], flags: LocationFlags) => {
-    process.exitCode = await inspect(dirs.length > 0 ? dirs : ['.'], flags);
+    process.exitCode = await inspect(dirs.length > 0 ? dirs : ['.'], flags, program.commands.map((c) => c.name()));
   });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { DEFAULT_BLOCK_SIZE, createManifests } from '../core/checks/create.js';
 import type { Algorithm } from '../core/hash/algorithms.js';
-import { algorithmsArg, jsonOption, sizeArg, threadsOption } from './options.js';
+import { algorithmsArg, blockSizeArg, jsonOption, threadsOption } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -25,7 +25,7 @@ export function registerManifest(program: Command): void {
     .argument('<file...>', 'backup files')
     .option('--algo <list>', 'digests to record; sha256 is always included', algorithmsArg, ['sha256'] as Algorithm[])
     .option('--blocks', 'also write a block map NAME.blocks.json')
-    .option('--block-size <size>', 'block size of the block map (implies --blocks)', sizeArg)
+    .option('--block-size <size>', 'block size of the block map, 4KiB to 1GiB (implies --blocks)', blockSizeArg)
     .option('--sha256sum', 'also write NAME.sha256, which `sha256sum -c` accepts')
     .option('--contents', 'also write NAME.contents.json: each member of a tar archive, its offset and sha256')
     .option('--force', 'replace manifests that already exist')

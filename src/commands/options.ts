@@ -22,6 +22,13 @@ export function sizeArg(value: string): number {
   }
 }
 
+/** A block map's block size: small enough to locate damage, large enough that the map stays small. */
+export function blockSizeArg(value: string): number {
+  const n = sizeArg(value);
+  if (n < 4096 || n > 1024 ** 3) throw new InvalidArgumentError(`a block size from 4KiB to 1GiB, not ${value}`);
+  return n;
+}
+
 export function threadsArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256');

@@ -2,7 +2,7 @@ import type { CheckResult, Region } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 import { EXIT } from '../core/errors.js';
 import { displayPath, formatBytes, jsonText, printable, printableDeep } from './format.js';
-import { STATUS_WORD, colorFor, statusGlyph, statusWord, unvouched, type Paint } from './style.js';
+import { STATUS_WORD, colorFor, sizeOnly, statusGlyph, statusWord, unvouched, type Paint } from './style.js';
 
 /** Exit code for a run: 1 if anything is damaged, else 2 if anything could not be checked, else 0. */
 export function exitCodeFor(results: CheckResult[]): number {
@@ -59,8 +59,12 @@ function headline(r: CheckResult): string {
       const how = r.checks.includes('blocks') && !algos ? 'blocks' : algos || 'size';
       return `${formatBytes(r.size ?? 0)}  ${how}`;
     }
-    case 'size_mismatch':
-      return `${formatBytes(r.size ?? 0)} of ${formatBytes(r.expectedSize ?? 0)} expected`;
+    case 'size_mismatch': {
+      // Sizes that round alike still differ: say by how many bytes.
+      const [size, expected] = [formatBytes(r.size ?? 0), formatBytes(r.expectedSize ?? 0)];
+      const diff = (r.size ?? 0) - (r.expectedSize ?? 0);
+      return `${size} of ${expected} expected${size === expected ? ` (${Math.abs(diff)} ${Math.abs(diff) === 1 ? 'byte' : 'bytes'} ${diff < 0 ? 'short' : 'over'})` : ''}`;
+    }
     case 'hash_mismatch':
     case 'corrupt_blocks': {
       const bad = Object.entries(r.digests ?? {}).filter(([, d]) => !d.ok).map(([a]) => a);
@@ -130,8 +134,14 @@ export function renderSummary(checked: CheckResult[], p: Paint): string {
       const detail = r.regions?.length ? ` (${r.regions.length} region${r.regions.length === 1 ? '' : 's'})` : '';
       out += `  ${colorFor(r.status, p)(`${statusGlyph(r.status)} ${STATUS_WORD[r.status].padEnd(13)}`)} ${displayPath(r.file)}${detail}\n`;
     }
-  } else if (results.some(unvouched)) {
-    out += `${p.green('✓ no damage found')} (${results.filter(unvouched).length} read to their end: nothing vouches for their bytes)\n`;
+  } else if (results.every((r) => r.status === 'manifest_created')) {
+    out += `${p.green('✓ all created')}\n`;
+  } else if (results.some((r) => unvouched(r) || sizeOnly(r))) {
+    const notes = [
+      results.some(unvouched) ? `${results.filter(unvouched).length} read to their end: nothing vouches for their bytes` : '',
+      results.some(sizeOnly) ? `${results.filter(sizeOnly).length} compared by size only: nothing read their bytes` : '',
+    ].filter(Boolean);
+    out += `${p.green('✓ no damage found')} (${notes.join('; ')})\n`;
   } else {
     out += `${p.green('✓ all intact')}\n`;
   }

@@ -46,9 +46,14 @@ export function unvouched(r: Pick<CheckResult, 'status' | 'archive'>): boolean {
   return r.status === 'verified' && r.archive !== undefined && !r.archive.vouchedBy;
 }
 
-/** The word for a result's status: "read to end" for a pass nothing vouched for. */
-export function statusWord(r: Pick<CheckResult, 'status' | 'archive'>): string {
-  return unvouched(r) ? 'read to end' : STATUS_WORD[r.status];
+/** A pass of the size alone (`verify --quick`, the hourly tier): nothing read the bytes. */
+export function sizeOnly(r: Pick<CheckResult, 'status' | 'checks'>): boolean {
+  return r.status === 'verified' && r.checks.length > 0 && r.checks.every((c) => c === 'quick');
+}
+
+/** The word for a result's status: "read to end" for a pass nothing vouched for, "size ok" for a size that matched. */
+export function statusWord(r: Pick<CheckResult, 'status' | 'archive' | 'checks'>): string {
+  return unvouched(r) ? 'read to end' : sizeOnly(r) ? 'size ok' : STATUS_WORD[r.status];
 }
 
 /** ✓ intact, ✗ damaged, ! could not check. */

@@ -38,7 +38,11 @@ export function App() {
   const rescan = () => void session.rescan();
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
-  const [stack, setStack] = useState<View[]>([{ screen: 'list' }]);
+  // `restorable FILE` opens on that backup's detail, with the list behind it.
+  const [stack, setStack] = useState<View[]>(() => {
+    const entry = session.inventory.backups.find((b) => b.file === session.focus);
+    return entry ? [{ screen: 'list' }, { screen: 'detail', entry }] : [{ screen: 'list' }];
+  });
   const [help, setHelp] = useState(false);
   const view = stack[stack.length - 1]!;
   const push = (v: View) => setStack((s) => [...s, v]);

@@ -12,11 +12,11 @@ const ALT_SCREEN_OFF = '\u001b[?1049l';
  * screen (so quitting gives the shell back as it was), at most ten frames a
  * second and redrawing only the lines that changed.
  */
-export async function runInspector(dirs: string[], signal: AbortSignal, opts: { stateDir: string; copies?: CopyChecks }): Promise<number> {
+export async function runInspector(dirs: string[], signal: AbortSignal, opts: { stateDir: string; copies?: CopyChecks; focus?: string }): Promise<number> {
   throwIfAborted(signal);
   const pool = new WorkerPool();
   pool.warm(1); // the first verification should not wait for a thread to start
-  const session = await InspectorSession.open(dirs, { pool, stateDir: opts.stateDir, copies: opts.copies });
+  const session = await InspectorSession.open(dirs, { pool, stateDir: opts.stateDir, copies: opts.copies, focus: opts.focus });
   const sizes = new AbortController();
   const restore = () => process.stdout.write(ALT_SCREEN_OFF);
   process.stdout.write(ALT_SCREEN_ON);

@@ -200,6 +200,27 @@ describe('the inspector in tmux, 80x24', () => {
     }
   });
 
+  it('restorable FILE opens that backup\'s detail; esc shows the list with it selected; a missing path is exit 2 before anything opens', async () => {
+    const truncated = demo.backups.find((b) => b.role === 'truncated')!.file;
+    start(`${sh(process.execPath)} ${sh(CLI)} ${sh(truncated)}; echo EXITED:$?; sleep 30`, 'file');
+    // the size check on open marks it in the detail too, without a key
+    const detail = await waitFor(/^status: ✗ size mismatch found by the quick check/m, 30_000, 'file');
+    expect(detail.split('\n')[0]).toBe(basename(truncated));
+    tmux('send-keys', '-t', 'file', 'Escape');
+    const list = await waitFor(/^restorable /m, 30_000, 'file');
+    expect(list).toMatch(new RegExp(`^› ✗ size mismatch ${basename(truncated).replace(/\./g, '\\.')} `, 'm'));
+    tmux('send-keys', '-t', 'file', 'q');
+    expect(await waitFor(/EXITED:\d+/, 30_000, 'file')).toMatch(/^EXITED:0$/m);
+    tmux('kill-session', '-t', 'file');
+
+    start(`${sh(process.execPath)} ${sh(CLI)} ${sh(join(work, 'no-such-folder'))}; echo EXITED:$?; sleep 30`, 'missing');
+    const shown = await waitFor(/EXITED:\d+/, 30_000, 'missing');
+    expect(shown).toMatch(/^EXITED:2$/m);
+    expect(shown).toMatch(/no-such-folder: no such file or folder/);
+    expect(pane('#{alternate_on}', 'missing')).toBe('0');
+    tmux('kill-session', '-t', 'missing');
+  });
+
   it('with its output piped (restorable DIR | cat) it prints a plain list and never starts the inspector', async () => {
     const out = join(work, 'piped.txt');
     // stdin is the terminal, stdout is not

@@ -20,7 +20,7 @@ export interface BackupEntry {
   /** the folder's results file's entry for it, if any */
   resultsFile?: { status: string; checkedAt: string };
   /** the recorded state when listed: the worst finding no check as strong has cleared, else the latest check (ledger and results file) */
-  last?: { status: Status | string; checkedAt: string; check: string };
+  last?: { status: Status | string; checkedAt: string; check: string; failing: boolean; vouched?: boolean };
 }
 
 export interface Inventory {
@@ -112,7 +112,7 @@ export async function scanFolders(dirs: string[], opts: { stateDir?: string } = 
           mtimeMs: s.mtimeMs,
           manifests: [...manifests].sort(),
           resultsFile,
-          last: state && { status: state.status, checkedAt: state.at, check: state.check },
+          last: state && { status: state.status, checkedAt: state.at, check: state.check, failing: state.failing, vouched: state.vouched },
         });
       });
     }

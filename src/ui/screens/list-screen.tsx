@@ -59,7 +59,7 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
   const places = copies?.locations ?? [];
   const place = view > 0 ? places[view - 1] : undefined;
   // The selection follows the backup, not the row number, as rows re-sort under it.
-  const [selectedFile, setSelectedFile] = useState<string | undefined>(undefined);
+  const [selectedFile, setSelectedFile] = useState<string | undefined>(session.focus);
   const [sort, setSort] = useState<Sort>('name');
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState(false);

@@ -6,7 +6,7 @@ import type { WorkerPool } from '../../core/hash/pool.js';
 import { recordedState, scanFolders, type BackupEntry, type Inventory } from '../../core/inventory/inventory.js';
 import { discover } from '../../core/manifest/discover.js';
 import type { Ledger, LedgerRecord } from '../../core/schedule/ledger.js';
-import { strengthOf, type BackupState } from '../../core/schedule/strength.js';
+import { isFailing, strengthOf, type BackupState } from '../../core/schedule/strength.js';
 import { unvouched } from '../../output/style.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import { FRAME_INTERVAL_MS } from './frame-interval.js';
@@ -42,6 +42,8 @@ export class InspectorSession {
   private readonly unsubscribe: (() => void)[] = [];
   /** what could not be done, for the status line: a ledger that could not be read or written */
   notice?: string;
+  /** the backup to open first (`restorable FILE`) */
+  focus?: string;
   /** the automatic size check on open: done of total */
   sizes?: { done: number; total: number };
 
@@ -62,7 +64,7 @@ export class InspectorSession {
     if (copies) this.unsubscribe.push(copies.onChange((settled) => this.changed(settled)));
   }
 
-  static async open(dirs: string[], opts: { pool: WorkerPool; stateDir: string; copies?: CopyChecks; concurrency?: number }): Promise<InspectorSession> {
+  static async open(dirs: string[], opts: { pool: WorkerPool; stateDir: string; copies?: CopyChecks; concurrency?: number; focus?: string }): Promise<InspectorSession> {
     const { Ledger } = await import('../../core/schedule/ledger.js');
     let ledger: Ledger | undefined;
     let notice: string | undefined;
@@ -74,6 +76,7 @@ export class InspectorSession {
     const inventory = await scanFolders(dirs, { stateDir: opts.stateDir });
     const session = new InspectorSession(inventory, opts.pool, new CheckQueue(opts.pool, opts.concurrency), ledger, opts.stateDir, opts.copies);
     session.notice = notice;
+    session.focus = opts.focus;
     return session;
   }
 
@@ -90,7 +93,12 @@ export class InspectorSession {
 
   /** The backup's one state: the worst finding no check as strong has cleared (this session's checks included), else its latest check. */
   state(entry: BackupEntry): BackupState | undefined {
-    return this.ledger ? recordedState(this.ledger.records(entry.file), entry.resultsFile) : entry.last && { status: entry.last.status, failing: false, check: entry.last.check, at: entry.last.checkedAt };
+    if (this.ledger) return recordedState(this.ledger.records(entry.file), entry.resultsFile);
+    // Without a ledger (it could not be read), this session's last check, else what was listed.
+    const run = this.queue.get(entry.file);
+    const result = run?.result;
+    if (result && run.kind !== 'create') return { status: result.status, failing: isFailing(result.status), check: checkKindOf(run, result) ?? run.kind, at: result.checkedAt };
+    return entry.last && { ...entry.last, at: entry.last.checkedAt };
   }
 
   /** Every check kind's latest record of the backup. */
