@@ -9,6 +9,7 @@ export type Action =
   | 'quit' | 'help' | 'back'
   | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
   | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'create' | 'filter' | 'sort'
+  | 'reverse' | 'failuresOnly' | 'nextFailure' | 'prevFailure'
   | 'nextRegion' | 'prevRegion' | 'hex' | 'pane'
   | 'location' | 'checkCopies' | 'heal';
 
@@ -53,6 +54,10 @@ export const BINDINGS: Binding[] = [
   { keys: ['m'], label: 'm', help: 'create a manifest and block map (asks first)', action: 'create', screens: ['detail'], bar: true, short: 'manifest' },
   { keys: ['/'], label: '/', help: 'filter by name', action: 'filter', screens: ['list'], bar: true, short: 'filter' },
   { keys: ['s'], label: 's', help: 'sort by name, age, size or status', action: 'sort', screens: ['list'] },
+  { keys: ['S'], label: 'S', help: 'reverse the sort', action: 'reverse', screens: ['list'] },
+  { keys: ['f'], label: 'f', help: 'failures only (again: every backup)', action: 'failuresOnly', screens: ['list'], bar: true, short: 'failures' },
+  { keys: [']'], label: ']', help: 'next damaged backup', action: 'nextFailure', screens: ['list'] },
+  { keys: ['['], label: '[', help: 'previous damaged backup', action: 'prevFailure', screens: ['list'] },
   { keys: ['n'], label: 'n/N', help: 'next damaged region', action: 'nextRegion', screens: ['blocks'], bar: true, short: 'region' },
   { keys: ['N'], label: 'N', help: 'previous damaged region', action: 'prevRegion', screens: ['blocks'] },
   { keys: ['x'], label: 'x', help: 'hex view of the block under the cursor', action: 'hex', screens: ['blocks'], bar: true, short: 'hex' },

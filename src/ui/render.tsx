@@ -13,6 +13,8 @@ export interface Streams {
   stderr?: NodeJS.WriteStream;
   /** draw in ASCII only (default: when the locale or TERM says the terminal cannot show more) */
   ascii?: boolean;
+  /** kept up to date with the number of keys read but not yet handled */
+  backlog?: { pending: number };
 }
 
 /**
@@ -23,7 +25,7 @@ export interface Streams {
 export function renderInspector(session: InspectorSession, streams: Streams): Instance {
   return render(
     <SessionContext.Provider value={session}>
-      <KeypressProvider>
+      <KeypressProvider backlog={streams.backlog}>
         <App />
       </KeypressProvider>
     </SessionContext.Provider>, {

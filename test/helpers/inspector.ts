@@ -98,7 +98,16 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
   };
   const held: Gate[] = [];
 
-  const instance = renderInspector(session, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream, ascii: opts.ascii ?? false });
+  const backlog = { pending: 0 };
+  const instance = renderInspector(session, { stdout: vt.stdout as unknown as NodeJS.WriteStream, stdin: vt.stdin as unknown as NodeJS.ReadStream, ascii: opts.ascii ?? false, backlog });
+  /** Until every key read has been handled and the frame that follows is drawn. */
+  const quiet = async (ms?: number): Promise<void> => {
+    const until = Date.now() + 30_000;
+    do {
+      await vt.quiet(ms);
+      if (Date.now() > until) throw new Error(`${backlog.pending} keys never handled`);
+    } while (backlog.pending > 0);
+  };
   // As the inspector does once its first frame is out: the size of every backup against its manifests.
   const sizes = new AbortController();
   const sizesChecked = session.checkSizes(sizes.signal);
@@ -149,13 +158,13 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
         const named = /^\{([a-zA-Z]+)\}$/.exec(part);
         for (const k of named ? [KEYS[named[1]!] ?? part] : [...part]) {
           vt.stdin.push(k);
-          await vt.quiet(30); // read and handled before the next key, as a person's keys are
+          await quiet(30); // read and handled before the next key, as a person's keys are
         }
       }
-      await vt.quiet(); // and the frame that shows it drawn (Ink draws at most ten a second)
+      await quiet(); // and the frame that shows it drawn (Ink draws at most ten a second)
     },
     /** Waits until every key has been read and the frame that follows drawn (see VirtualTerminal.quiet). */
-    quiet: () => vt.quiet(),
+    quiet: () => quiet(),
     /** The row marked as selected (starts with `›`), and its index on the screen. */
     selected(): { index: number; line: string } | undefined {
       const lines = vt.lines().map((l) => l.trimEnd());
@@ -183,7 +192,7 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
         if (Date.now() > until) throw new Error('checks still running');
         await new Promise((r) => setTimeout(r, 20));
       }
-      await vt.quiet(250); // the screen polls the queue ten times a second
+      await quiet(250); // the session draws at most ten times a second
     },
     async close() {
       for (const g of held) g.release();

@@ -288,3 +288,32 @@ describe('the backup list', () => {
       expect(ui.selected()!.index).toBe(before.index);
     }));
 });
+
+describe('the list in an incident', () => {
+  it('f shows the failures only; ] and [ jump between damaged backups; S reverses the sort', () =>
+    withInspector(async (ui) => {
+      await ui.type('V');
+      await ui.idle();
+      const damaged = ['corrupted', 'truncated'].map((r) => demo.byRole(r as DemoRole).name).sort();
+      // ] from the top goes to the first damaged backup, then the next, then round to the first again
+      await ui.type('g]');
+      expect(ui.selected()!.line).toContain(damaged[0]);
+      await ui.type(']');
+      expect(ui.selected()!.line).toContain(damaged[1]);
+      await ui.type(']');
+      expect(ui.selected()!.line).toContain(damaged[0]);
+      await ui.type('[');
+      expect(ui.selected()!.line).toContain(damaged[1]);
+      // f: the damaged ones and the one that could not be checked, and nothing else
+      await ui.type('f');
+      expect(namesOf(ui)).toEqual([...damaged, demo.byRole('no-manifest').name].sort());
+      expect(footer(ui)).toMatch(/^failures only {2}sort: name {2}3 of 6 shown$/);
+      // S reverses whatever the sort is
+      await ui.type('S');
+      expect(namesOf(ui)).toEqual([...damaged, demo.byRole('no-manifest').name].sort().reverse());
+      expect(footer(ui)).toMatch(/^failures only {2}sort: name reversed {2}3 of 6 shown$/);
+      await ui.type('fS');
+      expect(namesOf(ui)).toEqual([...allNames()].sort());
+      expect(footer(ui)).toBe('sort: name  6 of 6 shown');
+    }));
+});

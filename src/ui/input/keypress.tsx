@@ -27,12 +27,13 @@ const Registry = createContext<Set<Entry> | undefined>(undefined);
  * one at a time, each after the screen has caught up with the previous
  * one: `j` then Enter opens the backup below, `/doc⏎` filters by "doc".
  */
-export function KeypressProvider({ children }: { children: ReactNode }) {
+export function KeypressProvider({ children, backlog }: { children: ReactNode; /** told how many keys wait (a test waits for 0) */ backlog?: { pending: number } }) {
   const entries = useRef(new Set<Entry>()).current;
   const waiting = useRef<string[]>([]);
   const [turn, setTurn] = useState(0);
   useInput((input, key) => {
     waiting.current.push(...keyNames(input, key));
+    if (backlog) backlog.pending = waiting.current.length;
     setTurn((t) => t + 1);
   });
   // Runs after the children's effects: every listener is the one of the latest render.
@@ -41,6 +42,7 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     if (name === undefined) return;
     const listening = [...entries].filter((e) => e.active).sort((a, b) => b.priority - a.priority);
     for (const e of listening) if (e.listener(name) === true) break;
+    if (backlog) backlog.pending = waiting.current.length;
     if (waiting.current.length > 0) setTurn((t) => t + 1);
   }, [turn]);
   return <Registry.Provider value={entries}>{children}</Registry.Provider>;

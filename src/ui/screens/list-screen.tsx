@@ -36,7 +36,9 @@ export function rowStatus(run: BackupRun | undefined, state: BackupState | undef
 /** The end of a path matters most: cut it from the left to fit. */
 const leftCut = (text: string, room: number) => (text.length > room ? `…${text.slice(-(Math.max(8, room) - 1))}` : text);
 
-const severity = (word: string) => (['corrupt', 'size mismatch', 'hash mismatch', 'missing'].includes(word) ? 0 : word === 'verified' ? 3 : word === 'unverified' ? 2 : 1);
+/** Damaged first, then could not check, then not verified, then verified (running and queued with the unverified). */
+const severity = (glyph: string) => (glyph === GLYPH.bad ? 0 : glyph === GLYPH.warn ? 1 : glyph === GLYPH.ok ? 3 : 2);
+const isFailure = (glyph: string) => glyph === GLYPH.bad || glyph === GLYPH.warn;
 
 export interface ListScreenProps {
   session: InspectorSession;
@@ -61,26 +63,37 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
   // The selection follows the backup, not the row number, as rows re-sort under it.
   const [selectedFile, setSelectedFile] = useState<string | undefined>(session.focus);
   const [sort, setSort] = useState<Sort>('name');
+  const [reversed, setReversed] = useState(false);
+  const [failuresOnly, setFailuresOnly] = useState(false);
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState(false);
 
   const rows = useMemo(() => {
     const needle = filter.toLowerCase();
-    const list = inventory.backups.filter((b) => b.name.toLowerCase().includes(needle));
+    const list = inventory.backups.filter((b) => b.name.toLowerCase().includes(needle) && (!failuresOnly || isFailure(look(b).glyph)));
     const by: Record<Sort, (a: BackupEntry, b: BackupEntry) => number> = {
       name: (a, b) => a.name.localeCompare(b.name),
       age: (a, b) => b.mtimeMs - a.mtimeMs,
       size: (a, b) => b.size - a.size,
-      status: (a, b) => severity(look(a).word) - severity(look(b).word),
+      status: (a, b) => severity(look(a).glyph) - severity(look(b).glyph),
     };
-    return list.sort(by[sort]);
-  }, [inventory, filter, sort, sort === 'status' ? session.getSnapshot() : 0]);
+    const sorted = list.sort(by[sort]);
+    return reversed ? sorted.reverse() : sorted;
+  }, [inventory, filter, sort, reversed, failuresOnly, sort === 'status' || failuresOnly ? session.getSnapshot() : 0]);
   const indexOf = (file: string | undefined) => Math.max(0, rows.findIndex((r) => r.file === file));
   const selected = indexOf(selectedFile);
   const currentRow = () => rows[indexOf(selectedFile)];
   const move = (to: number) => setSelectedFile(rows[Math.max(0, Math.min(rows.length - 1, to))]?.file);
   const by = (delta: number) => () => move(indexOf(selectedFile) + delta);
   const page = Math.max(1, height - 4);
+  /** The next failing row after the selection (`step` 1) or before it (-1), round the end. */
+  const jumpToFailure = (step: 1 | -1) => {
+    const from = indexOf(selectedFile);
+    for (let k = 1; k <= rows.length; k++) {
+      const i = (from + step * k + rows.length * k) % rows.length;
+      if (look(rows[i]!).glyph === GLYPH.bad) return setSelectedFile(rows[i]!.file);
+    }
+  };
 
   useKeys(
     'list',
@@ -99,6 +112,10 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       deep: () => currentRow() && onSteps(currentRow()!, 'deep'),
       restore: () => currentRow() && onSteps(currentRow()!, 'restore'),
       sort: () => setSort(SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length]!),
+      reverse: () => setReversed(!reversed),
+      failuresOnly: () => setFailuresOnly(!failuresOnly),
+      nextFailure: () => jumpToFailure(1),
+      prevFailure: () => jumpToFailure(-1),
       filter: () => {
         setFilter('');
         setEditing(true);
@@ -176,9 +193,11 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
         {of}
       </Text>
       )}
-      <Table rows={rows} columns={columns} selected={Math.min(selected, rows.length - 1)} height={height - 2} width={width} empty={<Text dimColor>  no backups here{filter ? ` match “${filter}”` : ''}</Text>} />
+      <Table rows={rows} columns={columns} selected={Math.min(selected, rows.length - 1)} height={height - 2} width={width} empty={<Text dimColor>  {failuresOnly ? 'no failures' : 'no backups'} here{filter ? ` match “${filter}”` : ''}</Text>} />
       <Text wrap="truncate" dimColor={!editing}>
-        {editing || filter ? `filter: ${filter}${editing ? '▏' : ''}  ` : ''}sort: {sort}  {rows.length} of {inventory.backups.length} shown
+        {editing || filter ? `filter: ${filter}${editing ? '▏' : ''}  ` : ''}
+        {failuresOnly ? 'failures only  ' : ''}sort: {sort}
+        {reversed ? ' reversed' : ''}  {rows.length} of {inventory.backups.length} shown
         {inventory.problems.length > 0 ? `  ${GLYPH.warn} ${inventory.problems[0]!.message}` : ''}
       </Text>
     </Box>
