@@ -9,7 +9,7 @@ export type Action =
   | 'quit' | 'help' | 'back'
   | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
   | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'create' | 'filter' | 'sort'
-  | 'reverse' | 'failuresOnly' | 'nextFailure' | 'prevFailure'
+  | 'reverse' | 'failuresOnly' | 'nextFailure' | 'prevFailure' | 'goTo' | 'search' | 'nextMatch'
   | 'nextRegion' | 'prevRegion' | 'hex' | 'pane'
   | 'location' | 'checkCopies' | 'heal';
 
@@ -61,6 +61,10 @@ export const BINDINGS: Binding[] = [
   { keys: ['n'], label: 'n/N', help: 'next damaged region', action: 'nextRegion', screens: ['blocks'], bar: true, short: 'region' },
   { keys: ['N'], label: 'N', help: 'previous damaged region', action: 'prevRegion', screens: ['blocks'] },
   { keys: ['x'], label: 'x', help: 'hex view of the block under the cursor', action: 'hex', screens: ['blocks'], bar: true, short: 'hex' },
+  { keys: [':'], label: ':', help: 'go to a block (7) or a byte (@7340032, 0x700000)', action: 'goTo', screens: ['blocks'], bar: true, short: 'go to' },
+  { keys: [':'], label: ':', help: 'go to a byte offset (decimal, or 0x…)', action: 'goTo', screens: ['hex'], bar: true, short: 'go to' },
+  { keys: ['/'], label: '/', help: 'search bytes (de ad be ef) or text ("cafe")', action: 'search', screens: ['hex'], bar: true, short: 'search' },
+  { keys: ['n'], label: 'n', help: 'next match, or the next run of zero bytes', action: 'nextMatch', screens: ['hex'], bar: true, short: 'next' },
   { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true, short: 'pane' },
   { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex', 'steps', 'heal'], bar: true, short: 'back' },
   { keys: ['?'], label: '?', help: 'help', action: 'help', screens: 'all', bar: true, short: 'help' },

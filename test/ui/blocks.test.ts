@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
+import { bytes, tempDir } from '../helpers/fixtures.js';
 import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const demo = useDemoSet();
 const BLOCK = 64 * 1024;
@@ -57,9 +59,9 @@ const panel = (ui: Inspector) => {
 
 /** Parses a hex view line: absolute offset, the 16 bytes, the ascii column. */
 function parseHex(line: string): { offset: number; bytes: number[]; ascii: string } | undefined {
-  const m = /^([0-9a-f]{10}) {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}(.{16})$/.exec(line);
+  const m = /^(\d{10}) {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}(.{16})$/.exec(line);
   if (!m) return undefined;
-  return { offset: parseInt(m[1]!, 16), bytes: `${m[2]} ${m[3]}`.split(' ').map((h) => parseInt(h, 16)), ascii: m[4]! };
+  return { offset: Number(m[1]!), bytes: `${m[2]} ${m[3]}`.split(' ').map((h) => parseInt(h, 16)), ascii: m[4]! };
 }
 const printable = (bytes: Iterable<number>) => [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
 
@@ -173,21 +175,21 @@ describe('the block map (b) of the corrupted backup', () => {
       expect(panel(ui)[0]).toBe(`block 38 bytes ${38 * BLOCK}-${t.map.file_size - 1} (${((t.map.file_size - 38 * BLOCK) / 1024).toFixed(1)} KiB) ■ ok`);
     });
 
-    it('x opens the hex view of the block: its offset in hex and the file’s own bytes', async () => {
+    it('x opens the hex view of the block: its offset in decimal and the file’s own bytes', async () => {
       await ui.type('g');
       await ui.type('n');
       expect(panel(ui)[0]).toMatch(/^block 5 /);
       await ui.type('x');
-      await ui.waitFor(/^0000050000 /m);
+      await ui.waitFor(/^0000327680 /m);
       const lines = ui.lines();
       expect(lines[0]).toMatch(new RegExp(`^block 5 of ${re(t.name)}: bytes 327680-393215 \\(64 KiB\\), line 1/4096$`));
-      expect(lines[1]).toMatch(/^offset\(hex\) 00 01 02 .* 0f {2}ascii$/);
+      expect(lines[1]).toMatch(/^ {4}offset {2}00 01 02 .* 0f {2}text$/);
       expect(parseHex(lines[2]!)!.offset).toBe(0x50000);
       const offsets = expectHexMatchesFile(ui, t.bytes);
       expect(offsets[0]).toBe(5 * BLOCK);
       // scroll to the flipped bytes (1000 bytes into the block) and see them as they are on disk
       const flipped = demo.byRole('corrupted').flipped![0]!;
-      for (let i = 0; i < 4 && !ui.vt.text().includes(`00000${(flipped.offset & ~15).toString(16)} `); i++) await ui.type('{pageDown}');
+      for (let i = 0; i < 4 && !ui.vt.text().includes(`${String(flipped.offset & ~15).padStart(10, '0')} `); i++) await ui.type('{pageDown}');
       const shown = expectHexMatchesFile(ui, t.bytes);
       expect(shown).toContain(flipped.offset & ~15);
       expect(ui.lines()[0]).toMatch(/line \d+\/4096$/);
@@ -201,9 +203,9 @@ describe('the block map (b) of the corrupted backup', () => {
       await ui.type('nn');
       expect(panel(ui)[0]).toMatch(/^block 19 /);
       await ui.type('x');
-      await ui.waitFor(/^0000130000 /m);
+      await ui.waitFor(/^0001245184 /m);
       await ui.type('G'); // the end of the block: the first half of the second flip
-      await ui.waitFor(/^000013fff0 /m);
+      await ui.waitFor(/^0001310704 /m);
       const offsets = expectHexMatchesFile(ui, t.bytes);
       expect(offsets[offsets.length - 1]).toBe(20 * BLOCK - 16);
       expect(Number(/line (\d+)\/4096$/.exec(ui.lines()[0]!)![1])).toBe((offsets[0]! - 19 * BLOCK) / 16 + 1);
@@ -216,7 +218,7 @@ describe('the block map (b) of the corrupted backup', () => {
       await ui.type('nn');
       expect(panel(ui)[0]).toMatch(/^block 19 /);
       await ui.type('x');
-      await ui.waitFor(/^0000130000 /m);
+      await ui.waitFor(/^0001245184 /m);
       await ui.type('{escape}');
       await ui.waitFor(/^block map /);
       expect(gridLines(ui)).toHaveLength(1);
@@ -311,6 +313,54 @@ describe('the block map of a backup without one', () => {
       expect(text).toMatch(new RegExp(`^block map ${re(name)}$`, 'm'));
       expect(text).toMatch(/^! no block map for this backup: open it \(enter\) and press m to write one$/m);
       expect(gridLines(ui)).toEqual([]);
+    } finally {
+      await ui.close();
+    }
+  });
+});
+
+describe('finding damage inside a block', () => {
+  it(': goes to a block or a byte in the block map and in the hex view; / searches bytes or text; n finds the next run of zeros', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'disk-20261101.img');
+    const data = Buffer.from(bytes('disk', 4 * BLOCK));
+    data.fill(0x41, 0, 16); // no zero run before the one planted below
+    const zerosAt = 2 * BLOCK + 40_000;
+    data.fill(0, zerosAt, zerosAt + 4096); // a lost write: 4 KiB of zeros
+    const textAt = 2 * BLOCK + 51_234;
+    data.write('NEEDLE-in-the-hay', textAt, 'latin1');
+    writeFileSync(file, data);
+    expect((await runCli(['manifest', '--block-size', '64KiB', file])).code).toBe(0);
+    const ui = await openInspector([dir]);
+    try {
+      await ui.type('b');
+      await ui.waitFor(/^✓ verified/m);
+      // a block number, then a byte offset in decimal and in hex
+      await ui.type(':2{enter}');
+      expect(panel(ui)[0]).toMatch(/^block 2 bytes 131072-196607 /);
+      await ui.type(`:@${3 * BLOCK + 5}{enter}`);
+      expect(panel(ui)[0]).toMatch(/^block 3 /);
+      await ui.type(':0x10000{enter}');
+      expect(panel(ui)[0]).toMatch(/^block 1 /);
+      await ui.type(':99{enter}');
+      await ui.waitFor(/! no such block or byte in this file: 99/);
+      await ui.type(':2{enter}x');
+      await ui.waitFor(/^0000131072 /m);
+      // n with no search: the next run of zero bytes, the line marked
+      await ui.type('n');
+      await ui.waitFor(new RegExp(`a run of 32 zero bytes at byte ${zerosAt}`));
+      expect(parseHex(ui.lines()[2]!)!.offset).toBe(zerosAt & ~15);
+      // / text, then hex bytes of the same place
+      await ui.type('/NEEDLE{enter}');
+      await ui.waitFor(new RegExp(`“NEEDLE” at byte ${textAt}`));
+      expect(ui.lines()[2]).toContain('NEEDLE-in-the');
+      await ui.type(':0{enter}');
+      await ui.waitFor(/byte 0 is outside this block \(bytes 131072-196607\)/);
+      await ui.type(`:${2 * BLOCK}{enter}/4e 45 45 44{enter}`);
+      await ui.waitFor(new RegExp(`“NEED” at byte ${textAt}`));
+      // n again: no other match in this block
+      await ui.type('n');
+      await ui.waitFor(/no “NEED” after byte \d+ in this block/);
     } finally {
       await ui.close();
     }

@@ -172,11 +172,11 @@ describe('keys that arrive together, in one read, each count', () => {
       await ui.quiet();
       expect(head()).toMatch(/^block 19 /);
       ui.vt.stdin.push('x');
-      await ui.waitFor(/^0000130000 /m);
+      await ui.waitFor(/^0001245184 /m);
       ui.vt.stdin.push('jjj');
       await ui.quiet();
       expect(ui.lines()[0]).toMatch(/line 4\/4096$/);
-      expect(ui.lines()[2]).toMatch(/^0000130030 /);
+      expect(ui.lines()[2]).toMatch(/^0001245232 /);
     }));
 
   it('j then Enter in one read opens the backup j moved to', () =>

@@ -74,7 +74,7 @@ describe('resizing the terminal', () => {
       expect(ui.vt.text()).toBe(at80);
       // the hex view: as many lines of bytes as the height allows
       await ui.type('x');
-      await ui.waitFor(/^0000050000 /m);
+      await ui.waitFor(/^0000327680 /m);
       const hexLines = () => ui.lines().filter((l) => /^[0-9a-f]{10} {2}/.test(l)).length;
       const at24 = hexLines();
       await resize(ui, 100, 30);

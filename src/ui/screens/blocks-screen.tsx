@@ -7,6 +7,7 @@ import { regionLine } from '../../output/report.js';
 import { BlockGrid, Legend, blocksPerCell, cellState } from '../components/block-grid.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { parsePosition, usePrompt } from '../input/use-prompt.js';
 import { CELL, GLYPH, statusLook, tint } from '../theme.js';
 
 const MAX_GRID_ROWS = 8;
@@ -35,6 +36,8 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
   const [cursor, setCursor] = useState(0);
   const [pane, setPane] = useState<'grid' | 'regions'>('grid');
   const [regionIndex, setRegionIndex] = useState(0);
+  const [notice, setNotice] = useState('');
+  const prompt = usePrompt(active);
 
   const map = run?.blocks;
   const total = map?.total ?? 0;
@@ -81,6 +84,19 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
         if (regions.length > 0) setRegionIndex(at >= 0 ? at : regions.length - 1);
         setPane('regions');
       },
+      goTo: () =>
+        map &&
+        prompt.open({
+          label: `go to block (0-${total - 1}) or byte (@N, 0xN)`,
+          onSubmit: (text) => {
+            const p = parsePosition(text);
+            const block = p && ('block' in p ? p.block : Math.floor(p.offset / map.blockSize));
+            if (block === undefined || block < 0 || block >= total) return setNotice(`no such block or byte in this file: ${text}`);
+            setNotice('');
+            setPane('grid');
+            setCursor(cellOf(block));
+          },
+        }),
       hex: () => {
         if (!map) return;
         const index = blockAtCell(cursor, perCell, total, bad);
@@ -88,7 +104,7 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
         onHex({ index, offset, size: Math.max(0, Math.min(map.blockSize, map.fileSize - offset)) });
       },
     },
-    active,
+    active && !prompt.isOpen,
   );
 
   const index = map ? blockAtCell(cursor, perCell, total, bad) : 0;
@@ -158,6 +174,12 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
             </Text>
           )}
         </Box>
+      )}
+      <Box flexGrow={1} />
+      {(prompt.line || notice) && (
+        <Text wrap="truncate" color={prompt.line ? undefined : tint('yellow')}>
+          {prompt.line ?? `${GLYPH.warn} ${notice}`}
+        </Text>
       )}
     </Box>
   );

@@ -1,27 +1,42 @@
 import { Box, Text } from 'ink';
-import { openBackup } from '../../core/hash/file-identity.js';
 import { useEffect, useState } from 'react';
+import { openBackup } from '../../core/hash/file-identity.js';
+import { ZERO_RUN, findBytes, parseNeedle } from '../../core/inspect/find-bytes.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { parsePosition, usePrompt } from '../input/use-prompt.js';
+import { GLYPH, tint } from '../theme.js';
 
 const PER_LINE = 16;
 
+/** One line of the view: the byte offset in decimal (as everywhere else in the tool), 16 bytes in hex, and as text. */
 export function hexLine(offset: number, bytes: Uint8Array): string {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0'));
   const left = hex.slice(0, 8).join(' ').padEnd(23);
   const right = hex.slice(8).join(' ').padEnd(23);
   const ascii = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-  return `${offset.toString(16).padStart(10, '0')}  ${left}  ${right}  ${ascii}`;
+  return `${String(offset).padStart(10, '0')}  ${left}  ${right}  ${ascii}`;
 }
 
-/** The bytes of one block, 16 to a line with absolute offsets; read a page at a time, read-only. */
-export function HexScreen({ entry, block, height, active, onBack }: { entry: BackupEntry; block: { index: number; offset: number; size: number }; height: number; active: boolean; onBack: () => void }) {
-  const lines = Math.max(1, height - 3);
+type Block = { index: number; offset: number; size: number };
+
+/**
+ * The bytes of one block, 16 to a line with absolute offsets; read a page
+ * at a time, read-only. `:` goes to a byte offset, `/` searches for bytes
+ * or text, `n` finds the next match (or, with no search, the next run of
+ * zero bytes: where a lost write or a hole usually shows).
+ */
+export function HexScreen({ entry, block, height, active, onBack }: { entry: BackupEntry; block: Block; height: number; active: boolean; onBack: () => void }) {
+  const lines = Math.max(1, height - 4);
   const totalLines = Math.ceil(block.size / PER_LINE);
   const [top, setTop] = useState(0);
   const [data, setData] = useState<{ at: number; bytes: Uint8Array } | undefined>();
   const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState('');
+  const [needle, setNeedle] = useState<Uint8Array | undefined>();
+  const [found, setFound] = useState<{ at: number; length: number } | undefined>();
+  const prompt = usePrompt(active);
   useEffect(() => {
     let live = true;
     const at = block.offset + top * PER_LINE;
@@ -45,20 +60,85 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
     };
   }, [entry.file, block.offset, top, lines]);
   const scroll = (to: number) => setTop(Math.max(0, Math.min(Math.max(0, totalLines - lines), to)));
-  useKeys('hex', { back: onBack, up: () => scroll(top - 1), down: () => scroll(top + 1), pageUp: () => scroll(top - lines), pageDown: () => scroll(top + lines), top: () => scroll(0), bottom: () => scroll(totalLines) }, active);
-  const rows = [];
-  if (data) for (let i = 0; i < data.bytes.length; i += PER_LINE) rows.push(hexLine(data.at + i, data.bytes.subarray(i, i + PER_LINE)));
+  const end = block.offset + block.size;
+  const show = (offset: number) => scroll(Math.floor((offset - block.offset) / PER_LINE));
+
+  /** Searches forward from the line after the top one; says where it found it, or that it did not. */
+  const find = async (what: Uint8Array | 'zeros', from: number) => {
+    const label = what === 'zeros' ? `a run of ${ZERO_RUN} zero bytes` : `“${printable(Buffer.from(what).toString('latin1'))}”`;
+    setNotice(`searching for ${label}…`);
+    try {
+      const at = await findBytes(entry.file, what, from, end);
+      if (at === undefined) return setNotice(`no ${label} after byte ${from} in this block`);
+      setFound({ at, length: what === 'zeros' ? ZERO_RUN : what.length });
+      show(at);
+      setNotice(`${label} at byte ${at}`);
+    } catch (err) {
+      setNotice(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const after = () => (found && found.at >= block.offset + top * PER_LINE ? found.at + 1 : block.offset + (top + 1) * PER_LINE);
+
+  useKeys(
+    'hex',
+    {
+      back: onBack,
+      up: () => scroll(top - 1),
+      down: () => scroll(top + 1),
+      pageUp: () => scroll(top - lines),
+      pageDown: () => scroll(top + lines),
+      top: () => scroll(0),
+      bottom: () => scroll(totalLines),
+      goTo: () =>
+        prompt.open({
+          label: `go to byte (${block.offset}-${end - 1}, or 0x…)`,
+          onSubmit: (text) => {
+            const p = parsePosition(text.startsWith('@') || /^0x/i.test(text) ? text : `@${text}`);
+            if (!p || !('offset' in p)) return setNotice(`not a byte offset: ${text}`);
+            if (p.offset < block.offset || p.offset >= end) return setNotice(`byte ${p.offset} is outside this block (bytes ${block.offset}-${end - 1})`);
+            setFound({ at: p.offset, length: 1 });
+            show(p.offset);
+            setNotice('');
+          },
+        }),
+      search: () =>
+        prompt.open({
+          label: 'search (hex bytes, or text)',
+          onSubmit: (text) => {
+            const n = parseNeedle(text);
+            if (!n) return setNotice('nothing to search for');
+            setNeedle(n);
+            void find(n, block.offset + top * PER_LINE);
+          },
+        }),
+      nextMatch: () => void find(needle ?? 'zeros', after()),
+    },
+    active && !prompt.isOpen,
+  );
+  const rows: { text: string; hit: boolean }[] = [];
+  if (data) {
+    for (let i = 0; i < data.bytes.length; i += PER_LINE) {
+      const at = data.at + i;
+      rows.push({ text: hexLine(at, data.bytes.subarray(i, i + PER_LINE)), hit: found !== undefined && found.at < at + PER_LINE && found.at + found.length > at });
+    }
+  }
   return (
     <Box flexDirection="column" height={height}>
       <Text bold wrap="truncate">
-        block {block.index} of {printable(entry.name)}: bytes {block.offset}-{block.offset + block.size - 1} ({formatBytes(block.size)}), line {top + 1}/{totalLines}
+        block {block.index} of {printable(entry.name)}: bytes {block.offset}-{end - 1} ({formatBytes(block.size)}), line {top + 1}/{totalLines}
       </Text>
-      <Text dimColor>offset(hex) 00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  ascii</Text>
+      <Text dimColor>    offset  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  text</Text>
       {error && <Text>{error}</Text>}
       {data && data.bytes.length === 0 && <Text>(no bytes here: the file ends at byte {data.at} or before, so this part of the block is missing)</Text>}
       {rows.map((r, i) => (
-        <Text key={i}>{r}</Text>
+        <Text key={i} bold={r.hit} color={r.hit ? tint('yellow') : undefined}>
+          {r.text}
+        </Text>
       ))}
+      <Box flexGrow={1} />
+      <Text wrap="truncate" color={prompt.isOpen ? undefined : tint('yellow')}>
+        {prompt.line ?? (notice ? `${GLYPH.warn} ${notice}` : ' ')}
+      </Text>
     </Box>
   );
 }

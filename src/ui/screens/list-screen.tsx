@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
-import { PRIORITY, useKeypress } from '../input/keypress.js';
-import { isPrintable } from '../keys.js';
+import { usePrompt } from '../input/use-prompt.js';
 import type { BackupRun } from '../../core/checks/queue.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { displayPath, formatBytes, printable } from '../../output/format.js';
@@ -66,7 +65,8 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
   const [reversed, setReversed] = useState(false);
   const [failuresOnly, setFailuresOnly] = useState(false);
   const [filter, setFilter] = useState('');
-  const [editing, setEditing] = useState(false);
+  const prompt = usePrompt(active);
+  const editing = prompt.isOpen;
 
   const rows = useMemo(() => {
     const needle = filter.toLowerCase();
@@ -116,27 +116,11 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       failuresOnly: () => setFailuresOnly(!failuresOnly),
       nextFailure: () => jumpToFailure(1),
       prevFailure: () => jumpToFailure(-1),
-      filter: () => {
-        setFilter('');
-        setEditing(true);
-      },
+      // What is typed filters at once; Enter keeps it, Esc clears it.
+      filter: () => prompt.open({ label: 'filter', onChange: setFilter, onSubmit: () => setSelectedFile(undefined), onCancel: () => (setFilter(''), setSelectedFile(undefined)) }),
     },
     active && !editing,
   );
-  // The filter prompt takes every key while it is open: what is typed (or pasted) is the filter.
-  useKeypress(
-    (name) => {
-      if (name === 'return' || name === 'escape') {
-        if (name === 'escape') setFilter('');
-        setEditing(false);
-        setSelectedFile(undefined);
-      } else if (name === 'backspace') setFilter((f) => f.slice(0, -1));
-      else if (isPrintable(name)) setFilter((f) => f + name);
-      return name !== 'ctrl+c';
-    },
-    { priority: PRIORITY.prompt, active: active && editing },
-  );
-
   const counts = { ok: 0, bad: 0, warn: 0, unknown: 0 };
   for (const b of inventory.backups) {
     const g = look(b).glyph;
@@ -195,7 +179,7 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       )}
       <Table rows={rows} columns={columns} selected={Math.min(selected, rows.length - 1)} height={height - 2} width={width} empty={<Text dimColor>  {failuresOnly ? 'no failures' : 'no backups'} here{filter ? ` match “${filter}”` : ''}</Text>} />
       <Text wrap="truncate" dimColor={!editing}>
-        {editing || filter ? `filter: ${filter}${editing ? '▏' : ''}  ` : ''}
+        {prompt.line ? `${prompt.line}  ` : filter ? `filter: ${filter}  ` : ''}
         {failuresOnly ? 'failures only  ' : ''}sort: {sort}
         {reversed ? ' reversed' : ''}  {rows.length} of {inventory.backups.length} shown
         {inventory.problems.length > 0 ? `  ${GLYPH.warn} ${inventory.problems[0]!.message}` : ''}
