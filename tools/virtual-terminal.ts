@@ -125,12 +125,18 @@ export class VirtualTerminal {
   readonly stdin = new FakeStdin();
   /** every byte written, for tests that count output */
   written = 0;
+  /** what was put on the clipboard (OSC 52), oldest first */
+  readonly clipboard: string[] = [];
   private pending: Promise<void> = Promise.resolve();
 
   constructor(columns = 80, rows = 24) {
     // convertEol: a real tty turns "\n" into CR LF (ONLCR) before the terminal sees it.
     this.term = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true, convertEol: true });
     this.stdout = new FakeStdout(this, columns, rows);
+    this.term.parser.registerOscHandler(52, (data: string) => {
+      this.clipboard.push(Buffer.from(data.slice(data.indexOf(';') + 1), 'base64').toString('utf8'));
+      return true;
+    });
   }
 
   feed(data: string): void {

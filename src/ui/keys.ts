@@ -9,7 +9,7 @@ export type Action =
   | 'quit' | 'help' | 'back'
   | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
   | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'create' | 'filter' | 'sort'
-  | 'reverse' | 'failuresOnly' | 'nextFailure' | 'prevFailure' | 'goTo' | 'search' | 'nextMatch'
+  | 'reverse' | 'failuresOnly' | 'nextFailure' | 'prevFailure' | 'goTo' | 'search' | 'nextMatch' | 'copy' | 'export'
   | 'nextRegion' | 'prevRegion' | 'hex' | 'pane'
   | 'location' | 'checkCopies' | 'heal';
 
@@ -53,7 +53,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['r'], label: 'r', help: 'test restore into a temp folder, timed', action: 'restore', screens: ['list', 'detail'], bar: true, short: 'restore' },
   { keys: ['m'], label: 'm', help: 'create a manifest and block map (asks first)', action: 'create', screens: ['detail'], bar: true, short: 'manifest' },
   { keys: ['/'], label: '/', help: 'filter by name', action: 'filter', screens: ['list'], bar: true, short: 'filter' },
-  { keys: ['s'], label: 's', help: 'sort by name, age, size or status', action: 'sort', screens: ['list'] },
+  { keys: ['s'], label: 's', help: 'sort: name, age, size, status', action: 'sort', screens: ['list'] },
   { keys: ['S'], label: 'S', help: 'reverse the sort', action: 'reverse', screens: ['list'] },
   { keys: ['f'], label: 'f', help: 'failures only (again: every backup)', action: 'failuresOnly', screens: ['list'], bar: true, short: 'failures' },
   { keys: [']'], label: ']', help: 'next damaged backup', action: 'nextFailure', screens: ['list'] },
@@ -66,6 +66,11 @@ export const BINDINGS: Binding[] = [
   { keys: ['/'], label: '/', help: 'search bytes (de ad be ef) or text ("cafe")', action: 'search', screens: ['hex'], bar: true, short: 'search' },
   { keys: ['n'], label: 'n', help: 'next match, or the next run of zero bytes', action: 'nextMatch', screens: ['hex'], bar: true, short: 'next' },
   { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true, short: 'pane' },
+  { keys: ['y'], label: 'y', help: 'copy the path (OSC 52: works over SSH)', action: 'copy', screens: ['list', 'detail'] },
+  { keys: ['y'], label: 'y', help: 'copy the path and the block\'s byte range', action: 'copy', screens: ['blocks'] },
+  { keys: ['y'], label: 'y', help: 'copy the path and the byte offset shown', action: 'copy', screens: ['hex'] },
+  { keys: ['e'], label: 'e', help: 'export a report of the failures (.md, .json)', action: 'export', screens: ['list'] },
+  { keys: ['e'], label: 'e', help: 'export a report of this backup (.md, .json)', action: 'export', screens: ['detail'] },
   { keys: ['escape'], label: 'esc', help: 'back (cancels a running check)', action: 'back', screens: ['detail', 'hash', 'blocks', 'hex', 'steps', 'heal'], bar: true, short: 'back' },
   { keys: ['?'], label: '?', help: 'help', action: 'help', screens: 'all', bar: true, short: 'help' },
   { keys: ['q', 'ctrl+c'], label: 'q', help: 'quit', action: 'quit', screens: 'all', bar: true, short: 'quit' },

@@ -28,7 +28,7 @@ export async function expectHelpOverlay(ui: Inspector, screen: Screen, opts: { f
   for (const b of bindings) {
     const keys = b.keys.map((k) => (k === 'return' ? 'enter' : k === 'escape' ? 'esc' : k)).join(', ');
     const on = entries.filter((l) => new RegExp(`^(?:\\S.* / )?${re(keys)}(?: / \\S.*?)? {2,}(?:.* / )?${re(b.help)}(?: / .*)?$`).test(l));
-    expect(on, `${keys}: ${b.help}`).toHaveLength(1);
+    expect(on, `${keys}: ${b.help} in\n${entries.join("\n")}`).toHaveLength(1);
     found++;
   }
   expect(entries.reduce((n, l) => n + (/ \/ .* {2,}.* \/ /.test(l) ? 2 : 1), 0)).toBe(found);

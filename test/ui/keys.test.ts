@@ -1,9 +1,11 @@
-import { basename } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoRole } from '../../src/core/demo/demo-set.js';
 import type { Screen } from '../../src/ui/keys.js';
 import { expectHelpOverlay } from '../helpers/help-overlay.js';
-import { detailLoaded, sameAges, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
+import { detailLoaded, re, sameAges, useDemoSet, type Inspector, withInspectorOn } from '../helpers/inspector.js';
 
 const demo = useDemoSet();
 
@@ -41,7 +43,7 @@ async function goTo(ui: Inspector, screen: Screen): Promise<void> {
 
 /** What the help must say on each screen, whatever the table's wording of the rest. */
 const MUST: Record<Screen, string[]> = {
-  list: ['move up', 'move down', 'go to the first', 'go to the last', 'page up', 'page down', 'open the backup', 'verify every backup listed', 'filter by name', 'sort by name, age, size or status', 'help', 'quit'],
+  list: ['move up', 'move down', 'go to the first', 'go to the last', 'page up', 'page down', 'open the backup', 'verify every backup listed', 'filter by name', 'sort: name, age, size, status', 'help', 'quit'],
   detail: ['verify', 'block map', 'create a manifest', 'back', 'help', 'quit'],
   hash: ['back', 'help', 'quit'],
   blocks: ['move up', 'move down', 'move left', 'move right', 'next damaged region', 'previous damaged region', 'hex view of the block under the cursor', 'switch between the grid and the region list', 'back', 'help', 'quit'],
@@ -209,5 +211,69 @@ describe('keys that arrive together, in one read, each count', () => {
       expect(ui.lines()[0]).toMatch(/^restorable /); // still the list: "b" is text here, not the block map
       expect(ui.lines()[21]).toMatch(/^filter: db▏ /);
       expect(ui.lines().filter((l) => /\.(tar|sql)\.gz/.test(l))).toHaveLength(1);
+    }));
+});
+
+describe('y copies to the terminal\'s clipboard (OSC 52)', () => {
+  it('the path in the list and the detail, the byte range in the block map, the offset in the hex view', () =>
+    withInspector(async (ui) => {
+      const corrupted = demo.byRole('corrupted');
+      await goTo(ui, 'detail');
+      await ui.type('y');
+      expect(ui.vt.clipboard.at(-1)).toBe(corrupted.file);
+      await ui.type('{escape}y');
+      expect(ui.vt.clipboard.at(-1)).toBe(corrupted.file);
+      await ui.type('b');
+      await ui.idle();
+      await ui.type('ny');
+      expect(ui.vt.clipboard.at(-1)).toBe(`${corrupted.file} bytes 327680-393215`);
+      await ui.type('x');
+      await ui.waitFor(/^0000327680 /m);
+      await ui.type('jjy');
+      expect(ui.vt.clipboard.at(-1)).toBe(`${corrupted.file} byte ${327680 + 32}`);
+      expect(ui.vt.text()).toContain(`copied ${corrupted.file.slice(0, 20)}`);
+    }));
+
+  it('inside tmux the sequence is passed through to the outer terminal', async () => {
+    const { osc52 } = await import('../../src/ui/input/clipboard.js');
+    expect(osc52('/backups/a.tar.gz', {})).toBe(`\u001b]52;c;${Buffer.from('/backups/a.tar.gz').toString('base64')}\u0007`);
+    expect(osc52('x', { TMUX: '/tmp/tmux-0/default,1,0' })).toBe('\u001bPtmux;\u001b\u001b]52;c;eA==\u0007\u001b\\');
+  });
+});
+
+describe('e exports a report', () => {
+  it('of every failing backup from the list, and of one backup from its detail: Markdown and JSON, never over a file', () =>
+    withInspector(async (ui) => {
+      await ui.type('V');
+      await ui.idle();
+      const out = mkdtempSync(join(tmpdir(), 'restorable-report-test-'));
+      try {
+        const base = join(out, 'incident');
+        await ui.type('e');
+        await ui.waitFor(/^export to \(enter: restorable-report-\d{8}-\d{6}\): ▏/m);
+        await ui.type(`${base}{enter}`);
+        await ui.waitFor(/wrote incident\.md and incident\.json in /);
+        const md = readFileSync(`${base}.md`, 'utf8');
+        const json = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+        // the damaged ones and the one that could not be checked; the healthy ones are not in it
+        expect(json.backups.map((b: { file: string }) => basename(b.file)).sort()).toEqual(['corrupted', 'truncated', 'no-manifest'].map((r) => demo.byRole(r as DemoRole).name).sort());
+        expect(md).toMatch(new RegExp(`^## ${re(demo.byRole('corrupted').file)}$`, 'm'));
+        expect(md).toMatch(/^- state: corrupt blocks, found by the hash check at /m);
+        expect(md).toMatch(/^- corrupt \(confirmed\) block 5 bytes 327680-393215 \(64 KiB\) in app\/logs\/access\.log$/m);
+        const corrupt = json.backups.find((b: { file: string }) => b.file === demo.byRole('corrupted').file);
+        expect(corrupt.state).toMatchObject({ status: 'corrupt_blocks', failing: true, check: 'hash' });
+        expect(corrupt.result.regions).toHaveLength(2);
+        // again to the same name: refused, and the first report is kept
+        await ui.type(`e${base}{enter}`);
+        await ui.waitFor(/no report written: incident\.md: already exists/);
+        expect(readFileSync(`${base}.md`, 'utf8')).toBe(md);
+        // one backup, from its detail
+        await goTo(ui, 'detail');
+        await ui.type(`e${join(out, 'one')}{enter}`);
+        await ui.waitFor(/wrote one\.md and one\.json in /);
+        expect(JSON.parse(readFileSync(join(out, 'one.json'), 'utf8')).backups.map((b: { file: string }) => b.file)).toEqual([demo.byRole('corrupted').file]);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
     }));
 });

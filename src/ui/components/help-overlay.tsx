@@ -10,6 +10,7 @@ const PAIRS: [Action, Action][] = [
   ['pageUp', 'pageDown'],
   ['nextRegion', 'prevRegion'],
   ['nextFailure', 'prevFailure'],
+  ['sort', 'reverse'],
 ];
 
 const keyText = (keys: string[]) => keys.map((k) => (k === 'return' ? 'enter' : k === 'escape' ? 'esc' : k)).join(', ');
@@ -32,14 +33,14 @@ export function HelpOverlay({ screen, width, features }: { screen: Screen; width
   const keysWidth = Math.min(22, Math.max(14, ...lines.map((l) => l.keys.length + 2)));
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={tint('cyan')} paddingX={1} width={Math.min(width, 72)}>
-      <Text bold>Keys on this screen</Text>
+      <Text bold>Keys on this screen (any key closes this)</Text>
       {lines.map((l) => (
         <Text key={l.action} wrap="truncate">
           <Text color={tint('cyan')}>{l.keys.padEnd(keysWidth)}</Text>
           {l.help}
         </Text>
       ))}
-      <Text dimColor>✓ intact  ✗ damaged  ! could not check  · not verified. Any key closes this.</Text>
+      <Text dimColor>✓ intact  ✗ damaged  ! could not check  · not verified</Text>
     </Box>
   );
 }

@@ -7,6 +7,7 @@ import { regionLine } from '../../output/report.js';
 import { BlockGrid, Legend, blocksPerCell, cellState } from '../components/block-grid.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { useCopy } from '../input/clipboard.js';
 import { parsePosition, usePrompt } from '../input/use-prompt.js';
 import { CELL, GLYPH, statusLook, tint } from '../theme.js';
 
@@ -38,6 +39,7 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
   const [regionIndex, setRegionIndex] = useState(0);
   const [notice, setNotice] = useState('');
   const prompt = usePrompt(active);
+  const copy = useCopy();
 
   const map = run?.blocks;
   const total = map?.total ?? 0;
@@ -97,6 +99,12 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
             setCursor(cellOf(block));
           },
         }),
+      copy: () => {
+        if (!map) return;
+        const block = blockAtCell(cursor, perCell, total, bad);
+        const from = block * map.blockSize;
+        setNotice(copy(`${entry.file} bytes ${from}-${Math.min(map.fileSize, from + map.blockSize) - 1}`));
+      },
       hex: () => {
         if (!map) return;
         const index = blockAtCell(cursor, perCell, total, bad);

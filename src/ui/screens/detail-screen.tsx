@@ -12,6 +12,9 @@ import { CopiesSection } from '../components/copies-section.js';
 import { healPlan, type HealPlan } from '../copies/heal-plan.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { useCopy } from '../input/clipboard.js';
+import { exportPrompt } from '../input/use-export.js';
+import { usePrompt } from '../input/use-prompt.js';
 import { formatAge } from '../format-age.js';
 import { rowStatus } from './list-screen.js';
 import { GLYPH, stateLook, tint } from '../theme.js';
@@ -45,6 +48,8 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
   const [confirming, setConfirming] = useState(false);
   const [healing, setHealing] = useState<HealPlan | undefined>();
   const [notice, setNotice] = useState('');
+  const toClipboard = useCopy();
+  const prompt = usePrompt(active);
   const [copy, setCopy] = useState(0);
   const places = copies?.placesFor(entry) ?? [];
   const run = queue.get(entry.file);
@@ -69,7 +74,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
       setHealing(plan);
     },
   };
-  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), ...copyKeys }, active && !confirming && !healing);
+  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), copy: () => setNotice(toClipboard(entry.file)), export: () => prompt.open(exportPrompt(session, () => [entry], `Backup ${entry.name}`, setNotice)), ...copyKeys }, active && !confirming && !healing && !prompt.isOpen);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
   const session = useSession();
@@ -142,6 +147,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
           </Text>
         ))}
       <Box flexGrow={1} />
+      {prompt.line && <Text wrap="truncate">{prompt.line}</Text>}
       {confirming && (
         <Confirm
           lines={[`This writes ${outputs.join(' and ')} beside the backup (sha256 and a block map of ${formatBytes(DEFAULT_BLOCK_SIZE)} blocks).`, expectations.length > 0 ? 'Existing manifests of these names are replaced.' : 'The backup itself is only read.']}

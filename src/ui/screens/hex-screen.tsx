@@ -5,6 +5,7 @@ import { ZERO_RUN, findBytes, parseNeedle } from '../../core/inspect/find-bytes.
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { useCopy } from '../input/clipboard.js';
 import { parsePosition, usePrompt } from '../input/use-prompt.js';
 import { GLYPH, tint } from '../theme.js';
 
@@ -37,6 +38,7 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
   const [needle, setNeedle] = useState<Uint8Array | undefined>();
   const [found, setFound] = useState<{ at: number; length: number } | undefined>();
   const prompt = usePrompt(active);
+  const copy = useCopy();
   useEffect(() => {
     let live = true;
     const at = block.offset + top * PER_LINE;
@@ -112,6 +114,7 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
           },
         }),
       nextMatch: () => void find(needle ?? 'zeros', after()),
+      copy: () => setNotice(copy(`${entry.file} byte ${found && found.at >= block.offset + top * PER_LINE && found.at < block.offset + (top + lines) * PER_LINE ? found.at : block.offset + top * PER_LINE}`)),
     },
     active && !prompt.isOpen,
   );

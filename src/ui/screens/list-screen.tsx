@@ -1,5 +1,8 @@
 import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
+import { useCopy } from '../input/clipboard.js';
+import { PRIORITY, useKeypress } from '../input/keypress.js';
+import { exportPrompt } from '../input/use-export.js';
 import { usePrompt } from '../input/use-prompt.js';
 import type { BackupRun } from '../../core/checks/queue.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
@@ -66,6 +69,10 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
   const [failuresOnly, setFailuresOnly] = useState(false);
   const [filter, setFilter] = useState('');
   const prompt = usePrompt(active);
+  const copy = useCopy();
+  const [notice, setNotice] = useState('');
+  // What was said (copied, exported) stays until the next key.
+  useKeypress(() => void (notice && setNotice('')), { priority: PRIORITY.screen + 1, active: active && notice !== '' });
   const editing = prompt.isOpen;
 
   const rows = useMemo(() => {
@@ -113,6 +120,8 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       restore: () => currentRow() && onSteps(currentRow()!, 'restore'),
       sort: () => setSort(SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length]!),
       reverse: () => setReversed(!reversed),
+      copy: () => currentRow() && setNotice(copy(currentRow()!.file)),
+      export: () => prompt.open(exportPrompt(session, () => inventory.backups.filter((b) => isFailure(look(b).glyph)), 'Failing backups', setNotice)),
       failuresOnly: () => setFailuresOnly(!failuresOnly),
       nextFailure: () => jumpToFailure(1),
       prevFailure: () => jumpToFailure(-1),
@@ -179,6 +188,7 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       )}
       <Table rows={rows} columns={columns} selected={Math.min(selected, rows.length - 1)} height={height - 2} width={width} empty={<Text dimColor>  {failuresOnly ? 'no failures' : 'no backups'} here{filter ? ` match “${filter}”` : ''}</Text>} />
       <Text wrap="truncate" dimColor={!editing}>
+        {notice && !prompt.line ? `${notice}  ` : ''}
         {prompt.line ? `${prompt.line}  ` : filter ? `filter: ${filter}  ` : ''}
         {failuresOnly ? 'failures only  ' : ''}sort: {sort}
         {reversed ? ' reversed' : ''}  {rows.length} of {inventory.backups.length} shown

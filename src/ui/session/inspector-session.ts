@@ -106,6 +106,17 @@ export class InspectorSession {
     return this.ledger?.records(entry.file) ?? {};
   }
 
+  /**
+   * Writes a report of these backups (BASE.md and BASE.json, never over a
+   * file that exists): each one's state, every check kind's last result,
+   * and what this session found in it. Returns the paths written.
+   */
+  async exportReport(entries: BackupEntry[], base: string, title: string): Promise<string[]> {
+    const { writeIncidentReport } = await import('../../core/report/incident-report.js');
+    const items = entries.map((e) => ({ file: e.file, size: e.size, mtimeMs: e.mtimeMs, state: this.state(e), checks: this.records(e), result: this.queue.get(e.file)?.result }));
+    return writeIncidentReport(base, items, { title });
+  }
+
   enqueue(file: string, kind: RunKind, opts?: { force?: boolean }): void {
     this.queue.enqueue(file, kind, opts);
   }
