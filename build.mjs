@@ -17,9 +17,12 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   // Native and WebAssembly hash engines are loaded at run time, from node_modules.
-  // Ink and React (with Yoga's WebAssembly) load from node_modules, on first use of the inspector.
+  // Ink and React are bundled into the inspector's chunk: loaded as hundreds of modules from
+  // node_modules they took longer than listing 5,000 backups. React's production build only
+  // (its development build checks every render); Ink's devtools hook is never used.
   // The S3 SDK is large and loads from node_modules only when a bucket is configured.
-  external: ['@napi-rs/blake-hash', 'hash-wasm', 'ink', 'react', 'react/jsx-runtime', '@aws-sdk/client-s3', '@aws-sdk/lib-storage'],
+  external: ['@napi-rs/blake-hash', 'hash-wasm', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'react-devtools-core'],
+  define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS dependencies call require(); give them the real one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

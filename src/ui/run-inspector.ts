@@ -1,7 +1,6 @@
 import { onAbort, throwIfAborted } from '../core/errors.js';
 import { WorkerPool } from '../core/hash/pool.js';
 import type { CopyChecks } from './copies/copy-checks.js';
-import { renderInspector } from './render.js';
 import { InspectorSession } from './session/inspector-session.js';
 
 const ALT_SCREEN_ON = '\u001b[?1049h';
@@ -14,9 +13,12 @@ const ALT_SCREEN_OFF = '\u001b[?1049l';
  */
 export async function runInspector(dirs: string[], signal: AbortSignal, opts: { stateDir: string; copies?: CopyChecks; focus?: string }): Promise<number> {
   throwIfAborted(signal);
+  // Ink, React and Yoga take longer to load than a folder of thousands of backups takes to
+  // list: load them while the folders are read.
+  const loading = import('./render.js');
   const pool = new WorkerPool();
   pool.warm(1); // the first verification should not wait for a thread to start
-  const session = await InspectorSession.open(dirs, { pool, stateDir: opts.stateDir, copies: opts.copies, focus: opts.focus });
+  const [session, { renderInspector }] = await Promise.all([InspectorSession.open(dirs, { pool, stateDir: opts.stateDir, copies: opts.copies, focus: opts.focus }), loading]);
   const sizes = new AbortController();
   const restore = () => process.stdout.write(ALT_SCREEN_OFF);
   process.stdout.write(ALT_SCREEN_ON);

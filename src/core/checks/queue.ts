@@ -3,7 +3,7 @@ import { AbortError, RestorableError } from '../errors.js';
 import type { CheckEvent } from '../events/types.js';
 import { reduceRun, type RunState } from './run-state.js';
 import type { WorkerPool } from '../hash/pool.js';
-import { discover } from '../manifest/discover.js';
+import { discover, type Target } from '../manifest/discover.js';
 import { DEFAULT_BLOCK_SIZE, createManifests } from './create.js';
 import { verifyTarget } from './verify.js';
 
@@ -17,6 +17,18 @@ export interface BackupRun extends RunState {
   error?: string;
 }
 
+export interface EnqueueOptions {
+  force?: boolean;
+  /** what discovery already found for this file */
+  target?: Target;
+  /** the file's size, when known */
+  size?: number;
+}
+
+/** Below this, a check is mostly waiting, not hashing. */
+const SMALL_FILE = 1024 * 1024;
+const SMALL_FILES_PER_CORE = 8;
+
 /** Told of every change; `settled` when a check has just ended (worth drawing at once). */
 export type RunListener = (run: BackupRun, settled: boolean) => void;
 
@@ -29,7 +41,7 @@ export type RunListener = (run: BackupRun, settled: boolean) => void;
  */
 export class CheckQueue {
   private readonly runs = new Map<string, BackupRun>();
-  private readonly pending: { key: string; start: () => Promise<void> }[] = [];
+  private readonly pending: { key: string; small: boolean; start: () => Promise<void> }[] = [];
   private readonly controllers = new Map<string, AbortController>();
   private active = 0;
   private readonly listeners = new Set<RunListener>();
@@ -43,12 +55,16 @@ export class CheckQueue {
     return this.runs.get(file);
   }
 
-  /** Queues a check; a check of the same file already queued or running is left alone. */
-  enqueue(file: string, kind: RunKind, opts: { force?: boolean } = {}): void {
+  /**
+   * Queues a check; a check of the same file already queued or running is
+   * left alone. `target`: the manifests already found (a batch discovers a
+   * folder once, not once per file); `size`: small files run many at a time.
+   */
+  enqueue(file: string, kind: RunKind, opts: EnqueueOptions = {}): void {
     const current = this.runs.get(file);
     if (current && (current.state === 'queued' || current.state === 'running')) return;
     this.set({ file, kind, state: 'queued', steps: [], findings: [] });
-    this.pending.push({ key: file, start: () => this.execute(file, kind, opts) });
+    this.pending.push({ key: file, small: opts.size !== undefined && opts.size < SMALL_FILE, start: () => this.execute(file, kind, opts) });
     this.pump();
   }
 
@@ -85,7 +101,8 @@ export class CheckQueue {
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.pending.length > 0) {
+    // Small files are mostly waiting (open, stat, a worker's reply): more of them at once keep the cores busy.
+    while (this.pending.length > 0 && this.active < (this.pending[0]!.small ? this.concurrency * SMALL_FILES_PER_CORE : this.concurrency)) {
       const next = this.pending.shift()!;
       this.active++;
       void next.start().finally(() => {
@@ -95,7 +112,7 @@ export class CheckQueue {
     }
   }
 
-  private async execute(file: string, kind: RunKind, opts: { force?: boolean }): Promise<void> {
+  private async execute(file: string, kind: RunKind, opts: EnqueueOptions): Promise<void> {
     const controller = new AbortController();
     this.controllers.set(file, controller);
     let run = this.set({ ...this.runs.get(file)!, state: 'running' });
@@ -113,7 +130,7 @@ export class CheckQueue {
     }
   }
 
-  private async *events(run: BackupRun, ctx: { pool: WorkerPool; signal: AbortSignal }, opts: { force?: boolean }): AsyncGenerator<CheckEvent> {
+  private async *events(run: BackupRun, ctx: { pool: WorkerPool; signal: AbortSignal }, opts: EnqueueOptions): AsyncGenerator<CheckEvent> {
     if (run.kind === 'create') {
       yield* createManifests(run.file, ctx, { algorithms: ['sha256'], blockSize: DEFAULT_BLOCK_SIZE, force: opts.force });
       return;
@@ -128,7 +145,7 @@ export class CheckQueue {
       yield* restoreTest(run.file, { signal: ctx.signal });
       return;
     }
-    const { targets, problems } = await discover([run.file]);
+    const { targets, problems } = opts.target ? { targets: [opts.target], problems: [] } : await discover([run.file]);
     const target = targets.find((t) => t.file === run.file);
     for (const p of problems) yield { type: 'finding', file: run.file, finding: { severity: 'error', message: p.message } };
     if (!target) throw new RestorableError(`${run.file}: nothing to check`);

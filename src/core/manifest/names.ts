@@ -73,18 +73,23 @@ export function sidecarNames(name: string): string[] {
   return [...new Set(names)];
 }
 
+const namesAsSet = new WeakMap<readonly string[], Set<string>>();
+
 /**
  * The backup a sidecar belongs to when its content does not say
  * ("NAME.sha256" listing "-", a legacy NAME.manifest.json): candidates are
  * NAME itself, then backups whose whole archive extension was replaced.
  */
 export function sidecarOwnerCandidates(sidecar: string, folderNames: readonly string[]): string[] {
+  // A folder of thousands of backups asks this for each sidecar: look names up, do not scan them.
+  let present = namesAsSet.get(folderNames);
+  if (!present) namesAsSet.set(folderNames, (present = new Set(folderNames)));
   const lower = sidecar.toLowerCase();
   const checksumSuffixes = CHECKSUM_EXTENSIONS.flatMap((ext) => [`${ext}sums`, `${ext}sum`, ext]);
   const suffix = [JSON_MANIFEST_SUFFIX, BLOCK_MAP_SUFFIX, ...checksumSuffixes].find((s) => lower.endsWith(s));
   if (!suffix) return [];
   const base = sidecar.slice(0, -suffix.length);
-  if (folderNames.includes(base)) return [base];
+  if (present.has(base)) return [base];
   const byStem = folderNames.filter((n) => isBackupName(n) && (archiveStem(n) === base || lastExtensionStem(n) === base));
   return byStem;
 }

@@ -6,7 +6,7 @@ import { exportPrompt } from '../input/use-export.js';
 import { usePrompt } from '../input/use-prompt.js';
 import type { BackupRun } from '../../core/checks/queue.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
-import { displayPath, formatBytes, printable } from '../../output/format.js';
+import { displayPath, formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
 import { Table, type Column } from '../components/table.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { formatAge } from '../format-age.js';
@@ -113,7 +113,7 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       pageDown: by(page),
       open: () => currentRow() && onOpen(currentRow()!),
       verify: () => currentRow() && (place ? copies!.check(currentRow()!) : onVerify(currentRow()!)),
-      verifyAll: () => rows.forEach((r) => (place ? copies!.check(r) : queue.enqueue(r.file, 'verify'))),
+      verifyAll: () => (place ? rows.forEach((r) => copies!.check(r)) : void session.verifyAll(rows)),
       location: () => places.length > 0 && setView((view + 1) % (places.length + 1)),
       blockMap: () => currentRow() && onBlocks(currentRow()!),
       deep: () => currentRow() && onSteps(currentRow()!, 'deep'),
@@ -130,6 +130,7 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
     },
     active && !editing,
   );
+  const batch = session.batchProgress();
   const counts = { ok: 0, bad: 0, warn: 0, unknown: 0 };
   for (const b of inventory.backups) {
     const g = look(b).glyph;
@@ -189,6 +190,7 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       <Table rows={rows} columns={columns} selected={Math.min(selected, rows.length - 1)} height={height - 2} width={width} empty={<Text dimColor>  {failuresOnly ? 'no failures' : 'no backups'} here{filter ? ` match “${filter}”` : ''}</Text>} />
       <Text wrap="truncate" dimColor={!editing}>
         {notice && !prompt.line ? `${notice}  ` : ''}
+        {batch && batch.done < batch.total ? `verifying ${batch.done}/${batch.total} · ${formatRate(batch.bytesPerSec)} · ETA ${batch.etaSeconds === undefined ? '?' : formatDuration(batch.etaSeconds)}  ` : ''}
         {prompt.line ? `${prompt.line}  ` : filter ? `filter: ${filter}  ` : ''}
         {failuresOnly ? 'failures only  ' : ''}sort: {sort}
         {reversed ? ' reversed' : ''}  {rows.length} of {inventory.backups.length} shown

@@ -11,6 +11,9 @@ import { unvouched } from '../../output/style.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import { FRAME_INTERVAL_MS } from './frame-interval.js';
 
+/** How often a long batch of checks writes the ledger. */
+const SAVE_INTERVAL_MS = 3000;
+
 /** The ledger's name for what a run of the inspector checked: the strongest check it made. */
 function checkKindOf(run: BackupRun, result: CheckResult): string | undefined {
   if (run.kind === 'create') return undefined; // writing a manifest proves nothing about the bytes
@@ -58,7 +61,8 @@ export class InspectorSession {
     this.unsubscribe.push(
       queue.onChange((run, settled) => {
         if (settled) this.recordRun(run);
-        this.changed(settled);
+        // The end of a check is drawn at once, unless others still run: then with the next frame.
+        this.changed(settled && !queue.busy);
       }),
     );
     if (copies) this.unsubscribe.push(copies.onChange((settled) => this.changed(settled)));
@@ -93,7 +97,11 @@ export class InspectorSession {
 
   /** The backup's one state: the worst finding no check as strong has cleared (this session's checks included), else its latest check. */
   state(entry: BackupEntry): BackupState | undefined {
-    if (this.ledger) return recordedState(this.ledger.records(entry.file), entry.resultsFile);
+    if (this.ledger) {
+      // Each frame asks for every backup's state (the counts): worked out once per change of its records.
+      if (!this.states.has(entry.file)) this.states.set(entry.file, recordedState(this.ledger.records(entry.file), entry.resultsFile));
+      return this.states.get(entry.file);
+    }
     // Without a ledger (it could not be read), this session's last check, else what was listed.
     const run = this.queue.get(entry.file);
     const result = run?.result;
@@ -119,6 +127,39 @@ export class InspectorSession {
 
   enqueue(file: string, kind: RunKind, opts?: { force?: boolean }): void {
     this.queue.enqueue(file, kind, opts);
+  }
+
+  /** A verification of many backups (V): how far it got. */
+  batch?: { files: string[]; sizes: number[]; totalBytes: number; startedAt: number };
+
+  /**
+   * Verifies these backups: their folders' manifests are found once (not
+   * once per backup), small files run many at a time.
+   */
+  async verifyAll(entries: BackupEntry[]): Promise<void> {
+    this.batch = { files: entries.map((e) => e.file), sizes: entries.map((e) => e.size), totalBytes: entries.reduce((n, e) => n + e.size, 0), startedAt: performance.now() };
+    const { targets } = await discover([...new Set(entries.map((e) => e.folder))]);
+    const byFile = new Map(targets.map((t) => [t.file, t]));
+    for (const e of entries) this.queue.enqueue(e.file, 'verify', { target: byFile.get(e.file), size: e.size });
+  }
+
+  /** The batch's progress: checks ended of all, bytes read per second, seconds left (by bytes). */
+  batchProgress(): { done: number; total: number; bytesPerSec: number; etaSeconds?: number } | undefined {
+    const batch = this.batch;
+    if (!batch) return undefined;
+    let done = 0;
+    let doneBytes = 0;
+    const { totalBytes } = batch;
+    batch.files.forEach((file, i) => {
+      const state = this.queue.get(file)?.state;
+      if (state !== 'queued' && state !== 'running') {
+        done++;
+        doneBytes += batch.sizes[i]!;
+      }
+    });
+    const seconds = (performance.now() - batch.startedAt) / 1000;
+    const bytesPerSec = seconds > 0 ? doneBytes / seconds : 0;
+    return { done, total: batch.files.length, bytesPerSec, etaSeconds: bytesPerSec > 0 ? (totalBytes - doneBytes) / bytesPerSec : undefined };
   }
 
   /**
@@ -150,10 +191,16 @@ export class InspectorSession {
   /** Lists the folders again (after manifests were written), keeping what is known. */
   async rescan(): Promise<void> {
     this.inventory = await scanFolders(this.inventory.folders, { stateDir: this.stateDir });
+    this.states.clear();
     this.changed(true);
   }
 
   close(): void {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      void this.save();
+    }
     this.queue.cancelAll();
     this.copies?.close();
     for (const u of this.unsubscribe.splice(0)) u();
@@ -167,15 +214,41 @@ export class InspectorSession {
   }
 
   private recordRun(run: BackupRun): void {
-    const entry = this.inventory.backups.find((b) => b.file === run.file);
+    const entry = this.entryOf(run.file);
     if (!entry || run.state !== 'done' || !run.result) return;
     const check = checkKindOf(run, run.result);
     if (!check) return;
     this.record(entry, check, run.result);
-    void this.save();
+    this.saveSoon();
+  }
+
+  private saveTimer?: NodeJS.Timeout;
+
+  /** A batch of thousands of checks saves the ledger every few seconds, not once per check. */
+  private saveSoon(): void {
+    if (!this.queue.busy) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      void this.save();
+      return;
+    }
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save();
+    }, SAVE_INTERVAL_MS);
+  }
+
+  private readonly states = new Map<string, BackupState | undefined>();
+  private entries?: { of: Inventory; byFile: Map<string, BackupEntry> };
+
+  /** The listed backup of a path (thousands of checks end in a batch: a lookup, not a scan). */
+  private entryOf(file: string): BackupEntry | undefined {
+    if (this.entries?.of !== this.inventory) this.entries = { of: this.inventory, byFile: new Map(this.inventory.backups.map((b) => [b.file, b])) };
+    return this.entries.byFile.get(file);
   }
 
   private record(entry: BackupEntry, check: string, result: CheckResult): void {
+    this.states.delete(entry.file);
     this.ledger?.record(entry.file, check, {
       status: result.status,
       size: result.size ?? entry.size,
