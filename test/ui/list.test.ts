@@ -317,3 +317,30 @@ describe('the list in an incident', () => {
       expect(footer(ui)).toBe('sort: name  6 of 6 shown');
     }));
 });
+
+describe('the name comes first', () => {
+  it('long names push the other columns out before they are cut, and a cut keeps the date and extension', async () => {
+    const dir = join(dirname(demo.set.dir), 'long-names');
+    mkdirSync(dir);
+    const long = 'documentation-site-full-20261128.tar.gz'; // 39 characters
+    const longer = 'documentation-site-full-with-attachments-and-search-index-20261128.tar.gz';
+    for (const n of [long, longer]) writeFileSync(join(dir, n), n);
+    writeFileSync(join(dir, `${long}.sha256`), `${'0'.repeat(64)}  ${long}\n`);
+    for (const [columns, rows] of [[80, 24], [60, 20]] as const) {
+      const ui = await openInspector([dir], { columns, rows });
+      try {
+        const row = ui.lines().find((l) => l.includes('documentation-site-full-2026'))!;
+        // the whole name shows: the manifests column went first (at 80 columns the size stays)
+        expect(row).toContain(` ${long}`);
+        expect(ui.lines()[1]).not.toMatch(/manifests/);
+        if (columns === 80) expect(ui.lines()[1]).toMatch(/ size /);
+        // the longest is cut in the middle: its start and its date and extension stay
+        const cut = ui.lines().find((l) => /documentation-s\S*…/.test(l))!;
+        expect(cut).toMatch(/ documentation-s\S*…\S*-index-20261128\.tar\.gz/);
+        expect(ui.lines().every((l) => l.length <= columns)).toBe(true);
+      } finally {
+        await ui.close();
+      }
+    }
+  });
+});

@@ -9,11 +9,40 @@ export interface Column<Row> {
   align?: 'left' | 'right';
   cell: (row: Row) => string;
   color?: (row: Row) => string | undefined;
+  /** when the flexible column would be cut, fixed columns are dropped, lowest `drop` first (never without one) */
+  drop?: number;
 }
 
-function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  if (text.length > width) return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+function fit(text: string, width: number, align: 'left' | 'right' = 'left', middle = false): string {
+  if (text.length > width) {
+    if (width <= 1) return text.slice(0, width);
+    if (!middle) return `${text.slice(0, width - 1)}…`;
+    // A name keeps its start and, longer, its end: the date and the extension tell backups apart.
+    const head = Math.floor((width - 1) * 0.4);
+    return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
+  }
   return align === 'right' ? text.padStart(width) : text.padEnd(width);
+}
+
+/**
+ * The columns shown at this width: the flexible one (the name) gets the room
+ * it needs before any droppable column keeps its own; what still does not
+ * fit is cut in the middle.
+ */
+const FLEX_WANT = 40;
+
+function layout<Row>(columns: Column<Row>[], rows: Row[], width: number): { shown: Column<Row>[]; widths: number[] } {
+  const flexColumn = columns.find((c) => c.width === undefined);
+  // Up to FLEX_WANT columns: one very long name should not take every other column from every row.
+  const want = flexColumn ? Math.min(FLEX_WANT, Math.max(flexColumn.header.length, ...rows.map((r) => flexColumn.cell(r).length))) : 0;
+  let shown = columns;
+  const room = (cols: Column<Row>[]) => width - cols.reduce((sum, c) => sum + (c.width ?? 0) + 1, 2);
+  for (const victim of columns.filter((c) => c.drop !== undefined).sort((a, b) => a.drop! - b.drop!)) {
+    if (room(shown) >= want) break;
+    shown = shown.filter((c) => c !== victim);
+  }
+  const flex = Math.max(8, room(shown));
+  return { shown, widths: shown.map((c) => c.width ?? flex) };
 }
 
 /**
@@ -22,9 +51,7 @@ function fit(text: string, width: number, align: 'left' | 'right' = 'left'): str
  * colour), and a window that scrolls to keep the selection in view.
  */
 export function Table<Row>({ rows, columns, selected, height, width, empty }: { rows: Row[]; columns: Column<Row>[]; selected: number; height: number; width: number; empty?: ReactNode }) {
-  const fixed = columns.reduce((sum, c) => sum + (c.width ?? 0) + 1, 2);
-  const flex = Math.max(8, width - fixed);
-  const widths = columns.map((c) => c.width ?? flex);
+  const { shown: cols, widths } = layout(columns, rows, width);
   const visible = Math.max(1, height - 1);
   const start = Math.min(Math.max(0, selected - Math.floor(visible / 2)), Math.max(0, rows.length - visible));
   const shown = rows.slice(start, start + visible);
@@ -32,7 +59,7 @@ export function Table<Row>({ rows, columns, selected, height, width, empty }: { 
     <Box flexDirection="column" height={height}>
       <Text bold wrap="truncate">
         {'  '}
-        {columns.map((c, i) => fit(c.header, widths[i]!, c.align)).join(' ')}
+        {cols.map((c, i) => fit(c.header, widths[i]!, c.align)).join(' ')}
       </Text>
       {rows.length === 0 && empty}
       {shown.map((row, k) => {
@@ -41,10 +68,10 @@ export function Table<Row>({ rows, columns, selected, height, width, empty }: { 
         return (
           <Text key={index} inverse={isSelected} wrap="truncate">
             {isSelected ? `${GLYPH.cursor} ` : '  '}
-            {columns.map((c, i) => (
+            {cols.map((c, i) => (
               <Text key={i} color={isSelected ? undefined : c.color?.(row)}>
-                {fit(c.cell(row), widths[i]!, c.align)}
-                {i < columns.length - 1 ? ' ' : ''}
+                {fit(c.cell(row), widths[i]!, c.align, c.width === undefined)}
+                {i < cols.length - 1 ? ' ' : ''}
               </Text>
             ))}
           </Text>

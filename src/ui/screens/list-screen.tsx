@@ -139,25 +139,24 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
     else if (g === GLYPH.warn) counts.warn++;
     else counts.unknown++;
   }
-  // As wide as the longest list of manifest kinds, leaving the name at least 16 columns.
-  const longest = Math.max(9, ...inventory.backups.map((b) => b.manifests.join(',').length));
-  const manifestsWidth = Math.max(9, Math.min(longest, width - 43 - 16));
+  // As wide as the longest list of manifest kinds; the first column dropped when the names need the room.
+  const manifestsWidth = Math.max(9, ...inventory.backups.map((b) => b.manifests.join(',').length));
   const copyOf = (b: BackupEntry) => copies!.known(b, place!.name);
   const columns: Column<BackupEntry>[] = place
     ? [
         { header: 'copy', width: 15, cell: (b) => { const s = copyLook(copyOf(b), copies!.run(b)); return `${s.glyph} ${s.word}`; }, color: (b) => copyLook(copyOf(b), copies!.run(b)).color },
         { header: 'backup', cell: (b) => printable(b.name) },
-        { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
-        { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
-        { header: 'checked', width: 8, cell: (b) => checkedAgo(copyOf(b)) },
+        { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size), drop: 3 },
+        { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs), drop: 2 },
+        { header: 'checked', width: 8, cell: (b) => checkedAgo(copyOf(b)), drop: 1 },
       ]
     : [
     { header: 'status', width: 15, cell: (b) => { const s = look(b); return `${s.glyph} ${s.word}`; }, color: (b) => look(b).color },
     { header: 'backup', cell: (b) => printable(b.name) },
-    { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size) },
-    { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs) },
-    { header: 'manifests', width: manifestsWidth, cell: (b) => b.manifests.join(',') || '—' },
-    { header: 'checked', width: 7, cell: (b) => { const when = look(b).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; } },
+    { header: 'size', width: 9, align: 'right', cell: (b) => formatBytes(b.size), drop: 4 },
+    { header: 'age', width: 4, align: 'right', cell: (b) => formatAge(b.mtimeMs), drop: 3 },
+    { header: 'manifests', width: manifestsWidth, cell: (b) => b.manifests.join(',') || '—', drop: 1 },
+    { header: 'checked', width: 7, cell: (b) => { const when = look(b).when; return when ? `${formatAge(Date.parse(when))} ago` : '—'; }, drop: 2 },
       ];
   const of = places.length > 0 ? `  (${view + 1}/${places.length + 1})` : '';
   // The counts matter more than the whole path: shorten the path from the left to fit.
