@@ -201,3 +201,29 @@ describe('the detail of a backup (enter)', () => {
     expect(row).toMatch(/ blocks,json +\S/);
   });
 });
+
+describe('long findings in the detail', () => {
+  it('are wrapped, never cut: every digest can be read in full, scrolling with PgDn', async () => {
+    const name = await open('corrupted');
+    const manifest = JSON.parse(readFileSync(join(demo.set.dir, `${name}.manifest.json`), 'utf8'));
+    await ui.type('v');
+    await ui.waitFor(/^✗ corrupt \(.* in [\d.]+ s(, .*\/s)?\)$/m);
+    await ui.type('{escape}');
+    await ui.waitFor(/^Last check$/m);
+    // what the findings pane showed, page by page (pages overlap), its wrapped lines joined again
+    const all: string[] = [];
+    for (let page = 0; page < 8; page++) {
+      const lines = ui.lines();
+      const pane = lines.slice(lines.indexOf('Last check') + 1).filter((l) => /^(✗|!| {2}\S)/.test(l) && !/more lines|^✗ corrupt \(confirmed\)/.test(l));
+      let k = Math.min(pane.length, all.length);
+      while (k > 0 && all.slice(-k).join('\n') !== pane.slice(0, k).join('\n')) k--;
+      all.push(...pane.slice(k));
+      if (!lines.some((l) => /more lines \(PgDn\)/.test(l))) break;
+      await ui.type('{pageDown}');
+    }
+    const seen = all.map((l) => l.trim()).join('');
+    for (const algo of ['md5', 'sha256', 'sha512']) expect(seen, algo).toContain(manifest.hashes[algo]);
+    expect(ui.lines().every((l) => l.length <= 80)).toBe(true);
+    await back();
+  });
+});

@@ -9,6 +9,7 @@ import { formatBytes, printable } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { Confirm } from '../components/confirm.js';
 import { CopiesSection } from '../components/copies-section.js';
+import { FindingsPane, findingLines } from '../components/findings-pane.js';
 import { healPlan, type HealPlan } from '../copies/heal-plan.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import { useKeys } from '../hooks/use-keys.js';
@@ -51,6 +52,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
   const toClipboard = useCopy();
   const prompt = usePrompt(active);
   const [copy, setCopy] = useState(0);
+  const [scroll, setScroll] = useState(0);
   const places = copies?.placesFor(entry) ?? [];
   const run = queue.get(entry.file);
   const created = run?.kind === 'create' && run.state === 'done';
@@ -74,9 +76,12 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
       setHealing(plan);
     },
   };
-  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), copy: () => setNotice(toClipboard(entry.file)), export: () => prompt.open(exportPrompt(session, () => [entry], `Backup ${entry.name}`, setNotice)), ...copyKeys }, active && !confirming && !healing && !prompt.isOpen);
+  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), pageDown: () => setScroll((s) => Math.min(s + findingsRoom - 1, Math.max(0, findings.length - findingsRoom))), pageUp: () => setScroll((s) => Math.max(0, s - findingsRoom + 1)), copy: () => setNotice(toClipboard(entry.file)), export: () => prompt.open(exportPrompt(session, () => [entry], `Backup ${entry.name}`, setNotice)), ...copyKeys }, active && !confirming && !healing && !prompt.isOpen);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
+  const findings = findingLines((run?.result?.findings ?? []).filter((f) => f.severity !== 'info' && !f.message.includes(' region: ')), width);
+  const shownRegions = Math.min(4, run?.result?.regions?.length ?? 0);
+  const findingsRoom = Math.max(2, height - 13 - expectations.length * 2 - shownRegions - (copies ? places.length + 3 : 0));
   const session = useSession();
   const state = session.state(entry);
   const status = rowStatus(run, state);
@@ -138,14 +143,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
           {GLYPH.bad} {regionLine(r, true)}
         </Text>
       ))}
-      {(run?.result?.findings ?? [])
-        .filter((f) => f.severity !== 'info' && !f.message.includes(' region: '))
-        .slice(0, Math.max(2, height - 12 - expectations.length * 2 - (copies ? places.length + 3 : 0)))
-        .map((f, i) => (
-          <Text key={`f${i}`} color={f.severity === 'error' ? tint('red') : tint('yellow')} wrap="truncate">
-            {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
-          </Text>
-        ))}
+      <FindingsPane lines={findings} height={findingsRoom} offset={scroll} />
       <Box flexGrow={1} />
       {prompt.line && <Text wrap="truncate">{prompt.line}</Text>}
       {confirming && (
