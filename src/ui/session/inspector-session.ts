@@ -47,8 +47,6 @@ export class InspectorSession {
   notice?: string;
   /** the backup to open first (`restorable FILE`) */
   focus?: string;
-  /** the automatic size check on open: done of total */
-  sizes?: { done: number; total: number };
 
   private constructor(
     public inventory: Inventory,
@@ -168,20 +166,15 @@ export class InspectorSession {
    * `quick` check. A backup cut short is marked before any key is pressed.
    */
   async checkSizes(signal?: AbortSignal): Promise<void> {
-    const backups = new Map(this.inventory.backups.map((b) => [b.file, b]));
     const { targets } = await discover(this.inventory.folders);
-    // Only what a size can settle: a manifest that states one, or none at all (no manifest).
-    const mine = targets.filter((t) => backups.has(t.file) && (t.expectations.length === 0 || t.expectations.some((e) => e.size !== undefined)));
-    this.sizes = { done: 0, total: mine.length };
-    this.changed();
-    for (const target of mine) {
+    for (const target of targets) {
       if (signal?.aborted) return;
-      // A check of its own already running or queued says more than a size.
-      if (!this.queue.get(target.file) || this.queue.get(target.file)!.state !== 'running') {
-        const result = await resultOf(verifyTarget(target, { pool: this.pool, signal }, { quick: true }));
-        this.record(backups.get(target.file)!, 'quick', result);
-      }
-      this.sizes = { done: this.sizes.done + 1, total: mine.length };
+      const entry = this.entryOf(target.file);
+      // Only what a size can settle: a manifest that states one, or none at all (no manifest).
+      if (!entry || (target.expectations.length > 0 && !target.expectations.some((e) => e.size !== undefined))) continue;
+      // A check of its own running now says more than a size.
+      if (this.queue.get(target.file)?.state === 'running') continue;
+      this.record(entry, 'quick', await resultOf(verifyTarget(target, { pool: this.pool, signal }, { quick: true })));
       this.changed();
     }
     this.changed(true);
