@@ -1,7 +1,11 @@
 // Bundles the CLI and the hash worker into dist/ with esbuild. One file per
 // entry loads several times faster than dozens of ES modules, and start-up
 // time is paid by every cron run. Type checking is `tsc --noEmit` (npm run build).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a content hash: without this, every build leaves the last one's chunks behind.
+rmSync('dist', { recursive: true, force: true });
 
 await build({
   entryPoints: { cli: 'src/cli.ts', worker: 'src/core/hash/worker.ts' },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanFolders } from '../src/core/inventory/inventory.js';
 import { updateResultsFile } from '../src/core/manifest/results-file.js';
+import { Ledger } from '../src/core/schedule/ledger.js';
 import { withLock } from '../src/core/schedule/state-lock.js';
 import { stateOf } from '../src/core/schedule/strength.js';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
@@ -249,6 +250,23 @@ describe('one writer at a time, nothing lost', () => {
     );
     expect(most).toBe(1);
     expect(readFileSync(counter, 'utf8')).toBe('20');
+  });
+
+  it('a ledger saved again keeps what another writer saved in between (and rereads only then)', async () => {
+    const state = tempDir();
+    const a = await Ledger.open(state);
+    const b = await Ledger.open(state);
+    const rec = { status: 'verified', size: 1, mtimeMs: 0 };
+    a.record('/b/one', 'hash', rec);
+    await a.save();
+    b.record('/b/two', 'hash', rec);
+    await b.save();
+    a.record('/b/three', 'hash', rec);
+    await a.save();
+    a.record('/b/four', 'quick', rec);
+    await a.save();
+    const all = (await Ledger.open(state)).all().map(([file]) => file).sort();
+    expect(all).toEqual(['/b/four', '/b/one', '/b/three', '/b/two']);
   });
 
   it('scan and locations started together never drop each other\'s records', async () => {

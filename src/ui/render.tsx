@@ -5,7 +5,7 @@ import type { InspectorSession } from './session/inspector-session.js';
 import { SessionContext } from './session/use-session.js';
 import { terminalIsUnicode } from './charset.js';
 import { frameStream } from './frame-stream.js';
-import { FRAME_INTERVAL_MS } from './session/frame-interval.js';
+import { KEY_FRAME_INTERVAL_MS } from './session/frame-interval.js';
 
 export interface Streams {
   stdout: NodeJS.WriteStream;
@@ -18,8 +18,8 @@ export interface Streams {
 }
 
 /**
- * Renders the inspector with the options it always runs with: at most ten
- * frames a second, only changed lines redrawn, Ctrl-C handled by the app.
+ * Renders the inspector with the options it always runs with: frames paced
+ * by the session (keys drawn at once), only changed lines redrawn, Ctrl-C handled by the app.
  * The real terminal and the tests' virtual one both come through here.
  */
 export function renderInspector(session: InspectorSession, streams: Streams): Instance {
@@ -34,7 +34,7 @@ export function renderInspector(session: InspectorSession, streams: Streams): In
     stderr: streams.stderr,
     exitOnCtrlC: false,
     patchConsole: false,
-    maxFps: 1000 / FRAME_INTERVAL_MS,
+    maxFps: Math.floor(1000 / KEY_FRAME_INTERVAL_MS),
     incrementalRendering: true,
   });
 }

@@ -90,6 +90,11 @@ export class CheckQueue {
     return () => this.listeners.delete(listener);
   }
 
+  /** Checks queued and not started yet. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
   get busy(): boolean {
     return this.active > 0 || this.pending.length > 0;
   }
@@ -107,7 +112,9 @@ export class CheckQueue {
       this.active++;
       void next.start().finally(() => {
         this.active--;
-        this.pump();
+        // The next check starts on the event loop's next turn, not in this chain of promise
+        // callbacks: a key or a frame waiting to be read gets its turn between small files.
+        setImmediate(() => this.pump());
       });
     }
   }

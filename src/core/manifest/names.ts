@@ -60,17 +60,50 @@ export function lastExtensionStem(name: string): string {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
+const CHECKSUM_SUFFIXES = CHECKSUM_EXTENSIONS.flatMap((ext) => [ext, `${ext}sum`]);
+
 /** Sidecar names that may describe the backup `name`, in the order they are tried. */
 export function sidecarNames(name: string): string[] {
+  // Asked once per backup when thousands are listed: no sets, no suffix lists built per call.
+  const names = [`${name}${JSON_MANIFEST_SUFFIX}`];
+  const last = lastExtensionStem(name);
+  if (last !== name) names.push(`${last}${JSON_MANIFEST_SUFFIX}`);
+  names.push(`${name}${BLOCK_MAP_SUFFIX}`);
+  for (const suffix of CHECKSUM_SUFFIXES) names.push(`${name}${suffix}`);
   const stem = archiveStem(name);
-  const names = [
-    `${name}${JSON_MANIFEST_SUFFIX}`,
-    `${lastExtensionStem(name)}${JSON_MANIFEST_SUFFIX}`,
-    `${name}${BLOCK_MAP_SUFFIX}`,
-    ...CHECKSUM_EXTENSIONS.flatMap((ext) => [`${name}${ext}`, `${name}${ext}sum`]),
-    ...CHECKSUM_EXTENSIONS.flatMap((ext) => [`${stem}${ext}`, `${stem}${ext}sum`]),
-  ];
-  return [...new Set(names)];
+  if (stem !== name) for (const suffix of CHECKSUM_SUFFIXES) names.push(`${stem}${suffix}`);
+  return names;
+}
+
+/**
+ * The sidecars among a folder's names, looked up by the backup they may
+ * describe: the same answer as `sidecarNames(backup)` filtered by the folder,
+ * without building sixteen candidate names per backup (the inspector asks
+ * this for each of thousands of backups before its first frame).
+ */
+export function sidecarsInFolder(names: readonly string[]): (backup: string) => string[] {
+  const json = new Map<string, string>();
+  const blockMaps = new Map<string, string>();
+  const checksums = new Map<string, string[]>();
+  for (const n of names) {
+    if (n.endsWith(JSON_MANIFEST_SUFFIX)) json.set(n.slice(0, -JSON_MANIFEST_SUFFIX.length), n);
+    else if (n.endsWith(BLOCK_MAP_SUFFIX)) blockMaps.set(n.slice(0, -BLOCK_MAP_SUFFIX.length), n);
+    const suffix = CHECKSUM_SUFFIXES.find((s) => n.endsWith(s));
+    if (!suffix) continue;
+    const base = n.slice(0, -suffix.length);
+    checksums.set(base, [...(checksums.get(base) ?? []), n]);
+  }
+  const bySuffix = (list: string[] = []) => list.sort((a, b) => suffixRank(a) - suffixRank(b));
+  return (backup) => {
+    const last = lastExtensionStem(backup);
+    const stem = archiveStem(backup);
+    const found = [json.get(backup), last !== backup ? json.get(last) : undefined, blockMaps.get(backup)];
+    return [...found.filter((n): n is string => n !== undefined), ...bySuffix(checksums.get(backup)), ...(stem !== backup ? bySuffix(checksums.get(stem)) : [])];
+  };
+}
+
+function suffixRank(name: string): number {
+  return CHECKSUM_SUFFIXES.findIndex((s) => name.endsWith(s));
 }
 
 const namesAsSet = new WeakMap<readonly string[], Set<string>>();

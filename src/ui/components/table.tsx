@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { GLYPH } from '../theme.js';
 
 export interface Column<Row> {
@@ -31,10 +31,15 @@ function fit(text: string, width: number, align: 'left' | 'right' = 'left', midd
  */
 const FLEX_WANT = 40;
 
-function layout<Row>(columns: Column<Row>[], rows: Row[], width: number): { shown: Column<Row>[]; widths: number[] } {
-  const flexColumn = columns.find((c) => c.width === undefined);
-  // Up to FLEX_WANT columns: one very long name should not take every other column from every row.
-  const want = flexColumn ? Math.min(FLEX_WANT, Math.max(flexColumn.header.length, ...rows.map((r) => flexColumn.cell(r).length))) : 0;
+/** The flexible column's widest cell, up to FLEX_WANT: one very long name should not take every other column from every row. */
+function flexWant<Row>(flexColumn: Column<Row> | undefined, rows: Row[]): number {
+  if (!flexColumn) return 0;
+  let want = flexColumn.header.length;
+  for (const r of rows) if (want < FLEX_WANT) want = Math.max(want, flexColumn.cell(r).length);
+  return Math.min(FLEX_WANT, want);
+}
+
+function layout<Row>(columns: Column<Row>[], want: number, width: number): { shown: Column<Row>[]; widths: number[] } {
   let shown = columns;
   const room = (cols: Column<Row>[]) => width - cols.reduce((sum, c) => sum + (c.width ?? 0) + 1, 2);
   for (const victim of columns.filter((c) => c.drop !== undefined).sort((a, b) => a.drop! - b.drop!)) {
@@ -46,12 +51,29 @@ function layout<Row>(columns: Column<Row>[], rows: Row[], width: number): { show
 }
 
 /**
+ * Cells of one colour joined into one piece of text: every element of a row
+ * is laid out and measured on each frame, and most cells have no colour.
+ */
+function runs(cells: { text: string; color?: string }[]): { text: string; color?: string }[] {
+  const out: { text: string; color?: string }[] = [];
+  for (const cell of cells) {
+    const last = out.at(-1);
+    if (last && last.color === cell.color) last.text += cell.text;
+    else out.push({ ...cell });
+  }
+  return out;
+}
+
+/**
  * A small table (Ink 6 has no table component that loads): fixed and
  * flexible columns, a `›` marker on the selected row (visible without
  * colour), and a window that scrolls to keep the selection in view.
  */
 export function Table<Row>({ rows, columns, selected, height, width, empty }: { rows: Row[]; columns: Column<Row>[]; selected: number; height: number; width: number; empty?: ReactNode }) {
-  const { shown: cols, widths } = layout(columns, rows, width);
+  const flexColumn = columns.find((c) => c.width === undefined);
+  // Thousands of rows: measured when they change, not on every frame (the column is known by its header).
+  const want = useMemo(() => flexWant(flexColumn, rows), [rows, flexColumn?.header]);
+  const { shown: cols, widths } = layout(columns, want, width);
   const visible = Math.max(1, height - 1);
   const start = Math.min(Math.max(0, selected - Math.floor(visible / 2)), Math.max(0, rows.length - visible));
   const shown = rows.slice(start, start + visible);
@@ -68,12 +90,9 @@ export function Table<Row>({ rows, columns, selected, height, width, empty }: { 
         return (
           <Text key={index} inverse={isSelected} wrap="truncate">
             {isSelected ? `${GLYPH.cursor} ` : '  '}
-            {cols.map((c, i) => (
-              <Text key={i} color={isSelected ? undefined : c.color?.(row)}>
-                {fit(c.cell(row), widths[i]!, c.align, c.width === undefined)}
-                {i < cols.length - 1 ? ' ' : ''}
-              </Text>
-            ))}
+            {runs(cols.map((c, i) => ({ text: `${fit(c.cell(row), widths[i]!, c.align, c.width === undefined)}${i < cols.length - 1 ? ' ' : ''}`, color: isSelected ? undefined : c.color?.(row) }))).map((r, i) =>
+              r.color ? <Text key={i} color={r.color}>{r.text}</Text> : r.text,
+            )}
           </Text>
         );
       })}

@@ -31,19 +31,28 @@ export function KeypressProvider({ children, backlog }: { children: ReactNode; /
   const entries = useRef(new Set<Entry>()).current;
   const waiting = useRef<string[]>([]);
   const [turn, setTurn] = useState(0);
-  useInput((input, key) => {
-    waiting.current.push(...keyNames(input, key));
-    if (backlog) backlog.pending = waiting.current.length;
-    setTurn((t) => t + 1);
-  });
-  // Runs after the children's effects: every listener is the one of the latest render.
-  useEffect(() => {
+  const handOut = () => {
     const name = waiting.current.shift();
     if (name === undefined) return;
     const listening = [...entries].filter((e) => e.active).sort((a, b) => b.priority - a.priority);
     for (const e of listening) if (e.listener(name) === true) break;
+  };
+  const settle = () => {
     if (backlog) backlog.pending = waiting.current.length;
     if (waiting.current.length > 0) setTurn((t) => t + 1);
+  };
+  useInput((input, key) => {
+    const idle = waiting.current.length === 0;
+    waiting.current.push(...keyNames(input, key));
+    // The screen is up to date with every key before: this one is handled now, not a render later
+    // (while V runs, each render waits its turn behind the hash threads' results).
+    if (idle) handOut();
+    settle();
+  });
+  // Runs after the children's effects: every listener is the one of the latest render.
+  useEffect(() => {
+    handOut();
+    settle();
   }, [turn]);
   return <Registry.Provider value={entries}>{children}</Registry.Provider>;
 }

@@ -130,17 +130,22 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
     },
     active && !editing,
   );
-  const batch = session.batchProgress();
-  const counts = { ok: 0, bad: 0, warn: 0, unknown: 0 };
-  for (const b of inventory.backups) {
-    const g = look(b).glyph;
-    if (g === GLYPH.ok) counts.ok++;
-    else if (g === GLYPH.bad) counts.bad++;
-    else if (g === GLYPH.warn) counts.warn++;
-    else counts.unknown++;
-  }
+  // Over every backup, so once per change of the session, not once per key.
+  const version = session.getSnapshot();
+  const batch = useMemo(() => session.batchProgress(), [session, version]);
+  const counts = useMemo(() => {
+    const n = { ok: 0, bad: 0, warn: 0, unknown: 0 };
+    for (const b of inventory.backups) {
+      const g = look(b).glyph;
+      if (g === GLYPH.ok) n.ok++;
+      else if (g === GLYPH.bad) n.bad++;
+      else if (g === GLYPH.warn) n.warn++;
+      else n.unknown++;
+    }
+    return n;
+  }, [inventory, version]);
   // As wide as the longest list of manifest kinds; the first column dropped when the names need the room.
-  const manifestsWidth = Math.max(9, ...inventory.backups.map((b) => b.manifests.join(',').length));
+  const manifestsWidth = useMemo(() => inventory.backups.reduce((w, b) => Math.max(w, b.manifests.join(',').length), 9), [inventory]);
   const copyOf = (b: BackupEntry) => copies!.known(b, place!.name);
   const columns: Column<BackupEntry>[] = place
     ? [

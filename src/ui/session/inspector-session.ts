@@ -9,7 +9,7 @@ import type { Ledger, LedgerRecord } from '../../core/schedule/ledger.js';
 import { isFailing, strengthOf, type BackupState } from '../../core/schedule/strength.js';
 import { unvouched } from '../../output/style.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
-import { FRAME_INTERVAL_MS } from './frame-interval.js';
+import { BATCH_FRAME_INTERVAL_MS, FRAME_INTERVAL_MS } from './frame-interval.js';
 
 /** How often a long batch of checks writes the ledger. */
 const SAVE_INTERVAL_MS = 3000;
@@ -34,7 +34,7 @@ async function resultOf(gen: AsyncGenerator<CheckEvent, CheckResult>): Promise<C
  * ledger they are recorded in (through its lock, so a scan running at the
  * same time keeps its records). Screens read it through `subscribe` and
  * `getSnapshot` (useSyncExternalStore); while checks run it tells them at
- * most ten times a second, when a check ends at once, and when nothing
+ * most ten times a second (four while a batch waits), when a check ends at once, and when nothing
  * runs it keeps no timer at all.
  */
 export class InspectorSession {
@@ -75,7 +75,7 @@ export class InspectorSession {
     } catch (err) {
       notice = `the ledger cannot be read, so checks are not recorded: ${err instanceof Error ? err.message : String(err)}`;
     }
-    const inventory = await scanFolders(dirs, { stateDir: opts.stateDir });
+    const inventory = await scanFolders(dirs, { stateDir: opts.stateDir, ledger });
     const session = new InspectorSession(inventory, opts.pool, new CheckQueue(opts.pool, opts.concurrency), ledger, opts.stateDir, opts.copies);
     session.notice = notice;
     session.focus = opts.focus;
@@ -183,7 +183,7 @@ export class InspectorSession {
 
   /** Lists the folders again (after manifests were written), keeping what is known. */
   async rescan(): Promise<void> {
-    this.inventory = await scanFolders(this.inventory.folders, { stateDir: this.stateDir });
+    this.inventory = await scanFolders(this.inventory.folders, { stateDir: this.stateDir, ledger: this.ledger });
     this.states.clear();
     this.changed(true);
   }
@@ -267,13 +267,13 @@ export class InspectorSession {
     return this.saving;
   }
 
-  /** Tells the screens: at once when something ended, else at most once per frame. */
+  /** Tells the screens: at once when something ended, else at most once per frame (fewer while a batch waits). */
   private changed(now = false): void {
     if (now) {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.notify();
-    } else this.timer ??= setTimeout(() => this.notify(), FRAME_INTERVAL_MS);
+    } else this.timer ??= setTimeout(() => this.notify(), this.queue.waiting > 0 ? BATCH_FRAME_INTERVAL_MS : FRAME_INTERVAL_MS);
   }
 
   private notify(): void {
