@@ -46,6 +46,17 @@ export function parseSize(text: string): number {
 }
 
 /**
+ * Text cut to `width` characters in the middle when longer: a name keeps its
+ * start and, longer, its end (the date and the extension tell backups apart).
+ */
+export function cutMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 1) return text.slice(0, width);
+  const head = Math.floor((width - 1) * 0.4);
+  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
+}
+
+/**
  * Text from outside (file and member names, link targets, manifest contents,
  * a server's error message) made safe to print on a terminal: control
  * characters, C0 and C1 (ESC, CSI, NUL…), become "?", so no name can move

@@ -6,6 +6,7 @@ import type { DemoRole } from '../../src/core/demo/demo-set.js';
 import { bytes, tempDir } from '../helpers/fixtures.js';
 import { openInspector, re, useDemoSet, type Inspector } from '../helpers/inspector.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runTool } from '../helpers/tools.js';
 
 const demo = useDemoSet();
 const BLOCK = 64 * 1024;
@@ -57,11 +58,11 @@ const panel = (ui: Inspector) => {
   return lines.slice(at, at + 3);
 };
 
-/** Parses a hex view line: absolute offset, the 16 bytes, the ascii column. */
-function parseHex(line: string): { offset: number; bytes: number[]; ascii: string } | undefined {
-  const m = /^(\d{10}) {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}(.{16})$/.exec(line);
+/** Parses a hex view line: absolute offset, the tar member's mark (when shown), the 16 bytes, the ascii column. */
+function parseHex(line: string): { offset: number; mark?: string; bytes: number[]; ascii: string } | undefined {
+  const m = /^(\d{10})(?: (.))? {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}((?:[0-9a-f]{2} ){7}[0-9a-f]{2}) {2}(.{16})$/.exec(line);
   if (!m) return undefined;
-  return { offset: Number(m[1]!), bytes: `${m[2]} ${m[3]}`.split(' ').map((h) => parseInt(h, 16)), ascii: m[4]! };
+  return { offset: Number(m[1]!), mark: m[2], bytes: `${m[3]} ${m[4]}`.split(' ').map((h) => parseInt(h, 16)), ascii: m[5]! };
 }
 const printable = (bytes: Iterable<number>) => [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
 
@@ -361,6 +362,63 @@ describe('finding damage inside a block', () => {
       // n again: no other match in this block
       await ui.type('n');
       await ui.waitFor(/no “NEED” after byte \d+ in this block/);
+    } finally {
+      await ui.close();
+    }
+  });
+});
+
+describe('the hex view of an uncompressed tar', () => {
+  it('marks each line with the member it is in (header, data, padding) and names the members in view', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'src');
+    const long = `${'deep-folder-name-'.repeat(7)}notes.txt`; // over 100 characters: GNU tar writes a long-name header first
+    runTool('mkdir', ['-p', src]);
+    writeFileSync(join(src, 'a.txt'), 'alpha '.repeat(17)); // 102 bytes: data, then padding to 512
+    writeFileSync(join(src, long), 'beta');
+    writeFileSync(join(src, 'c.bin'), bytes('c', 3000));
+    const file = join(dir, 'site-20261101.tar');
+    expect(runTool('tar', ['--format=gnu', '-cf', file, '-C', src, 'a.txt', long, 'c.bin']).status).toBe(0);
+    // Where each member lies, by Python's tarfile: not by the code under test.
+    const py = runTool('python3', ['-c', 'import sys,tarfile\nfor m in tarfile.open(sys.argv[1]): print(m.offset, m.offset_data, m.size, m.name)', file]);
+    const members = py.stdout.trim().split('\n').map((l) => {
+      const [offset, data, size, ...name] = l.split(' ');
+      return { offset: Number(offset), data: Number(data), size: Number(size), name: name.join(' ') };
+    });
+    expect(members.map((m) => m.name)).toEqual(['a.txt', long, 'c.bin']);
+    expect(members[1]!.data - members[1]!.offset).toBeGreaterThan(512); // the long-name header is part of its header
+    expect((await runCli(['manifest', '--block-size', '4KiB', file])).code).toBe(0);
+    const ui = await openInspector([dir]);
+    try {
+      await ui.type('b');
+      await ui.waitFor(/^✓ verified/m);
+      await ui.type('x');
+      await ui.waitFor(/^block 0 of /);
+      const markAt = (offset: number): string => {
+        const m = members.find((x) => offset < x.data + Math.ceil(x.size / 512) * 512);
+        if (!m) return ' ';
+        const letter = 'abc'[members.indexOf(m)]!; // the legend gives letters in order of appearance: here, file order
+        return offset < m.data ? letter.toUpperCase() : offset < m.data + m.size ? letter : '.';
+      };
+      // From the start, then from a.txt's data to its padding and the next member's long-name header.
+      for (const top of [0, members[0]!.data, members[1]!.offset - 64]) {
+        await ui.type(`:${top}{enter}`);
+        await ui.waitFor(new RegExp(`^${String(top - (top % 16)).padStart(10, '0')} `, 'm'));
+        const rows = ui.lines().map(parseHex).filter((r) => r !== undefined);
+        expect(rows.length).toBeGreaterThan(8);
+        const file_ = readFileSync(file);
+        for (const r of rows) {
+          expect(r.mark, `line at ${r.offset}`).toBe(markAt(r.offset));
+          expect(r.bytes).toEqual([...file_.subarray(r.offset, r.offset + 16)]);
+        }
+      }
+      // The legend names each member in view with its byte ranges.
+      const a = members[0]!;
+      expect(ui.lines()).toContain(`a a.txt: header at ${a.offset}, data ${a.data}-${a.data + a.size - 1}, padding to ${a.data + 511}`);
+      const b = members[1]!;
+      const where = `header at ${b.offset}, data ${b.data}-${b.data + b.size - 1}, padding to ${b.data + 511}`;
+      // A path too long for 80 columns is cut in the middle; the byte ranges are whole.
+      expect(ui.lines().find((l) => l.startsWith('b '))).toMatch(new RegExp(`^b deep-folder\\S*…\\S*notes\\.txt: ${re(where)}$`));
     } finally {
       await ui.close();
     }

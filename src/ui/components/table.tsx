@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { useMemo, type ReactNode } from 'react';
+import { cutMiddle } from '../../output/format.js';
 import { GLYPH } from '../theme.js';
 
 export interface Column<Row> {
@@ -15,11 +16,8 @@ export interface Column<Row> {
 
 function fit(text: string, width: number, align: 'left' | 'right' = 'left', middle = false): string {
   if (text.length > width) {
-    if (width <= 1) return text.slice(0, width);
-    if (!middle) return `${text.slice(0, width - 1)}…`;
-    // A name keeps its start and, longer, its end: the date and the extension tell backups apart.
-    const head = Math.floor((width - 1) * 0.4);
-    return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
+    if (middle || width <= 1) return cutMiddle(text, width);
+    return `${text.slice(0, width - 1)}…`;
   }
   return align === 'right' ? text.padStart(width) : text.padEnd(width);
 }

@@ -6,18 +6,24 @@ import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useCopy } from '../input/clipboard.js';
+import { memberMarks } from '../components/hex-members.js';
+import { useTarMembers } from '../hooks/use-tar-members.js';
 import { parsePosition, usePrompt } from '../input/use-prompt.js';
 import { GLYPH, tint } from '../theme.js';
 
 const PER_LINE = 16;
 
-/** One line of the view: the byte offset in decimal (as everywhere else in the tool), 16 bytes in hex, and as text. */
-export function hexLine(offset: number, bytes: Uint8Array): string {
+/**
+ * One line of the view: the byte offset in decimal (as everywhere else in
+ * the tool), the tar member's letter when there is one, 16 bytes in hex,
+ * and as text.
+ */
+export function hexLine(offset: number, bytes: Uint8Array, mark = ''): string {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0'));
   const left = hex.slice(0, 8).join(' ').padEnd(23);
   const right = hex.slice(8).join(' ').padEnd(23);
   const ascii = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-  return `${String(offset).padStart(10, '0')}  ${left}  ${right}  ${ascii}`;
+  return `${String(offset).padStart(10, '0')}${mark ? ` ${mark}` : ''}  ${left}  ${right}  ${ascii}`;
 }
 
 type Block = { index: number; offset: number; size: number };
@@ -28,8 +34,11 @@ type Block = { index: number; offset: number; size: number };
  * or text, `n` finds the next match (or, with no search, the next run of
  * zero bytes: where a lost write or a hole usually shows).
  */
-export function HexScreen({ entry, block, height, active, onBack }: { entry: BackupEntry; block: Block; height: number; active: boolean; onBack: () => void }) {
-  const lines = Math.max(1, height - 4);
+export function HexScreen({ entry, block, width, height, active, onBack }: { entry: BackupEntry; block: Block; width: number; height: number; active: boolean; onBack: () => void }) {
+  const members = useTarMembers(entry.file);
+  // A tar's legend takes lines of its own: a heading and one per member in view (each has a 512-byte header).
+  const legendRoom = members.length > 0 ? 1 + Math.min(3, 1 + Math.ceil(((height - 4) * PER_LINE) / 512)) : 0;
+  const lines = Math.max(1, height - 4 - legendRoom);
   const totalLines = Math.ceil(block.size / PER_LINE);
   const [top, setTop] = useState(0);
   const [data, setData] = useState<{ at: number; bytes: Uint8Array } | undefined>();
@@ -118,19 +127,19 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
     },
     active && !prompt.isOpen,
   );
-  const rows: { text: string; hit: boolean }[] = [];
-  if (data) {
-    for (let i = 0; i < data.bytes.length; i += PER_LINE) {
-      const at = data.at + i;
-      rows.push({ text: hexLine(at, data.bytes.subarray(i, i + PER_LINE)), hit: found !== undefined && found.at < at + PER_LINE && found.at + found.length > at });
-    }
-  }
+  const offsets: number[] = [];
+  for (let i = 0; data && i < data.bytes.length; i += PER_LINE) offsets.push(data.at + i);
+  const { marks, legend } = memberMarks(members, offsets, width);
+  const rows = offsets.map((at, k) => ({
+    text: hexLine(at, data!.bytes.subarray(at - data!.at, at - data!.at + PER_LINE), marks[k]),
+    hit: found !== undefined && found.at < at + PER_LINE && found.at + found.length > at,
+  }));
   return (
     <Box flexDirection="column" height={height}>
       <Text bold wrap="truncate">
         block {block.index} of {printable(entry.name)}: bytes {block.offset}-{end - 1} ({formatBytes(block.size)}), line {top + 1}/{totalLines}
       </Text>
-      <Text dimColor>    offset  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  text</Text>
+      <Text dimColor>{`    offset${members.length > 0 ? '  ' : ''}  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  text`}</Text>
       {error && <Text>{error}</Text>}
       {data && data.bytes.length === 0 && <Text>(no bytes here: the file ends at byte {data.at} or before, so this part of the block is missing)</Text>}
       {rows.map((r, i) => (
@@ -139,6 +148,12 @@ export function HexScreen({ entry, block, height, active, onBack }: { entry: Bac
         </Text>
       ))}
       <Box flexGrow={1} />
+      {legend.length > 0 && <Text dimColor>members (capital: header, small: data, .: padding)</Text>}
+      {legend.slice(0, legendRoom - 1).map((l) => (
+        <Text key={l} wrap="truncate">
+          {l}
+        </Text>
+      ))}
       <Text wrap="truncate" color={prompt.isOpen ? undefined : tint('yellow')}>
         {prompt.line ?? (notice ? `${GLYPH.warn} ${notice}` : ' ')}
       </Text>
