@@ -106,7 +106,7 @@ export function App() {
       case 'blocks':
         return <BlocksScreen entry={v.entry} queue={queue} width={columns} height={body} active={active} onBack={back} onHex={(block) => push({ screen: 'hex', entry: v.entry, block })} />;
       case 'hex':
-        return <HexScreen entry={v.entry} block={v.block} width={columns} height={body} active={active} onBack={back} />;
+        return <HexScreen entry={v.entry} block={v.block} width={columns} height={body} active={active} onBack={back} copies={copies} />;
       case 'steps':
         return <StepsScreen entry={v.entry} kind={v.kind} queue={queue} width={columns} height={body} active={active} onBack={back} />;
       case 'heal':

@@ -66,7 +66,7 @@ export const BINDINGS: Binding[] = [
   { keys: [':'], label: ':', help: 'go to a block (7) or a byte (@7340032, 0x700000)', action: 'goTo', screens: ['blocks'], bar: true, short: 'go to' },
   { keys: [':'], label: ':', help: 'go to a byte offset (decimal, or 0x…)', action: 'goTo', screens: ['hex'], bar: true, short: 'go to' },
   { keys: ['/'], label: '/', help: 'search bytes (de ad be ef) or text ("cafe")', action: 'search', screens: ['hex'], bar: true, short: 'search' },
-  { keys: ['n'], label: 'n', help: 'next match, or the next run of zero bytes', action: 'nextMatch', screens: ['hex'], bar: true, short: 'next' },
+  { keys: ['n'], label: 'n', help: 'next match, copy difference, or zero run', action: 'nextMatch', screens: ['hex'], bar: true, short: 'next' },
   { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true, short: 'pane' },
   { keys: ['y'], label: 'y', help: 'copy the path (OSC 52: works over SSH)', action: 'copy', screens: ['list', 'detail'] },
   { keys: ['y'], label: 'y', help: 'copy the path and the block\'s byte range', action: 'copy', screens: ['blocks'] },

@@ -327,7 +327,9 @@ describe('finding damage inside a block', () => {
     const data = Buffer.from(bytes('disk', 4 * BLOCK));
     data.fill(0x41, 0, 16); // no zero run before the one planted below
     const zerosAt = 2 * BLOCK + 40_000;
-    data.fill(0, zerosAt, zerosAt + 4096); // a lost write: 4 KiB of zeros
+    data.fill(0, zerosAt, zerosAt + 4096); // 4 KiB of zeros, not on a sector boundary
+    const sectorAt = 2 * BLOCK + 8192;
+    data.fill(0, sectorAt, sectorAt + 8192); // a lost write: two 4 KiB sectors of zeros
     const textAt = 2 * BLOCK + 51_234;
     data.write('NEEDLE-in-the-hay', textAt, 'latin1');
     writeFileSync(file, data);
@@ -347,9 +349,13 @@ describe('finding damage inside a block', () => {
       await ui.waitFor(/! no such block or byte in this file: 99/);
       await ui.type(':2{enter}x');
       await ui.waitFor(/^0000131072 /m);
-      // n with no search: the next run of zero bytes, the line marked
+      // n with no search: the next run of zero bytes, its whole length and alignment, the line
+      // on top; n again goes past the whole run to the next one
       await ui.type('n');
-      await ui.waitFor(new RegExp(`a run of 32 zero bytes at byte ${zerosAt}`));
+      await ui.waitFor(new RegExp(`8192 bytes of zeros at byte ${sectorAt} \\(4 KiB aligned\\)$`, 'm'));
+      expect(parseHex(ui.lines()[2]!)!.offset).toBe(sectorAt);
+      await ui.type('n');
+      await ui.waitFor(new RegExp(`4096 bytes of zeros at byte ${zerosAt}$`, 'm'));
       expect(parseHex(ui.lines()[2]!)!.offset).toBe(zerosAt & ~15);
       // / text, then hex bytes of the same place
       await ui.type('/NEEDLE{enter}');

@@ -145,4 +145,34 @@ describe('storage locations in the inspector', () => {
     expect(await sha256(`${copyIn('home')}.healed`)).toBe(original);
     expect(await sha256(copyIn('home'))).toBe(damaged);
   });
+
+  it('in the hex view, n finds the bytes that differ from a verified copy elsewhere (without one: the next run of zeros)', async () => {
+    await damage(copyIn('home'));
+    const [mine, theirs] = await Promise.all([readFile(copyIn('home')), readFile(copyIn('spare'))]);
+    // Where they differ, from the two files themselves.
+    let first = 0;
+    while (mine[first] === theirs[first]) first++;
+    let last = first;
+    while (mine[last] !== theirs[last]) last++;
+    await withCopies(async (ui) => {
+      await ui.waitFor(NAME);
+      await ui.type('{enter}');
+      await ui.waitFor(/^Copies$/m);
+      await ui.type('c');
+      await ui.waitFor(/^. spare +✓ verified/m);
+      await ui.type('{escape}b');
+      await ui.waitFor(/^block map /m);
+      await ui.waitFor(/✗/);
+      await ui.type(':1{enter}x');
+      await ui.waitFor(/^block 1 of /);
+      await ui.type('n');
+      await ui.waitFor(new RegExp(`${last - first} bytes differ from the copy in spare at byte ${first}`));
+      // the line of the first difference is the top one, marked
+      expect(ui.lines()[2]).toMatch(new RegExp(`^${String(first - (first % 16)).padStart(10, '0')} `));
+      // n again: no other difference in this block
+      await ui.type('n');
+      await ui.waitFor(new RegExp(`no difference from the copy in spare after byte ${last} in this block`));
+    });
+  });
 });
+

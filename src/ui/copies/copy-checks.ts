@@ -9,6 +9,8 @@ import { LocalLocation } from '../../core/storage/local-location.js';
 import type { Location } from '../../core/storage/location.js';
 import type { LocationSpec } from '../../core/storage/uri.js';
 import { reduceRun, type RunState } from '../../core/checks/run-state.js';
+import type { RangeReader } from '../../core/inspect/find-bytes.js';
+import { isPass } from '../../core/schedule/strength.js';
 import { FRAME_INTERVAL_MS } from '../session/frame-interval.js';
 
 /** One place a backup's copy lives, named as the ledger and the screens name it. */
@@ -120,6 +122,22 @@ export class CopyChecks {
       const again = this.placesFor(entry).map((p) => `${p.name} ${this.known(entry, p.name).status?.replace(/_/g, ' ') ?? 'unchecked'}`);
       run.steps[run.steps.length - 1] = { id: 'recheck', title: 'check every copy again', state: 'ok', detail: again.join(' · ') };
     });
+  }
+
+  /**
+   * A copy of the backup elsewhere that its last check found verified, with
+   * a reader of its bytes: what the hex view compares the backup with.
+   * The backup's own folder is never its own reference.
+   */
+  async healthyCopy(entry: BackupEntry): Promise<{ name: string; readRange: RangeReader } | undefined> {
+    for (const place of this.placesFor(entry)) {
+      if (place.kind === 'local' && place.display === entry.folder) continue;
+      const status = this.known(entry, place.name).status;
+      if (!status || !isPass(status)) continue;
+      const [location, ref] = await Promise.all([this.location(entry, place.name), this.refOf(entry)]);
+      return { name: place.name, readRange: (offset, length) => location.readRange(ref.key, offset, length) };
+    }
+    return undefined;
   }
 
   cancel(entry: BackupEntry): void {

@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { openBackup } from '../../core/hash/file-identity.js';
-import { ZERO_RUN, findBytes, parseNeedle } from '../../core/inspect/find-bytes.js';
+import { ZERO_RUN, findBytes, findDifference, findZeroRun, parseNeedle, type RangeReader } from '../../core/inspect/find-bytes.js';
+import type { CopyChecks } from '../copies/copy-checks.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
@@ -28,14 +29,28 @@ export function hexLine(offset: number, bytes: Uint8Array, mark = ''): string {
 
 type Block = { index: number; offset: number; size: number };
 
+/** A copy elsewhere that its last check found verified, when there is one: `n` finds where the backup differs from it. */
+function useHealthyCopy(entry: BackupEntry, copies?: CopyChecks): { name: string; readRange: RangeReader } | undefined {
+  const [reference, setReference] = useState<{ name: string; readRange: RangeReader }>();
+  useEffect(() => {
+    let live = true;
+    void copies?.healthyCopy(entry).then((r) => live && setReference(r), () => {});
+    return () => {
+      live = false;
+    };
+  }, [entry.file, copies]);
+  return reference;
+}
+
 /**
  * The bytes of one block, 16 to a line with absolute offsets; read a page
  * at a time, read-only. `:` goes to a byte offset, `/` searches for bytes
  * or text, `n` finds the next match (or, with no search, the next run of
  * zero bytes: where a lost write or a hole usually shows).
  */
-export function HexScreen({ entry, block, width, height, active, onBack }: { entry: BackupEntry; block: Block; width: number; height: number; active: boolean; onBack: () => void }) {
+export function HexScreen({ entry, block, width, height, active, onBack, copies }: { entry: BackupEntry; block: Block; width: number; height: number; active: boolean; onBack: () => void; copies?: CopyChecks }) {
   const members = useTarMembers(entry.file);
+  const reference = useHealthyCopy(entry, copies);
   // A tar's legend takes lines of its own: a heading and one per member in view (each has a 512-byte header).
   const legendRoom = members.length > 0 ? 1 + Math.min(3, 1 + Math.ceil(((height - 4) * PER_LINE) / 512)) : 0;
   const lines = Math.max(1, height - 4 - legendRoom);
@@ -45,7 +60,7 @@ export function HexScreen({ entry, block, width, height, active, onBack }: { ent
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState('');
   const [needle, setNeedle] = useState<Uint8Array | undefined>();
-  const [found, setFound] = useState<{ at: number; length: number } | undefined>();
+  const [found, setFound] = useState<{ at: number; length: number; run: number } | undefined>();
   const prompt = usePrompt(active);
   const copy = useCopy();
   useEffect(() => {
@@ -74,21 +89,34 @@ export function HexScreen({ entry, block, width, height, active, onBack }: { ent
   const end = block.offset + block.size;
   const show = (offset: number) => scroll(Math.floor((offset - block.offset) / PER_LINE));
 
-  /** Searches forward from the line after the top one; says where it found it, or that it did not. */
-  const find = async (what: Uint8Array | 'zeros', from: number) => {
-    const label = what === 'zeros' ? `a run of ${ZERO_RUN} zero bytes` : `“${printable(Buffer.from(what).toString('latin1'))}”`;
-    setNotice(`searching for ${label}…`);
+  /**
+   * Searches forward from the line after the top one: for bytes, for a run
+   * of zeros, or for the next bytes that differ from a verified copy.
+   * Says where it found them, or that it did not.
+   */
+  const find = async (what: Uint8Array | 'zeros' | 'difference', from: number) => {
+    const noun = what === 'difference' ? `difference from the copy in ${reference!.name}` : what === 'zeros' ? `run of ${ZERO_RUN} or more zero bytes` : `“${printable(Buffer.from(what).toString('latin1'))}”`;
+    setNotice(`searching for the next ${noun}…`);
     try {
-      const at = await findBytes(entry.file, what, from, end);
-      if (at === undefined) return setNotice(`no ${label} after byte ${from} in this block`);
-      setFound({ at, length: what === 'zeros' ? ZERO_RUN : what.length });
-      show(at);
-      setNotice(`${label} at byte ${at}`);
+      const hit =
+        what === 'difference' ? await findDifference(entry.file, reference!.readRange, from, end)
+        : what === 'zeros' ? await findZeroRun(entry.file, from, end)
+        : await findBytes(entry.file, what, from, end).then((at) => (at === undefined ? undefined : { at, length: what.length }));
+      if (hit === undefined) return setNotice(`no ${noun} after byte ${from} in this block`);
+      setFound({ ...hit, run: what !== 'difference' && what !== 'zeros' ? 1 : hit.length });
+      show(hit.at);
+      const bytes = (n: number) => `${n} ${n === 1 ? 'byte' : 'bytes'}`;
+      setNotice(
+        what === 'difference' ? `${bytes(hit.length)} ${hit.length === 1 ? 'differs' : 'differ'} from the copy in ${reference!.name} at byte ${hit.at}`
+        : what === 'zeros' ? `${bytes(hit.length)} of zeros at byte ${hit.at}${hit.at % 4096 === 0 && hit.length % 4096 === 0 ? ' (4 KiB aligned)' : hit.at % 512 === 0 && hit.length % 512 === 0 ? ' (512-byte aligned)' : ''}`
+        : `${noun} at byte ${hit.at}`,
+      );
     } catch (err) {
       setNotice(err instanceof Error ? err.message : String(err));
     }
   };
-  const after = () => (found && found.at >= block.offset + top * PER_LINE ? found.at + 1 : block.offset + (top + 1) * PER_LINE);
+  // n goes past the whole run it found (a zero run or differing bytes), or one byte on for a search: matches may overlap.
+  const after = () => (found && found.at >= block.offset + top * PER_LINE ? found.at + found.run : block.offset + (top + 1) * PER_LINE);
 
   useKeys(
     'hex',
@@ -107,7 +135,7 @@ export function HexScreen({ entry, block, width, height, active, onBack }: { ent
             const p = parsePosition(text.startsWith('@') || /^0x/i.test(text) ? text : `@${text}`);
             if (!p || !('offset' in p)) return setNotice(`not a byte offset: ${text}`);
             if (p.offset < block.offset || p.offset >= end) return setNotice(`byte ${p.offset} is outside this block (bytes ${block.offset}-${end - 1})`);
-            setFound({ at: p.offset, length: 1 });
+            setFound({ at: p.offset, length: 1, run: 1 });
             show(p.offset);
             setNotice('');
           },
@@ -122,7 +150,7 @@ export function HexScreen({ entry, block, width, height, active, onBack }: { ent
             void find(n, block.offset + top * PER_LINE);
           },
         }),
-      nextMatch: () => void find(needle ?? 'zeros', after()),
+      nextMatch: () => void find(needle ?? (reference ? 'difference' : 'zeros'), after()),
       copy: () => setNotice(copy(`${entry.file} byte ${found && found.at >= block.offset + top * PER_LINE && found.at < block.offset + (top + lines) * PER_LINE ? found.at : block.offset + top * PER_LINE}`)),
     },
     active && !prompt.isOpen,
