@@ -117,7 +117,7 @@ export function App() {
     <Box flexDirection="column" width={columns} height={height}>
       {help && (
         <Box height={body}>
-          <HelpOverlay screen={screen} width={columns} features={features} />
+          <HelpOverlay screen={screen} width={columns} height={body} features={features} />
         </Box>
       )}
       {stack.map((v, i) => {

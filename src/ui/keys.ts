@@ -41,8 +41,8 @@ export const BINDINGS: Binding[] = [
   { keys: ['G', 'end'], label: 'G', help: 'go to the last', action: 'bottom', screens: ['list', 'blocks', 'hex'] },
   { keys: ['pageUp'], label: 'PgUp', help: 'page up', action: 'pageUp', screens: ['list', 'hex'] },
   { keys: ['pageDown'], label: 'PgDn', help: 'page down', action: 'pageDown', screens: ['list', 'hex'] },
-  { keys: ['pageUp'], label: 'PgUp', help: 'scroll the findings up', action: 'pageUp', screens: ['detail'] },
-  { keys: ['pageDown'], label: 'PgDn', help: 'scroll the findings down', action: 'pageDown', screens: ['detail'] },
+  { keys: ['pageUp'], label: 'PgUp', help: 'scroll the findings up', action: 'pageUp', screens: ['detail', 'steps'] },
+  { keys: ['pageDown'], label: 'PgDn', help: 'scroll the findings down', action: 'pageDown', screens: ['detail', 'steps'] },
   // With locations these come first in the key bar: on 80 columns the last ones drop off.
   { keys: ['tab'], label: 'tab', help: 'next location: this machine, then each storage location', action: 'location', screens: ['list'], bar: true, short: 'location', needs: 'locations' },
   { keys: ['return'], label: '↵', help: 'open the backup', action: 'open', screens: ['list'], bar: true, short: 'open' },

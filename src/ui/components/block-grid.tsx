@@ -43,8 +43,12 @@ export function BlockGrid({ states, columns, rows, perCell, cursor, focused }: {
   return <Box flexDirection="column">{lines}</Box>;
 }
 
-export function Legend() {
-  const states: CellState[] = ['ok', 'corrupt', 'transient', 'missing', 'extra', 'unreadable', 'pending'];
+/** What each cell's character means; where every state does not fit the width, only those in this map. */
+export function Legend({ states: blocks, width }: { states: (BlockState | undefined)[]; width: number }) {
+  const all: CellState[] = ['ok', 'corrupt', 'transient', 'missing', 'extra', 'unreadable', 'pending'];
+  const length = all.reduce((n, s) => n + CELL[s].label.length + 4, -2);
+  const present = new Set<CellState>(['ok', ...blocks.map((b) => b ?? 'pending')]);
+  const states = length <= width ? all : all.filter((s) => present.has(s));
   return (
     <Text wrap="truncate">
       {states.map((s, i) => (

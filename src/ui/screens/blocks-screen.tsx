@@ -148,7 +148,7 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
         </Text>
       )}
       {map && <BlockGrid states={map.states} columns={columns} rows={gridRows} perCell={perCell} cursor={cursor} focused={pane === 'grid'} />}
-      {map && <Legend />}
+      {map && <Legend states={map.states} width={width} />}
       <Text bold={pane === 'regions'} wrap="truncate">
         {pane === 'regions' ? GLYPH.cursor : ' '} Regions {regions.length === 0 ? <Text dimColor>{run?.result ? 'none: every block matches' : '(when the check ends)'}</Text> : null}
       </Text>

@@ -9,10 +9,11 @@ import { formatBytes, printable } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
 import { Confirm } from '../components/confirm.js';
 import { CopiesSection } from '../components/copies-section.js';
-import { FindingsPane, findingLines } from '../components/findings-pane.js';
+import { FindingsPane, findingItem, wrappedLines } from '../components/findings-pane.js';
 import { healPlan, type HealPlan } from '../copies/heal-plan.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { useRoom } from '../hooks/use-room.js';
 import { useCopy } from '../input/clipboard.js';
 import { exportPrompt } from '../input/use-export.js';
 import { usePrompt } from '../input/use-prompt.js';
@@ -53,6 +54,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
   const prompt = usePrompt(active);
   const [copy, setCopy] = useState(0);
   const [scroll, setScroll] = useState(0);
+  const [paneRef, findingsRoom] = useRoom(2);
   const places = copies?.placesFor(entry) ?? [];
   const run = queue.get(entry.file);
   const created = run?.kind === 'create' && run.state === 'done';
@@ -79,9 +81,14 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
   useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), pageDown: () => setScroll((s) => Math.min(s + findingsRoom - 1, Math.max(0, findings.length - findingsRoom))), pageUp: () => setScroll((s) => Math.max(0, s - findingsRoom + 1)), copy: () => setNotice(toClipboard(entry.file)), export: () => prompt.open(exportPrompt(session, () => [entry], `Backup ${entry.name}`, setNotice)), ...copyKeys }, active && !confirming && !healing && !prompt.isOpen);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
-  const findings = findingLines((run?.result?.findings ?? []).filter((f) => f.severity !== 'info' && !f.message.includes(' region: ')), width);
-  const shownRegions = Math.min(4, run?.result?.regions?.length ?? 0);
-  const findingsRoom = Math.max(2, height - 13 - expectations.length * 2 - shownRegions - (copies ? places.length + 3 : 0));
+  // The damaged regions, then the other findings: wrapped, never cut, in a pane that scrolls.
+  const findings = wrappedLines(
+    [
+      ...(run?.result?.regions ?? []).map((r) => ({ glyph: GLYPH.bad, text: regionLine(r, true), color: tint('red') })),
+      ...(run?.result?.findings ?? []).filter((f) => f.severity !== 'info' && !f.message.includes(' region: ')).map(findingItem),
+    ],
+    width,
+  );
   const session = useSession();
   const state = session.state(entry);
   const status = rowStatus(run, state);
@@ -138,13 +145,9 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
         </Text>
       )}
       {run?.result && ((run.result.regions?.length ?? 0) > 0 || run.result.findings.some((f) => f.severity !== 'info')) && <Text bold>{'\n'}Last check</Text>}
-      {(run?.result?.regions ?? []).slice(0, 4).map((r, i) => (
-        <Text key={`r${i}`} color={tint('red')} wrap="truncate">
-          {GLYPH.bad} {regionLine(r, true)}
-        </Text>
-      ))}
-      <FindingsPane lines={findings} height={findingsRoom} offset={scroll} />
-      <Box flexGrow={1} />
+      <Box ref={paneRef} flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
+        <FindingsPane lines={findings} height={findingsRoom} offset={scroll} />
+      </Box>
       {prompt.line && <Text wrap="truncate">{prompt.line}</Text>}
       {confirming && (
         <Confirm

@@ -3,6 +3,7 @@ import type { BackupScreenProps } from './screen-props.js';
 import type { CheckResult } from '../../core/events/types.js';
 import { formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
 import { regionLine } from '../../output/report.js';
+import { Lines, wrappedLines } from '../components/findings-pane.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
@@ -72,25 +73,21 @@ export function HashScreen({ entry, queue, width, height, active, onBack }: Back
               </Box>
             ),
           )}
-          {(result.regions ?? []).slice(0, 5).map((r, i) => (
-            <Text key={i} color={tint('red')} wrap="truncate">
-              {GLYPH.bad} {regionLine(r)}
-            </Text>
-          ))}
+          <Lines
+            lines={wrappedLines(
+              [
+                ...(result.regions ?? []).slice(0, 5).map((r) => ({ glyph: GLYPH.bad, text: regionLine(r), color: tint('red') })),
+                ...result.findings.filter((f) => f.severity !== 'info' && !/mismatch:|region:/.test(f.message)).slice(0, 3).map((f) => ({ glyph: GLYPH.warn, text: f.message, color: tint('yellow') })),
+              ],
+              width,
+            )}
+          />
           {(result.regions?.length ?? 0) > 5 && <Text dimColor>  … {result.regions!.length - 5} more regions in the block map (b)</Text>}
-          {result.findings
-            .filter((f) => f.severity !== 'info' && !/mismatch:|region:/.test(f.message))
-            .slice(0, 3)
-            .map((f, i) => (
-              <Text key={i} wrap="truncate" color={tint('yellow')}>
-                {GLYPH.warn} {f.message}
-              </Text>
-            ))}
           {(result.regions?.length ?? 0) > 0 && <Text dimColor>press esc, then b for the block map</Text>}
         </Box>
       )}
       {run?.state === 'cancelled' && <Text color={tint('yellow')}>{GLYPH.warn} cancelled</Text>}
-      {run?.state === 'failed' && <Text color={tint('yellow')}>{GLYPH.warn} {run.error}</Text>}
+      {run?.state === 'failed' && <Lines lines={wrappedLines([{ glyph: GLYPH.warn, text: run.error ?? 'failed', color: tint('yellow') }], width)} />}
     </Box>
   );
 }

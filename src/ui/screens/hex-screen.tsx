@@ -4,7 +4,7 @@ import { openBackup } from '../../core/hash/file-identity.js';
 import { ZERO_RUN, findBytes, findDifference, findZeroRun, parseNeedle, type RangeReader } from '../../core/inspect/find-bytes.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
-import { formatBytes, printable } from '../../output/format.js';
+import { cutMiddle, formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useCopy } from '../input/clipboard.js';
 import { memberMarks } from '../components/hex-members.js';
@@ -12,19 +12,28 @@ import { useTarMembers } from '../hooks/use-tar-members.js';
 import { parsePosition, usePrompt } from '../input/use-prompt.js';
 import { GLYPH, tint } from '../theme.js';
 
-const PER_LINE = 16;
+/** Bytes per line: 16 when the line fits (78 columns, 80 with a tar member's mark), else 8. */
+const perLineFor = (width: number): number => (width >= 80 ? 16 : 8);
 
 /**
  * One line of the view: the byte offset in decimal (as everywhere else in
  * the tool), the tar member's letter when there is one, 16 bytes in hex,
  * and as text.
  */
-export function hexLine(offset: number, bytes: Uint8Array, mark = ''): string {
+export function hexLine(offset: number, bytes: Uint8Array, mark = '', perLine = 16): string {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0'));
-  const left = hex.slice(0, 8).join(' ').padEnd(23);
-  const right = hex.slice(8).join(' ').padEnd(23);
+  const half = perLine / 2;
+  const left = hex.slice(0, half).join(' ').padEnd(half * 3 - 1);
+  const right = hex.slice(half).join(' ').padEnd(half * 3 - 1);
   const ascii = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
   return `${String(offset).padStart(10, '0')}${mark ? ` ${mark}` : ''}  ${left}  ${right}  ${ascii}`;
+}
+
+/** The column heading over the bytes: each one's place in the line, in two halves. */
+function hexHeading(perLine: number): string {
+  const col = (i: number) => i.toString(16).padStart(2, '0');
+  const half = perLine / 2;
+  return `${Array.from({ length: half }, (_, i) => col(i)).join(' ')}  ${Array.from({ length: half }, (_, i) => col(i + half)).join(' ')}`;
 }
 
 type Block = { index: number; offset: number; size: number };
@@ -50,6 +59,7 @@ function useHealthyCopy(entry: BackupEntry, copies?: CopyChecks): { name: string
  */
 export function HexScreen({ entry, block, width, height, active, onBack, copies }: { entry: BackupEntry; block: Block; width: number; height: number; active: boolean; onBack: () => void; copies?: CopyChecks }) {
   const members = useTarMembers(entry.file);
+  const PER_LINE = perLineFor(width);
   const reference = useHealthyCopy(entry, copies);
   // A tar's legend takes lines of its own: a heading and one per member in view (each has a 512-byte header).
   const legendRoom = members.length > 0 ? 1 + Math.min(3, 1 + Math.ceil(((height - 4) * PER_LINE) / 512)) : 0;
@@ -84,7 +94,7 @@ export function HexScreen({ entry, block, width, height, active, onBack, copies 
     return () => {
       live = false;
     };
-  }, [entry.file, block.offset, top, lines]);
+  }, [entry.file, block.offset, top, lines, PER_LINE]);
   const scroll = (to: number) => setTop(Math.max(0, Math.min(Math.max(0, totalLines - lines), to)));
   const end = block.offset + block.size;
   const show = (offset: number) => scroll(Math.floor((offset - block.offset) / PER_LINE));
@@ -159,15 +169,20 @@ export function HexScreen({ entry, block, width, height, active, onBack, copies 
   for (let i = 0; data && i < data.bytes.length; i += PER_LINE) offsets.push(data.at + i);
   const { marks, legend } = memberMarks(members, offsets, width);
   const rows = offsets.map((at, k) => ({
-    text: hexLine(at, data!.bytes.subarray(at - data!.at, at - data!.at + PER_LINE), marks[k]),
+    text: hexLine(at, data!.bytes.subarray(at - data!.at, at - data!.at + PER_LINE), marks[k], PER_LINE),
     hit: found !== undefined && found.at < at + PER_LINE && found.at + found.length > at,
   }));
+  // Where this is, whole: the size in words gives way first, then the backup's name is cut in the middle.
+  const where = (size: string) => `: bytes ${block.offset}-${end - 1}${size}, line ${top + 1}/${totalLines}`;
+  const long = where(` (${formatBytes(block.size)})`);
+  const tail = `block ${block.index} of `.length + printable(entry.name).length + long.length <= width ? long : where('');
+  const title = `block ${block.index} of ${cutMiddle(printable(entry.name), Math.max(8, width - `block ${block.index} of `.length - tail.length))}${tail}`;
   return (
     <Box flexDirection="column" height={height}>
       <Text bold wrap="truncate">
-        block {block.index} of {printable(entry.name)}: bytes {block.offset}-{end - 1} ({formatBytes(block.size)}), line {top + 1}/{totalLines}
+        {title}
       </Text>
-      <Text dimColor>{`    offset${members.length > 0 ? '  ' : ''}  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  text`}</Text>
+      <Text dimColor>{`    offset${members.length > 0 ? '  ' : ''}  ${hexHeading(PER_LINE)}  text`}</Text>
       {error && <Text>{error}</Text>}
       {data && data.bytes.length === 0 && <Text>(no bytes here: the file ends at byte {data.at} or before, so this part of the block is missing)</Text>}
       {rows.map((r, i) => (

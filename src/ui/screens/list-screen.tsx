@@ -167,8 +167,11 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
   // The counts matter more than the whole path: shorten the path from the left to fit.
   const countsText = `${GLYPH.ok} ${counts.ok} ok  ${GLYPH.bad} ${counts.bad} failed${counts.warn ? `  ${GLYPH.warn} ${counts.warn} unchecked` : ''}  ${GLYPH.unknown} ${counts.unknown} unverified`;
   const where = inventory.folders.length === 1 ? displayPath(inventory.folders[0]!) || '.' : `${inventory.folders.length} folders`;
-  const room = Math.max(8, width - countsText.length - 'restorable '.length - 2 - of.length);
-  const folders = leftCut(where, room);
+  // The counts come first: when they need the room, the tool's name and then the folder give way.
+  const left = width - countsText.length - of.length - 2;
+  const named = left >= 'restorable '.length + 8;
+  const room = left - (named ? 'restorable '.length : 0);
+  const folders = room >= 6 ? leftCut(where, room) : '';
   return (
     <Box flexDirection="column" height={height}>
       {place ? (
@@ -180,8 +183,9 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
         </Text>
       ) : (
       <Text wrap="truncate">
-        <Text bold>restorable</Text> {folders}
-        {'  '}
+        {named && <Text bold>restorable </Text>}
+        {folders}
+        {named || folders ? '  ' : ''}
         <Text color={tint('green')}>{GLYPH.ok} {counts.ok} ok</Text>
         {'  '}
         <Text color={tint('red')}>{GLYPH.bad} {counts.bad} failed</Text>

@@ -1,8 +1,11 @@
 import { Box, Text } from 'ink';
+import { useState } from 'react';
 import type { BackupRun } from '../../core/checks/queue.js';
 import { formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
 import { statusWord } from '../../output/style.js';
 import { ProgressBar } from '../components/progress-bar.js';
+import { FindingsPane, Lines, findingLines, wrappedLines } from '../components/findings-pane.js';
+import { useRoom } from '../hooks/use-room.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useSession } from '../session/use-session.js';
 import { GLYPH, statusLook, tint } from '../theme.js';
@@ -38,13 +41,24 @@ function vouch(r: NonNullable<StepsRun['result']>): string {
 /** A deep check or a test restore as it runs: its steps, live output, the salvage report, the verdict. */
 export function StepsScreen({ entry, queue, width, height, active, onBack, kind }: BackupScreenProps & { kind: 'deep' | 'restore' }) {
   const run = queue.get(entry.file);
-  useKeys('steps', { back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()) }, active);
+  const [scroll, setScroll] = useState(0);
+  const page = Math.max(1, Math.floor(height / 2));
+  useKeys(
+    'steps',
+    {
+      back: () => (run?.state === 'running' || run?.state === 'queued' ? queue.cancel(entry.file) : undefined, onBack()),
+      pageDown: () => setScroll((s) => s + page),
+      pageUp: () => setScroll((s) => Math.max(0, s - page)),
+    },
+    active,
+  );
   const title = `${kind === 'deep' ? 'deep check' : 'test restore'} ${printable(entry.name)}`;
-  return <StepsView title={title} run={run} frame={Math.floor(useSession().getSnapshot() / 2)} width={width} height={height} cancelled="cancelled; the temp folder was removed" />;
+  return <StepsView title={title} run={run} frame={Math.floor(useSession().getSnapshot() / 2)} width={width} height={height} scroll={scroll} cancelled="cancelled; the temp folder was removed" />;
 }
 
 /** A run as a list of steps with a progress bar while it reads, then what it found and its verdict. */
-export function StepsView({ title, run, frame, width, height, cancelled, notes = [] }: { title: string; run: StepsRun | undefined; frame: number; width: number; height: number; cancelled: string; notes?: string[] }) {
+export function StepsView({ title, run, frame, width, height, cancelled, notes = [], scroll = 0 }: { title: string; run: StepsRun | undefined; frame: number; width: number; height: number; cancelled: string; notes?: string[]; /** the findings pane's first line */ scroll?: number }) {
+  const [paneRef, room] = useRoom(2);
   const p = run?.progress;
   const result = run?.result;
   const look = result ? statusLook(result.status) : undefined;
@@ -58,7 +72,7 @@ export function StepsView({ title, run, frame, width, height, cancelled, notes =
       {run?.steps.map((s) => {
         const g = stepGlyph(s.state, frame);
         return (
-          <Text key={s.id} wrap="truncate">
+          <Text key={s.id} wrap="wrap">
             <Text color={g.color}>{g.glyph}</Text> {s.title}
             {s.detail ? <Text dimColor> {s.detail}</Text> : null}
           </Text>
@@ -75,33 +89,31 @@ export function StepsView({ title, run, frame, width, height, cancelled, notes =
       {result?.salvage && (
         <Box flexDirection="column" marginTop={1}>
           <Text bold color={tint('red')}>Salvage</Text>
-          <Text wrap="truncate">
+          <Text wrap="wrap">
             stopped at byte {result.salvage.compressedOffset} of the file (byte {result.salvage.uncompressedOffset} uncompressed)
           </Text>
-          {result.salvage.member && <Text wrap="truncate">first damaged member: {result.salvage.member}</Text>}
-          <Text wrap="truncate">
+          {result.salvage.member && <Text wrap="wrap">first damaged member: {result.salvage.member}</Text>}
+          <Text wrap="wrap">
             recoverable: {result.salvage.recoverableMembers} members ({formatBytes(result.salvage.recoverableBytes)}); unread: {formatBytes(result.salvage.unreadBytes)}
           </Text>
         </Box>
       )}
-      {problems.slice(0, Math.max(1, height - 12 - (run?.steps.length ?? 0))).map((f, i) => (
-        <Text key={i} color={f.severity === 'error' ? tint('red') : tint('yellow')} wrap="truncate">
-          {f.severity === 'error' ? GLYPH.bad : GLYPH.warn} {f.message}
-        </Text>
-      ))}
+      <Box ref={paneRef} flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
+        <FindingsPane lines={findingLines(problems, width)} height={room} offset={scroll} />
+      </Box>
       {notes.map((n, i) => (
-        <Text key={`n${i}`} wrap="truncate" dimColor>
+        <Text key={`n${i}`} wrap="wrap" dimColor>
           {n}
         </Text>
       ))}
       {result && (
-        <Text bold color={look?.color} wrap="truncate">
+        <Text bold color={look?.color} wrap="wrap">
           {look?.glyph} {statusWord(result)}
           <Text dimColor>{verdict(run!)}</Text>
         </Text>
       )}
       {run?.state === 'cancelled' && <Text color={tint('yellow')}>{GLYPH.warn} {cancelled}</Text>}
-      {run?.state === 'failed' && <Text color={tint('yellow')}>{GLYPH.warn} {run.error}</Text>}
+      {run?.state === 'failed' && <Lines lines={wrappedLines([{ glyph: GLYPH.warn, text: run.error ?? 'failed', color: tint('yellow') }], width)} />}
     </Box>
   );
 }
