@@ -2,12 +2,23 @@
 // entry loads several times faster than dozens of ES modules, and start-up
 // time is paid by every cron run. Type checking is `tsc --noEmit` (npm run build).
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
 // Chunk names carry a content hash: without this, every build leaves the last one's chunks behind.
 rmSync('dist', { recursive: true, force: true });
 
+// Ink measures every line of every frame with string-width; its imports of it (and widest-line's)
+// go to a wrapper with a fast path for the inspector's own characters (src/ui/text-width.ts).
+const fastTextWidth = {
+  name: 'fast-text-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, (args) => (/node_modules[\\/](ink|widest-line)[\\/]/.test(args.importer) ? { path: resolve('src/ui/text-width.ts') } : undefined));
+  },
+};
+
 await build({
+  plugins: [fastTextWidth],
   entryPoints: { cli: 'src/cli.ts', worker: 'src/core/hash/worker.ts' },
   outdir: 'dist',
   bundle: true,

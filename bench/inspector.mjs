@@ -133,29 +133,45 @@ const selectedRow = (screen) => /^› .*host-\d\d-(\d{5})/m.exec(screen)?.[1];
 
 /**
  * V over every backup: key press to every row verified on screen; and,
- * while it runs, how long `j` takes to move the selection (each press
- * timed from send-keys to the frame that shows it).
+ * while it runs, how long `j` takes to move the selection: a press every
+ * 300 ms from V to the end (as someone scrolling while it works), each
+ * timed from send-keys to the frame that shows it.
  */
 async function verifyAllInInspector(folder) {
   const latencies = [];
   const seconds = await medianOf(runs, async () => {
     startInTmux(`node ${CLI} ${folder}`);
-    await waitFor((s) => new RegExp(`of ${count} shown`).test(s));
+    await waitFor((s) => new RegExp(`of ${count} shown`).test(s), { every: 10 });
     const t0 = performance.now();
     tmux('send-keys', '-t', 'b', 'V');
     const all = new RegExp(`✓ ${count} ok`);
-    for (let i = 0; i < 3; i++) {
+    let t1;
+    for (;;) {
       const before = selectedRow(capture());
       const k0 = performance.now();
       tmux('send-keys', '-t', 'b', 'j');
       const k1 = await waitFor((s) => selectedRow(s) !== before || all.test(s));
-      if (!all.test(capture())) latencies.push(k1 - k0);
+      if (all.test(capture())) {
+        t1 = k1;
+        break;
+      }
+      latencies.push(k1 - k0);
+      const next = k0 + 300;
+      while (performance.now() < next) {
+        if (all.test(capture())) break;
+        await sleep(50);
+      }
+      if (all.test(capture())) {
+        t1 = performance.now();
+        break;
+      }
     }
-    const t1 = await waitFor((s) => all.test(s), { ms: 600_000, every: 50 });
     tmux('kill-server');
     return (t1 - t0) / 1000;
   });
-  return { seconds, latencyMs: latencies.length ? median(latencies) : undefined };
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const p90 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))];
+  return { seconds, latencyMs: latencies.length ? median(latencies) : undefined, p90, presses: latencies.length };
 }
 
 /** `restorable verify DIR`, the whole process, wall clock. */
@@ -223,10 +239,10 @@ async function main() {
     console.log(`  restorable verify DIR over ${count} backups, whole process   ${folderShell.toFixed(3)} s`);
     console.log(`  V over them in the inspector, key to every row ✓  ${all.seconds.toFixed(3)} s`);
     console.log(`  V / verify DIR                                 ${allRatio.toFixed(2)}    target ≤ 1.50  ${allRatio <= 1.5 ? 'PASS' : 'FAIL'}`);
-    console.log(`  a key while V runs, to the frame that shows it ${latency === undefined ? '(V ended first)' : `${latency.toFixed(0)} ms   target < 150 ms  ${latency < 150 ? 'PASS' : 'FAIL'}`}`);
+    console.log(`  a key while V runs, to the frame that shows it ${latency === undefined ? '(V ended first)' : `${latency.toFixed(0)} ms   target < 150 ms  ${latency < 150 ? 'PASS' : 'FAIL'}   (median of ${all.presses} presses; 90th percentile ${all.p90.toFixed(0)} ms)`}`);
     md.push(`| restorable verify DIR, ${count} backups, whole process | ${folderShell.toFixed(3)} | | | |`);
     md.push(`| V over them in the inspector, key to every row ✓ | ${all.seconds.toFixed(3)} | ${allRatio.toFixed(2)} | ≤ 1.50 | ${allRatio <= 1.5 ? 'pass' : '**missed**'} |`);
-    if (latency !== undefined) md.push(`| a key while V runs, to the frame that shows it | ${(latency / 1000).toFixed(3)} | | < 0.150 s | ${latency < 150 ? 'pass' : '**missed**'} |`);
+    if (latency !== undefined) md.push(`| a key while V runs, to the frame that shows it (median of ${all.presses} presses, one every 300 ms; 90th percentile ${(all.p90 / 1000).toFixed(3)} s) | ${(latency / 1000).toFixed(3)} | | < 0.150 s | ${latency < 150 ? 'pass' : '**missed**'} |`);
   }
   if (args.includes('--markdown')) console.log(`\n| inspector measurement | median s | ratio | target | result |\n|---|---:|---:|---|---|\n${md.join('\n')}`);
   rmSync(bigDir, { recursive: true, force: true });
