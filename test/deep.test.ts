@@ -54,7 +54,8 @@ describe('deep check', () => {
     expect(run.code).toBe(0);
     expect(result.status).toBe('verified');
     expect(result.archive).toMatchObject({ format: 'tar+gzip', entries: 7, complete: true, files: 4, links: 1, emptyFiles: ['site/empty.txt'], noPermissionFiles: ['site/secret.key'] });
-    expect(result.findings.map((f: { message: string }) => f.message)).toContain('db/dump.sql: mysqldump dump is complete (its trailer is there)');
+    // the dump inside: its tool, its trailer, and its rows per table
+    expect(result.dumps).toEqual([{ name: 'db/dump.sql', tool: 'mysqldump', complete: true, rows: 1, tables: [{ table: 't', rows: 1 }] }]);
   });
 
   it('fails a dump inside the archive that lacks its completion trailer', async () => {
@@ -64,7 +65,7 @@ describe('deep check', () => {
     const { run, result } = await deep(file);
     expect(run.code).toBe(1);
     expect(result.status).toBe('deep_failed');
-    expect(result.findings[0].message).toBe('dump.sql: mysqldump dump has no completion trailer: it was cut short');
+    expect(result.findings[0].message).toBe('dump.sql: mysqldump dump without its completion trailer (“-- Dump completed”): it was cut short');
   });
 
   it('checks standalone .sql.gz dumps: complete, cut short, and a corrupt gzip stream', async () => {

@@ -103,6 +103,12 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
     lines.push(`${indent}salvage: reading stopped at byte ${s.compressedOffset} of the file (byte ${s.uncompressedOffset} uncompressed)${s.member ? `, inside ${s.member}` : ''}`);
     lines.push(`${indent}         recoverable: ${s.recoverableMembers} members (${formatBytes(s.recoverableBytes)}); lost: ${s.member ? `${s.member} and ` : ''}all after it (${formatBytes(s.unreadBytes)} of the file unread)`);
   }
+  for (const d of r.dumps ?? []) {
+    const tables = `${d.rows} ${d.rows === 1 ? 'row' : 'rows'} in ${d.tables.length} ${d.tables.length === 1 ? 'table' : 'tables'}`;
+    lines.push(`${indent}dump ${d.name}: ${d.tool ?? 'SQL of an unknown tool'} · ${tables}${d.complete ? '' : ' · not complete'}`);
+    // Every table's rows with -v (and always in --json): what a restore drill compares with.
+    if (opts.verbose) for (const t of d.tables) lines.push(`${indent}  ${t.table}: ${t.rows}`);
+  }
   const shown = new Set<string>();
   for (const f of r.findings) {
     if (f.message.includes(' region: ') && r.regions?.length) continue; // already drawn above

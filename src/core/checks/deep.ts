@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
 import { decompress } from '../archive/decompress.js';
 import { readBackup } from '../archive/read-stream.js';
-import { DumpTail } from '../archive/dump-check.js';
+import { SqlScanner } from '../dumps/sql-scan.js';
+import { dumpReport, isDumpMember, watchDumpMember } from '../dumps/dump-watch.js';
 import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
-import type { EntryContent } from '../archive/tar-reader.js';
-import type { CheckEvent, CheckResult, Finding, Status } from '../events/types.js';
+import type { CheckEvent, CheckResult, DumpReport, Finding, Status } from '../events/types.js';
 import { AbortError, isAbort, throwIfAborted } from '../errors.js';
 import { changedSince } from '../hash/file-identity.js';
 import { makeTempDir, type TempDir } from '../temp-paths.js';
@@ -19,14 +19,6 @@ export interface DeepOptions {
   tempDir?: string;
   limits?: ExtractLimits;
   signal?: AbortSignal;
-}
-
-/** Passes a member's bytes through, keeping the tail of a SQL dump on the way. */
-async function* watching(content: EntryContent, tail: DumpTail): AsyncGenerator<Buffer> {
-  for await (const chunk of content) {
-    tail.push(chunk);
-    yield chunk;
-  }
 }
 
 /**
@@ -62,19 +54,17 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       const { index, warning } = await loadContentIndex(file, before.size);
       if (warning) findings.push({ severity: 'warning', message: warning });
       sandbox = await makeTempDir('restorable-deep-', opts.tempDir);
-      const dumps: DumpTail[] = [];
-      const dumpNames: string[] = [];
+      const dumps: ReturnType<typeof watchDumpMember>[] = [];
       yield step('read', 'read every member and extract it into a sandbox', 'running', sandbox.path);
       const { summary, box, listing } = yield* extractArchive(file, archive, sandbox.path, {
         limits: opts.limits ?? DEFAULT_LIMITS,
         signal: opts.signal,
         sha256: index !== undefined,
         watch: (entry, content) => {
-          if (!/\.sql$/i.test(entry.path) || entry.type !== 'file') return content;
-          const tail = new DumpTail();
-          dumps.push(tail);
-          dumpNames.push(entry.path);
-          return watching(content, tail);
+          if (!isDumpMember(entry.path) || entry.type !== 'file') return content;
+          const dump = watchDumpMember(entry.path, content);
+          dumps.push(dump);
+          return dump.content;
         },
       });
       findings.push(...box.findings);
@@ -86,26 +76,29 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       environmentStop = judged.environment;
       damaged = judged.damaged;
       yield step('files', 'count files', 'ok', `${stats.files} files, ${stats.directories} folders, ${stats.links} links`);
-      if (dumps.length) {
-        const verdicts = dumps.map((d, i) => d.verdict(dumpNames[i]!));
-        findings.push(...verdicts);
-        yield step('dumps', `SQL dumps (${dumps.length})`, verdicts.some((v) => v.severity === 'error') ? 'failed' : 'ok');
+      const reports: DumpReport[] = [];
+      for (const d of dumps) {
+        const { report, findings: found } = await d.done();
+        reports.push(report);
+        findings.push(...found);
       }
+      if (reports.length) yield step('dumps', `SQL dumps (${reports.length}): rows per table, COPY blocks, trailers`, reports.some((r) => !r.complete) || findings.some((f) => f.severity === 'error' && f.member && reports.some((r) => r.name === f.member)) ? 'failed' : 'ok', `${reports.reduce((n, r) => n + r.rows, 0)} rows in ${reports.reduce((n, r) => n + r.tables.length, 0)} tables`);
       result = {
         archive: { format, entries: summary.entries, contentBytes: summary.contentBytes, compressedBytes: summary.compressedBytes, uncompressedBytes: summary.uncompressedBytes, complete: summary.complete, trailingBytes: summary.trailingBytes, files: stats.files, directories: stats.directories, links: stats.links, ...judged.archive },
         salvage: judged.salvage,
+        ...(reports.length ? { dumps: reports } : {}),
       };
     } else if (container === 'sql') {
-      yield step('read', 'read the dump to its end', 'running');
+      yield step('read', 'read the dump to its end: rows per table, COPY blocks, trailer', 'running');
       const input = readBackup(handle);
       const dec = await decompress(input, compression, file);
-      const tail = new DumpTail();
+      const scanner = new SqlScanner();
       let bytes = 0;
       let readError: string | undefined;
       try {
         for await (const chunk of dec.output as AsyncIterable<Buffer>) {
           throwIfAborted(opts.signal);
-          tail.push(chunk);
+          scanner.push(chunk);
           bytes += chunk.length;
         }
       } catch (err) {
@@ -119,9 +112,11 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       await dec.finished;
       const problem = dec.problem() ?? (readError ? `${compression}: ${readError}` : undefined);
       if (problem) findings.push({ severity: 'error', message: `${problem} at byte ${dec.consumed()} of the file`, offset: dec.consumed() });
-      findings.push(tail.verdict(basename(file)));
-      yield step('read', 'read the dump to its end', problem ? 'failed' : 'ok', `${bytes} bytes of SQL`);
-      result = { archive: { format, entries: 1, contentBytes: bytes, compressedBytes: dec.consumed(), uncompressedBytes: bytes, complete: !problem, trailingBytes: 0 } };
+      const { report, findings: found } = dumpReport(basename(file), scanner.finish());
+      findings.push(...found);
+      const bad = problem || found.some((f) => f.severity === 'error');
+      yield step('read', 'read the dump to its end: rows per table, COPY blocks, trailer', bad ? 'failed' : 'ok', `${bytes} bytes of SQL, ${report.rows} rows in ${report.tables.length} tables`);
+      result = { archive: { format, entries: 1, contentBytes: bytes, compressedBytes: dec.consumed(), uncompressedBytes: bytes, complete: !problem, trailingBytes: 0 }, dumps: [report] };
     } else if (container === 'pg-custom') {
       const ok = Buffer.from(head.subarray(0, 5)).toString('latin1') === 'PGDMP';
       findings.push(ok ? { severity: 'info', message: 'pg_dump custom-format header is present' } : { severity: 'error', message: 'not a pg_dump custom-format file (no PGDMP header)' });

@@ -117,6 +117,8 @@ export interface CheckResult {
   salvage?: SalvageReport;
   /** restore test: where, how long, how fast */
   restore?: RestoreReport;
+  /** deep check of database dumps (the backup itself, or members of a tar): rows per table, as the dump says */
+  dumps?: DumpReport[];
   /** one copy of a backup in a storage location, and how it was judged */
   copy?: CopyReport;
   checkedAt: string;
@@ -167,6 +169,17 @@ export interface ArchiveReport extends ArchiveTotals {
   vouchedBy?: 'content index' | 'gzip CRC' | 'zstd checksum' | 'xz check' | 'bzip2 CRC';
   /** members a content index found damaged, by name (the same list verify and restore-test give) */
   damagedMembers?: string[];
+}
+
+/** What a database dump holds, read without a server: its tool, whether it ends as that tool ends a complete dump, and rows per table. */
+export interface DumpReport {
+  /** the backup, or the member of the archive */
+  name: string;
+  /** pg_dump, pg_dumpall, mysqldump, sqlite3 .dump, pg_dump custom, sqlite3 database */
+  tool?: string;
+  complete: boolean;
+  tables: { table: string; rows: number }[];
+  rows: number;
 }
 
 export interface SalvageReport {
