@@ -2,7 +2,7 @@ import type { CheckResult, Region } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 import { EXIT } from '../core/errors.js';
 import { displayPath, formatBytes, jsonText, printable, printableDeep } from './format.js';
-import { STATUS_WORD, colorFor, sizeOnly, statusGlyph, statusWord, unvouched, type Paint } from './style.js';
+import { STATUS_WORD, colorFor, drilled, sizeOnly, statusGlyph, statusWord, unvouched, type Paint } from './style.js';
 
 /** Exit code for a run: 1 if anything is damaged, else 2 if anything could not be checked, else 0. */
 export function exitCodeFor(results: CheckResult[]): number {
@@ -40,6 +40,10 @@ export function copyEvidence(c: NonNullable<CheckResult['copy']>): string {
 }
 
 function headline(r: CheckResult): string {
+  if (r.drill) {
+    const d = r.drill;
+    return `${d.tool ?? 'dump'} restored into ${d.server} in ${d.restoreSeconds.toFixed(2)} s (${formatBytes(Math.round(d.bytesPerSec))}/s) · ${d.rows} ${d.rows === 1 ? 'row' : 'rows'} in ${d.tables.length} ${d.tables.length === 1 ? 'table' : 'tables'}`;
+  }
   if (r.restore) {
     const x = r.restore;
     return `restored ${x.restoredFiles} files, ${formatBytes(x.restoredBytes)} in ${x.seconds.toFixed(2)} s (${formatBytes(Math.round(x.bytesPerSec))}/s)${x.kept ? ` into ${x.target}` : ''}`;
@@ -103,6 +107,8 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
     lines.push(`${indent}salvage: reading stopped at byte ${s.compressedOffset} of the file (byte ${s.uncompressedOffset} uncompressed)${s.member ? `, inside ${s.member}` : ''}`);
     lines.push(`${indent}         recoverable: ${s.recoverableMembers} members (${formatBytes(s.recoverableBytes)}); lost: ${s.member ? `${s.member} and ` : ''}all after it (${formatBytes(s.unreadBytes)} of the file unread)`);
   }
+  // Every table's rows with -v (always in --json), beside what the dump itself holds.
+  if (r.drill && opts.verbose) for (const t of r.drill.tables) lines.push(`${indent}${t.table}: ${t.rows}${t.inDump === undefined ? '' : t.inDump === t.rows ? ' (as in the dump)' : ` (the dump holds ${t.inDump})`}`);
   for (const d of r.dumps ?? []) {
     const tables = `${d.rows} ${d.rows === 1 ? 'row' : 'rows'} in ${d.tables.length} ${d.tables.length === 1 ? 'table' : 'tables'}`;
     lines.push(`${indent}dump ${d.name}: ${d.tool ?? 'SQL of an unknown tool'} · ${tables}${d.complete ? '' : ' · not complete'}`);
@@ -142,10 +148,11 @@ export function renderSummary(checked: CheckResult[], p: Paint): string {
     }
   } else if (results.every((r) => r.status === 'manifest_created')) {
     out += `${p.green('✓ all created')}\n`;
-  } else if (results.some((r) => unvouched(r) || sizeOnly(r))) {
+  } else if (results.some((r) => unvouched(r) || sizeOnly(r) || drilled(r))) {
     const notes = [
       results.some(unvouched) ? `${results.filter(unvouched).length} read to their end: nothing vouches for their bytes` : '',
       results.some(sizeOnly) ? `${results.filter(sizeOnly).length} compared by size only: nothing read their bytes` : '',
+      results.some(drilled) ? `${results.filter(drilled).length} restored with every table's rows: nothing compared the values` : '',
     ].filter(Boolean);
     out += `${p.green('✓ no damage found')} (${notes.join('; ')})\n`;
   } else {

@@ -36,6 +36,7 @@ export const STATUS_WORD: Record<Status, string> = {
   changed: 'changed',
   archive_damaged: 'damaged',
   deep_failed: 'deep failed',
+  drill_failed: 'drill failed',
   tampered: 'tampered',
   empty: 'empty',
   error: 'error',
@@ -53,7 +54,16 @@ export function sizeOnly(r: Pick<CheckResult, 'status' | 'checks'>): boolean {
 
 /** The word for a result's status: "read to end" for a pass nothing vouched for, "size ok" for a size that matched. */
 export function statusWord(r: Pick<CheckResult, 'status' | 'archive' | 'checks'>): string {
-  return unvouched(r) ? 'read to end' : sizeOnly(r) ? 'size ok' : STATUS_WORD[r.status];
+  return unvouched(r) ? 'read to end' : sizeOnly(r) ? 'size ok' : drilled(r) ? 'restored' : STATUS_WORD[r.status];
+}
+
+/**
+ * A drill that passed: the dump restored and every table has the rows the
+ * dump holds. That is what it proves; not that each value is the one
+ * backed up (a changed digit restores just as well), so not "verified".
+ */
+export function drilled(r: Pick<CheckResult, 'status' | 'checks'>): boolean {
+  return r.status === 'verified' && r.checks.includes('drill');
 }
 
 /** ✓ intact, ✗ damaged, ! could not check. */

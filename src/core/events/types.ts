@@ -21,6 +21,8 @@ export type Status =
   | 'changed'
   | 'archive_damaged'
   | 'deep_failed'
+  /** a restore drill: the dump did not restore into a fresh server, or rows are missing */
+  | 'drill_failed'
   /** a manifest it relies on is not validly signed by a trusted key (verify --trust): the backup was not judged by it */
   | 'tampered'
   /** the backup is 0 bytes: there is nothing to restore, whatever a manifest says */
@@ -28,7 +30,7 @@ export type Status =
   | 'error';
 
 /** Statuses that mean the backup itself is damaged or gone, or its manifests were forged (exit code 1). */
-export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed', 'tampered', 'empty'];
+export const INTEGRITY_FAILURES: readonly Status[] = ['size_mismatch', 'hash_mismatch', 'corrupt_blocks', 'missing', 'archive_damaged', 'deep_failed', 'drill_failed', 'tampered', 'empty'];
 /** What every check says of a 0-byte backup (status `empty`), whatever a manifest says of it. */
 export function emptyFinding(where: string): Finding {
   return { severity: 'error', message: `${where}: is empty (0 bytes): there is nothing to restore` };
@@ -37,7 +39,7 @@ export function emptyFinding(where: string): Finding {
 /** Statuses that mean it could not be checked (exit code 2). */
 export const CHECK_FAILURES: readonly Status[] = ['no_manifest', 'changed', 'error'];
 
-export type CheckKind = 'quick' | 'hash' | 'blocks' | 'deep' | 'restore' | 'locations';
+export type CheckKind = 'quick' | 'hash' | 'blocks' | 'deep' | 'restore' | 'drill' | 'locations';
 export type Phase = 'hash' | 'blocks' | 'reread' | 'read';
 
 export interface Finding {
@@ -117,6 +119,8 @@ export interface CheckResult {
   salvage?: SalvageReport;
   /** restore test: where, how long, how fast */
   restore?: RestoreReport;
+  /** restore drill: the dump restored into a throwaway server, timed, its rows counted */
+  drill?: DrillReport;
   /** deep check of database dumps (the backup itself, or members of a tar): rows per table, as the dump says */
   dumps?: DumpReport[];
   /** one copy of a backup in a storage location, and how it was judged */
@@ -169,6 +173,24 @@ export interface ArchiveReport extends ArchiveTotals {
   vouchedBy?: 'content index' | 'gzip CRC' | 'zstd checksum' | 'xz check' | 'bzip2 CRC';
   /** members a content index found damaged, by name (the same list verify and restore-test give) */
   damagedMembers?: string[];
+}
+
+/** A dump restored into a server started for it alone: how long it took, and the rows that arrived. */
+export interface DrillReport {
+  engine: 'postgresql' | 'sqlite';
+  /** the server's version, as it reports it */
+  server: string;
+  /** the program that wrote the dump, when known */
+  tool?: string;
+  /** seconds the restore itself took: the recovery time people plan with */
+  restoreSeconds: number;
+  /** dump bytes restored per second (uncompressed) */
+  bytesPerSec: number;
+  /** every step, with its seconds */
+  steps: { id: string; title: string; seconds: number }[];
+  /** rows per table in the restored database, with what the dump itself holds where that is known */
+  tables: { table: string; rows: number; inDump?: number }[];
+  rows: number;
 }
 
 /** What a database dump holds, read without a server: its tool, whether it ends as that tool ends a complete dump, and rows per table. */

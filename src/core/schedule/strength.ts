@@ -18,6 +18,7 @@ const STRENGTH: Record<string, number> = {
   full: 3,
   deep: 4,
   restore: 5,
+  drill: 6,
 };
 
 export function strengthOf(check: string): number {
@@ -33,7 +34,7 @@ export function strengthOf(check: string): number {
  * before the manifest was written.
  */
 export function evidenceOf(check: string): 'manifest' | 'contents' {
-  return check === 'deep' || check === 'restore' ? 'contents' : 'manifest';
+  return check === 'deep' || check === 'restore' || check === 'drill' ? 'contents' : 'manifest';
 }
 
 /** Whether a pass of `pass` clears a failure `failure` found (a missing backup is back once any check finds it). */

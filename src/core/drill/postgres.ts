@@ -1,0 +1,157 @@
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RestorableError } from '../errors.js';
+import { makeTempDir, type TempDir } from '../temp-paths.js';
+import type { RunAs } from './run-as.js';
+
+/** The PostgreSQL server programs: the newest version Debian installed, else pg_config's. */
+export async function findPostgres(): Promise<string> {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a)) : [];
+  if (versions[0]) return join(root, versions[0], 'bin');
+  const fromConfig = await execa('pg_config', ['--bindir'], { reject: false });
+  const bin = fromConfig.exitCode === 0 ? fromConfig.stdout.trim() : '';
+  if (bin && existsSync(join(bin, 'postgres')) && existsSync(join(bin, 'initdb'))) return bin;
+  throw new RestorableError('the PostgreSQL server programs (initdb, postgres) are not installed, so the dump cannot be restored to check it (Debian: apt-get install postgresql)');
+}
+
+/**
+ * The only environment the server and its clients see: nothing of the
+ * caller's PG* variables, password file, service file or .psqlrc (a drill
+ * talks to its own server only, and a dump must not reach anything else).
+ */
+function cleanEnv(home: string): Record<string, string> {
+  // Files that do not exist (a /dev/null password file draws a warning): nothing is read from them.
+  const none = join(home, 'none');
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TZ: 'UTC', PGPASSFILE: none, PGSERVICEFILE: none, PGSYSCONFDIR: none, PSQLRC: none };
+}
+
+/** The drill server's superuser: a name no dump's CREATE ROLE is likely to use (pg_dumpall recreates its cluster's roles). */
+export const SUPERUSER = 'restorable_drill';
+
+/** What a server's log says last: the reason it stopped or refused. */
+const lastLines = (text: string, n = 3) => text.trim().split('\n').slice(-n).join(' / ');
+
+/**
+ * A PostgreSQL server started for one drill and removed afterwards: in a
+ * fresh 0700 folder owned by the user it runs as, listening on a Unix
+ * socket in that folder only (no TCP), with durability off (a drill's data
+ * is thrown away) and bounded memory. Clients run as that user too, with
+ * the clean environment: a plain dump can hold psql's `\!`, which must not
+ * run with the caller's rights.
+ */
+export class PostgresServer {
+  private log = '';
+
+  private constructor(
+    readonly bin: string,
+    readonly dir: TempDir,
+    private readonly runAs: RunAs,
+    private readonly server: ResultPromise,
+    readonly version: string,
+  ) {}
+
+  get socket(): string {
+    return join(this.dir.path, 'socket');
+  }
+
+  static async start(runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<PostgresServer> {
+    const bin = await findPostgres();
+    const dir = await makeTempDir('restorable-drill-', opts.tempDir);
+    try {
+      await chmod(dir.path, 0o700);
+      await writeFile(join(dir.path, 'restorable-drill.pid'), `${process.pid}\n`);
+      await mkdir(join(dir.path, 'socket'), { mode: 0o700 });
+      if (process.getuid?.() === 0) for (const p of [dir.path, join(dir.path, 'socket')]) await chown(p, runAs.uid, runAs.gid);
+      const as = asUser(runAs, dir.path, opts.signal);
+      const init = await execa(join(bin, 'initdb'), ['-D', join(dir.path, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...as, reject: false });
+      if (init.exitCode !== 0) throw new RestorableError(`initdb failed: ${lastLines(String(init.stderr || init.stdout))}`);
+      const server = execa(join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', join(dir.path, 'socket'), ...serverSettings()], { ...as, reject: false, buffer: false });
+      const said = (await execa(join(bin, 'postgres'), ['--version'], { reject: false })).stdout.trim();
+      const version = `PostgreSQL ${/\d+(\.\d+)*/.exec(said)?.[0] ?? said}`;
+      const pg = new PostgresServer(bin, dir, runAs, server, version);
+      server.stderr?.on('data', (d: Buffer) => (pg.log = (pg.log + d.toString()).slice(-8192)));
+      await pg.ready(opts.signal);
+      return pg;
+    } catch (err) {
+      await dir.remove().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Runs a client program (psql, pg_restore…) against this server, as the drill's user, in the clean environment. */
+  client(program: string, args: string[], opts: { input?: AsyncIterable<Uint8Array>; signal?: AbortSignal } = {}): ResultPromise {
+    return execa(join(this.bin, program), ['-h', this.socket, '-U', SUPERUSER, ...args], {
+      ...asUser(this.runAs, this.dir.path, opts.signal),
+      reject: false,
+      ...(opts.input ? { stdin: opts.input } : { stdin: 'ignore' }),
+      maxBuffer: 256 * 1024 * 1024,
+    }) as unknown as ResultPromise;
+  }
+
+  /** One query's rows, tab-separated. */
+  async query(database: string, sql: string, signal?: AbortSignal): Promise<string[][]> {
+    const r = await this.client('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c', sql], { signal });
+    if (r.exitCode !== 0) throw new RestorableError(`psql: ${lastLines(String(r.stderr))}`);
+    return String(r.stdout)
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split('\t'));
+  }
+
+  /** Stops the server at once (fast shutdown, then a kill) and removes its folder. */
+  async stop(): Promise<void> {
+    if (this.server.exitCode === null && this.server.pid) {
+      this.server.kill('SIGINT');
+      const stopped = await Promise.race([this.server.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())]);
+      if (!stopped) this.server.kill('SIGKILL');
+      await this.server.catch(() => {});
+    }
+    await this.dir.remove();
+  }
+
+  /** The server's last words, for an error message. */
+  logTail(): string {
+    return lastLines(this.log);
+  }
+
+  private async ready(signal?: AbortSignal): Promise<void> {
+    const until = Date.now() + 60_000;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.server.exitCode !== null) throw new RestorableError(`the PostgreSQL server did not start: ${this.logTail()}`);
+      const r = await execa(join(this.bin, 'pg_isready'), ['-h', this.socket, '-q'], { reject: false, env: cleanEnv(this.dir.path), extendEnv: false });
+      if (r.exitCode === 0) return;
+      if (Date.now() > until) throw new RestorableError(`the PostgreSQL server did not accept connections within a minute: ${this.logTail()}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
+
+/** Runs as the drill's user (when we are root and can switch), in its folder, with the clean environment. */
+function asUser(runAs: RunAs, home: string, signal?: AbortSignal) {
+  const root = process.getuid?.() === 0;
+  return { cwd: home, env: cleanEnv(home), extendEnv: false, ...(root ? { uid: runAs.uid, gid: runAs.gid } : {}), ...(signal ? { cancelSignal: signal } : {}) } as const;
+}
+
+/** A throwaway server: no TCP, nothing flushed to disk, memory bounded, quiet logs. */
+function serverSettings(): string[] {
+  const settings = {
+    listen_addresses: '',
+    port: '5432',
+    unix_socket_permissions: '0700',
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    shared_buffers: '128MB',
+    maintenance_work_mem: '256MB',
+    max_wal_size: '4GB',
+    checkpoint_timeout: '30min',
+    autovacuum: 'off',
+    log_min_messages: 'warning',
+    max_connections: '20',
+  };
+  return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+}

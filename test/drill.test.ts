@@ -1,0 +1,153 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresServer } from '../src/core/drill/postgres.js';
+import { resolveRunAs } from '../src/core/drill/run-as.js';
+import { parseJsonOutput, runCli } from './helpers/run-cli.js';
+import { runTool } from './helpers/tools.js';
+
+// Restore drills against real servers: PostgreSQL 15 and SQLite from Debian. The dumps are made
+// by pg_dump, pg_dumpall and sqlite3 from databases these tests fill; servers never run as root,
+// so as root (CI) every drill runs as `nobody`.
+const asRoot = process.getuid?.() === 0;
+const runAs = asRoot ? ['--run-as', 'nobody'] : [];
+const drillDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('restorable-drill-') && !n.startsWith('restorable-drill-test-')).sort();
+
+const ROWS = { items: 5000, orders: 300 };
+let dir = '';
+const dumps: Record<'plain' | 'custom' | 'all' | 'gz', string> = { plain: '', custom: '', all: '', gz: '' };
+
+beforeAll(async () => {
+  // Kept for the whole file (the fixtures' temp folders go after each test): the dumps are made once.
+  dir = mkdtempSync(join(tmpdir(), 'restorable-drill-test-'));
+  // The source: a server of restorable's own, filled here, dumped with the real tools.
+  const source = await PostgresServer.start(await resolveRunAs(asRoot ? 'nobody' : undefined));
+  try {
+    await source.query('postgres', 'CREATE DATABASE shop');
+    await source.query('shop', `CREATE TABLE items (id int PRIMARY KEY, name text, price numeric);
+      INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, ${ROWS.items}) g;
+      CREATE TABLE "Orders" (id int, note text);
+      INSERT INTO "Orders" SELECT g, E'tab\\there, newline\\nthere' FROM generate_series(1, ${ROWS.orders}) g;
+      CREATE TABLE empty (x int);`);
+    const dump = async (program: string, args: string[], name: string) => {
+      const r = await source.client(program, args);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const path = join(dir, name);
+      writeFileSync(path, r.stdout as unknown as string, 'latin1');
+      return path;
+    };
+    dumps.plain = await dump('pg_dump', ['-d', 'shop'], 'shop-20261130.sql');
+    dumps.all = await dump('pg_dumpall', [], 'cluster-20261130.sql');
+    // The custom format is binary: pg_dump writes the file itself, into the server's folder, and it is copied out.
+    const r = await source.client('pg_dump', ['-Fc', '-d', 'shop', '-f', join(source.dir.path, 'shop.dump')]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    dumps.custom = join(dir, 'shop-20261130.dump');
+    writeFileSync(dumps.custom, readFileSync(join(source.dir.path, 'shop.dump')));
+    dumps.gz = join(dir, 'shop-20261130.sql.gz');
+    writeFileSync(dumps.gz, gzipSync(readFileSync(dumps.plain)));
+  } finally {
+    await source.stop();
+  }
+}, 120_000);
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  expect(drillDirs()).toEqual([]);
+});
+
+const drillJson = async (file: string, env?: NodeJS.ProcessEnv) => {
+  const run = await runCli(['drill', file, ...runAs, '--json'], { env });
+  return { run, result: parseJsonOutput(run).results[0]! };
+};
+
+describe('restore drills of healthy dumps', () => {
+  it('pg_dump plain, gzip and custom: restored into a server of their own, every table with the rows it had', async () => {
+    for (const file of [dumps.plain, dumps.gz, dumps.custom]) {
+      const { run, result } = await drillJson(file);
+      expect(run.code, run.stderr).toBe(0);
+      expect(result.status).toBe('verified');
+      expect(result.drill.engine).toBe('postgresql');
+      expect(result.drill.server).toMatch(/^PostgreSQL \d+\.\d+/);
+      const rows = Object.fromEntries(result.drill.tables.map((t: { table: string; rows: number }) => [t.table, t.rows]));
+      expect(rows).toEqual({ 'public."Orders"': ROWS.orders, 'public.empty': 0, 'public.items': ROWS.items });
+      expect(result.drill.restoreSeconds).toBeGreaterThan(0);
+      // a plain dump is also read as it streams in: each table's rows as the dump holds them
+      if (file !== dumps.custom) expect(result.drill.tables.find((t: { table: string }) => t.table === 'public.items').inDump).toBe(ROWS.items);
+    }
+  });
+
+  it('pg_dumpall: the cluster restored, tables named by their database', async () => {
+    const { run, result } = await drillJson(dumps.all);
+    expect(run.code, run.stderr).toBe(0);
+    expect(result.drill.tool).toBe('pg_dumpall');
+    expect(result.drill.tables).toContainEqual({ table: 'shop.public.items', rows: ROWS.items, inDump: ROWS.items });
+  });
+
+  it('sqlite3 .dump: restored with sqlite3 -bail, rows counted; the text says what was proved', async () => {
+    const db = join(dir, 'app.db');
+    expect(runTool('sqlite3', [db, "CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 'x, (y); z'), (2, 'it''s');"]).status).toBe(0);
+    const file = join(dir, 'app-20261130.sql');
+    writeFileSync(file, runTool('sqlite3', [db, '.dump']).stdout);
+    const run = await runCli(['drill', file, file, ...runAs, '-v']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^✓ restored +\S*app-20261130\.sql {2}sqlite3 \.dump restored into SQLite \d+\.\d+\.\d+ in [\d.]+ s .* · 2 rows in 1 table$/m);
+    expect(run.stdout).toMatch(/^ {4}t: 2 \(as in the dump\)$/m);
+    expect(run.stdout).toContain("2 restored with every table's rows: nothing compared the values");
+  });
+
+  it('ignores the caller’s PG* settings: it talks to its own server only', async () => {
+    const { run, result } = await drillJson(dumps.plain, { PGHOST: '203.0.113.1', PGPORT: '1', PGDATABASE: 'nowhere', PGUSER: 'nobody-here', PGSERVICE: 'missing' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(result.drill.rows).toBe(ROWS.items + ROWS.orders);
+  });
+});
+
+describe('damaged dumps', () => {
+  /** The plain dump with `damage` done to its bytes. */
+  const damaged = (name: string, damage: (b: Buffer) => Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, damage(Buffer.from(readFileSync(dumps.plain))));
+    return path;
+  };
+
+  it('cut at 50%, a bit flipped into a tab, a zeroed sector: deep names the table and the byte; the drill fails', async () => {
+    const half = damaged('half.sql', (b) => b.subarray(0, Math.floor(b.length / 2)));
+    const flip = damaged('flip.sql', (b) => {
+      b[b.indexOf('item 4321') + 5]! ^= 0x3d; // '4' (0x34) becomes a tab (0x09)
+      return b;
+    });
+    const sector = damaged('sector.sql', (b) => b.fill(0, 65536, 65536 + 4096));
+    const expectations: [string, RegExp][] = [
+      [half, /the COPY block of public\.items \(from byte \d+\) has no end/],
+      [flip, /a COPY line of public\.items at byte \d+ has 4 fields, not 3/],
+      [sector, /4096 NUL bytes at byte 65536 in the data of public\.items/],
+    ];
+    for (const [file, finding] of expectations) {
+      const deep = await runCli(['deep', file]);
+      expect(deep.code, file).toBe(1);
+      expect(deep.stdout).toMatch(finding);
+      const { run, result } = await drillJson(file);
+      expect(run.code, file).toBe(1);
+      expect(result.status).toBe('drill_failed');
+      expect(result.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(finding);
+    }
+  });
+});
+
+describe('safety', () => {
+  it.runIf(asRoot)('as root without --run-as, refuses before starting anything (exit 2)', async () => {
+    const run = await runCli(['drill', dumps.plain]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/does not run database servers as root: pass --run-as USER/);
+    const root = await runCli(['drill', dumps.plain, '--run-as', 'root']);
+    expect(root.code).toBe(2);
+    expect(root.stderr).toMatch(/--run-as root: that is root/);
+  });
+
+  it('leaves no folder and no server behind', async () => {
+    expect(drillDirs()).toEqual([]);
+    const ps = () => runTool('pgrep', ['-f', 'restorable-drill-']).stdout.trim();
+    expect(ps()).toBe('');
+  });
+});
