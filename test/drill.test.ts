@@ -56,8 +56,10 @@ afterAll(() => {
   expect(drillDirs()).toEqual([]);
 });
 
-const drillJson = async (file: string, env?: NodeJS.ProcessEnv) => {
-  const run = await runCli(['drill', file, ...runAs, '--json'], { env });
+/** A ledger of the test's own (a drill is held to the last one of its series). */
+const freshState = () => mkdtempSync(join(dir, 'state-'));
+const drillJson = async (file: string, opts: { env?: NodeJS.ProcessEnv; state?: string; args?: string[] } = {}) => {
+  const run = await runCli(['drill', file, ...runAs, '--state-dir', opts.state ?? freshState(), '--json', ...(opts.args ?? [])], { env: opts.env });
   return { run, result: parseJsonOutput(run).results[0]! };
 };
 
@@ -89,7 +91,7 @@ describe('restore drills of healthy dumps', () => {
     expect(runTool('sqlite3', [db, "CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 'x, (y); z'), (2, 'it''s');"]).status).toBe(0);
     const file = join(dir, 'app-20261130.sql');
     writeFileSync(file, runTool('sqlite3', [db, '.dump']).stdout);
-    const run = await runCli(['drill', file, file, ...runAs, '-v']);
+    const run = await runCli(['drill', file, file, ...runAs, '--state-dir', freshState(), '-v']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^✓ restored +\S*app-20261130\.sql {2}sqlite3 \.dump restored into SQLite \d+\.\d+\.\d+ in [\d.]+ s .* · 2 rows in 1 table$/m);
     expect(run.stdout).toMatch(/^ {4}t: 2 \(as in the dump\)$/m);
@@ -97,7 +99,7 @@ describe('restore drills of healthy dumps', () => {
   });
 
   it('ignores the caller’s PG* settings: it talks to its own server only', async () => {
-    const { run, result } = await drillJson(dumps.plain, { PGHOST: '203.0.113.1', PGPORT: '1', PGDATABASE: 'nowhere', PGUSER: 'nobody-here', PGSERVICE: 'missing' });
+    const { run, result } = await drillJson(dumps.plain, { env: { PGHOST: '203.0.113.1', PGPORT: '1', PGDATABASE: 'nowhere', PGUSER: 'nobody-here', PGSERVICE: 'missing' } });
     expect(run.code, run.stderr).toBe(0);
     expect(result.drill.rows).toBe(ROWS.items + ROWS.orders);
   });
@@ -135,12 +137,48 @@ describe('damaged dumps', () => {
   });
 });
 
+describe('each drill held to the last one of its series', () => {
+  /** The next day's dump of the same database, with the items table's data cut to `keep` rows. */
+  const nextDay = (keep: number) => {
+    const text = readFileSync(dumps.plain, 'latin1');
+    const start = text.indexOf('\n', text.indexOf('COPY public.items')) + 1;
+    const end = text.indexOf('\\.\n', start);
+    const rows = text.slice(start, end).split('\n').slice(0, keep);
+    const path = join(dir, `shop-2026120${keep === 0 ? 1 : 2}.sql`); // the same series: only the date differs
+    writeFileSync(path, text.slice(0, start) + (keep ? `${rows.join('\n')}\n` : '') + text.slice(end), 'latin1');
+    return path;
+  };
+
+  it('a table emptied since the last drill fails, though the dump is whole and restores cleanly', async () => {
+    const state = freshState();
+    expect((await drillJson(dumps.plain, { state })).run.code).toBe(0);
+    const emptied = nextDay(0);
+    // deep sees a whole dump: nothing in it says a table lost its rows
+    expect((await runCli(['deep', emptied])).code).toBe(0);
+    const { run, result } = await drillJson(emptied, { state });
+    expect(run.code).toBe(1);
+    expect(result.findings.map((f: { message: string }) => f.message)).toContainEqual(expect.stringMatching(/^public\.items: 0 rows now; the last drill \(\d{4}-\d\d-\d\d, \S+shop-20261130\.sql\) restored 5000$/));
+    // the ledger keeps the good drill as the one to beat: a second look fails the same way
+    expect((await drillJson(emptied, { state })).run.code).toBe(1);
+  });
+
+  it('a table down by more than --max-drop (50% unless told) fails; within it, passes', async () => {
+    const state = freshState();
+    expect((await drillJson(dumps.plain, { state })).run.code).toBe(0);
+    const fewer = nextDay(2000); // 60% fewer items
+    const { run, result } = await drillJson(fewer, { state });
+    expect(run.code).toBe(1);
+    expect(result.findings.map((f: { message: string }) => f.message)).toContainEqual(expect.stringMatching(/^public\.items: 2000 rows now, 60% fewer than the 5000 of the last drill .* \(more than 50% is a failure\)$/));
+    expect((await drillJson(fewer, { state, args: ['--max-drop', '70%'] })).run.code).toBe(0);
+  });
+});
+
 describe('safety', () => {
   it.runIf(asRoot)('as root without --run-as, refuses before starting anything (exit 2)', async () => {
-    const run = await runCli(['drill', dumps.plain]);
+    const run = await runCli(['drill', dumps.plain, '--state-dir', freshState()]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/does not run database servers as root: pass --run-as USER/);
-    const root = await runCli(['drill', dumps.plain, '--run-as', 'root']);
+    const root = await runCli(['drill', dumps.plain, '--run-as', 'root', '--state-dir', freshState()]);
     expect(root.code).toBe(2);
     expect(root.stderr).toMatch(/--run-as root: that is root/);
   });

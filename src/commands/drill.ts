@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { jsonOption, targetArg } from './options.js';
+import { jsonOption, percentArg, stateDirOption, targetArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -8,6 +8,8 @@ interface DrillFlags {
   verbose?: boolean;
   tempDir?: string;
   runAs?: string;
+  stateDir?: string;
+  maxDrop?: number;
 }
 
 export function registerDrill(program: Command): void {
@@ -17,7 +19,9 @@ export function registerDrill(program: Command): void {
     .argument('<file...>', 'dumps: pg_dump (plain, gzip, custom), pg_dumpall, sqlite3 .dump')
     .option('--run-as <user>', 'when run as root: the unprivileged user the server and the restore run as (servers never run as root)')
     .option('--temp-dir <dir>', 'where the server’s throwaway folder is made (default: the system temp folder)')
+    .option('--max-drop <percent>', 'fail a table whose rows fell by more than this since the last drill of the same series (default 50%)', percentArg)
     .option('-v, --verbose', 'list every table’s rows')
+    .addOption(stateDirOption())
     .addOption(jsonOption())
     .action(async (files: string[], flags: DrillFlags) => {
       const session = openSession({ warm: 0 });
@@ -25,8 +29,25 @@ export function registerDrill(program: Command): void {
         const { resolveRunAs } = await import('../core/drill/run-as.js');
         const runAs = await resolveRunAs(flags.runAs);
         const { drill } = await import('../core/drill/drill.js');
-        const jobs = files.map(targetArg).map((file) => ({ file, run: () => drill(file, { runAs, tempDir: flags.tempDir, signal: session.signal }) }));
-        process.exitCode = await runJobs(jobs, flags);
+        const { seriesOf } = await import('../core/drill/series.js');
+        const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
+        // Each drill is held to the last one of its series, and recorded for the next.
+        const ledger = await Ledger.open(flags.stateDir ?? defaultStateDir());
+        const jobs = files.map(targetArg).map((file) => ({
+          file,
+          run: () => drill(file, { runAs, tempDir: flags.tempDir, signal: session.signal, previous: ledger.lastDrill(seriesOf(file)), maxDrop: flags.maxDrop }),
+        }));
+        process.exitCode = await runJobs(jobs, flags, {
+          onResult: async (r) => {
+            if (!r.drill) return;
+            const { stat } = await import('node:fs/promises');
+            const s = await stat(r.file).catch(() => undefined);
+            ledger.record(r.file, 'drill', { status: r.status, size: r.size ?? 0, mtimeMs: s?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
+            // Only a drill that passed becomes what the next one is held to.
+            if (r.status === 'verified') ledger.recordDrill(seriesOf(r.file), { file: r.file, at: r.checkedAt, tables: Object.fromEntries(r.drill.tables.map((t) => [t.table, t.rows])) });
+            await ledger.save();
+          },
+        });
       } finally {
         await session.close();
       }

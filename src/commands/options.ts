@@ -41,6 +41,13 @@ export function positiveArg(value: string): number {
   return n;
 }
 
+/** "50%" or "50" → 0.5: a share from 0 to 100 percent. */
+export function percentArg(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(value.trim());
+  if (!m || Number(m[1]) > 100) throw new InvalidArgumentError('expected a percentage from 0 to 100, such as 50%');
+  return Number(m[1]) / 100;
+}
+
 /** "90s", "15m", "2h" → seconds. */
 export function durationArg(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(value.trim());

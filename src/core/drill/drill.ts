@@ -8,6 +8,8 @@ import type { CheckEvent, CheckResult, DrillReport, Finding, Status } from '../e
 import { countPostgresRows, postgresDatabases } from './count-rows.js';
 import { PostgresServer, SUPERUSER } from './postgres.js';
 import type { RunAs } from './run-as.js';
+import { compareRows, compareWithLastDrill } from './compare-rows.js';
+import type { DrillRecord } from '../schedule/ledger.js';
 import { StatementFilter } from './statement-filter.js';
 import { DrillRestoreError, drillSqlite } from './sqlite-drill.js';
 
@@ -15,6 +17,10 @@ export interface DrillOptions {
   runAs: RunAs;
   signal?: AbortSignal;
   tempDir?: string;
+  /** the last drill of this dump's series (the ledger's): each table is held to it */
+  previous?: DrillRecord;
+  /** how far a table's rows may fall since the last drill, as a fraction (default 0.5) */
+  maxDrop?: number;
 }
 
 /**
@@ -116,6 +122,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     if (restoreError) findings.push({ severity: 'error', message: `the dump did not restore: ${restoreError}` });
     if (scan) findings.push(...scan.findings);
     const tables = compareRows(restored, scan, findings);
+    if (opts.previous && !restoreError) findings.push(...compareWithLastDrill(tables, opts.previous, opts.maxDrop ?? 0.5));
     const rows = tables.reduce((n, t) => n + t.rows, 0);
     const report: DrillReport = { engine: tool === 'sqlite3 .dump' ? 'sqlite' : 'postgresql', server: version, tool, restoreSeconds, bytesPerSec: restoreSeconds > 0 ? (dumpBytes || archive.before.size) / restoreSeconds : 0, steps: timings, tables, rows };
     const status: Status = findings.some((f) => f.severity === 'error') ? 'drill_failed' : 'verified';
@@ -134,27 +141,3 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     await handle.close();
   }
 }
-
-/**
- * Rows per table as restored, beside what the dump itself holds: a table
- * with fewer rows than its COPY lines or INSERT tuples lost some on the way
- * in (a silently aborted COPY), and a table the dump fills that is not
- * there at all failed to restore.
- */
-function compareRows(restored: Map<string, number>, scan: SqlScanReport | undefined, findings: Finding[]): DrillReport['tables'] {
-  const inDump = new Map(scan?.tables.map((t) => [unquoted(t.table), t.rows]) ?? []);
-  const out: DrillReport['tables'] = [];
-  for (const [table, rows] of [...restored].sort(([a], [b]) => a.localeCompare(b))) {
-    const expected = inDump.get(unquoted(table));
-    out.push({ table, rows, ...(expected === undefined ? {} : { inDump: expected }) });
-    if (expected !== undefined && rows !== expected) findings.push({ severity: 'error', message: `${table}: ${rows} rows restored, the dump holds ${expected}`, member: table });
-  }
-  for (const [table, rows] of inDump) {
-    if (rows > 0 && ![...restored.keys()].some((t) => unquoted(t) === table)) findings.push({ severity: 'error', message: `${table}: the dump holds ${rows} rows, but no such table was restored`, member: table });
-  }
-  return out;
-}
-
-/** A table's name without identifier quotes, to match the dump's spelling with the server's. */
-const unquoted = (name: string) => name.replace(/"/g, '');
-

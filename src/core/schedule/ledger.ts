@@ -36,6 +36,8 @@ const integrityCheck = z.object({ timestamp: z.string(), status: z.string(), err
 const historyEntry = z.object({ at: z.string(), check: z.string(), status: z.string(), detail: z.string().optional() });
 /** What is known of a backup's good bytes beyond its manifest (learnt from a verified read). */
 const knownDigests = z.object({ size: z.number().nonnegative(), sha256: z.string(), md5: z.string().optional(), etags: z.record(z.string()) });
+/** The last restore drill of a series of dumps: which one, when, and every table's rows, which the next drill is held to. */
+const drillRecord = z.object({ file: z.string(), at: z.string(), tables: z.record(z.number().nonnegative()) });
 const ledgerSchema = z.object({
   version: z.literal(1),
   backups: z.record(z.record(record)),
@@ -44,12 +46,15 @@ const ledgerSchema = z.object({
   known_digests: z.record(knownDigests).optional(),
   /** backup → its last checks, oldest first (at most HISTORY_LENGTH) */
   history: z.record(z.array(historyEntry)).optional(),
+  /** series of dumps (their names with dates taken out) → their last drill */
+  drills: z.record(drillRecord).optional(),
 });
 
 export type LedgerRecord = z.infer<typeof record>;
 export type IntegrityCheck = z.infer<typeof integrityCheck>;
 export type KnownDigests = z.infer<typeof knownDigests>;
 export type HistoryEntry = z.infer<typeof historyEntry>;
+export type DrillRecord = z.infer<typeof drillRecord>;
 type LedgerData = z.infer<typeof ledgerSchema>;
 
 /** Checks kept per backup in its history. */
@@ -71,7 +76,7 @@ const later = <T>(a: T | undefined, b: T | undefined, at: (x: T) => string): T |
  * one, histories joined. `ours` wins ties and the digests it learnt.
  */
 function merge(theirs: LedgerData, ours: LedgerData, ourDigests: Set<string>): LedgerData {
-  const out: LedgerData = { version: 1, backups: {}, locations: {}, known_digests: { ...theirs.known_digests }, history: {} };
+  const out: LedgerData = { version: 1, backups: {}, locations: {}, known_digests: { ...theirs.known_digests }, history: {}, drills: {} };
   for (const file of new Set([...Object.keys(theirs.backups), ...Object.keys(ours.backups)])) {
     const t = theirs.backups[file] ?? {};
     const o = ours.backups[file] ?? {};
@@ -83,6 +88,9 @@ function merge(theirs: LedgerData, ours: LedgerData, ourDigests: Set<string>): L
     out.locations![backup] = Object.fromEntries([...new Set([...Object.keys(t), ...Object.keys(o)])].map((loc) => [loc, later(t[loc], o[loc], (r) => r.last_integrity_check.timestamp)!]));
   }
   for (const key of ourDigests) if (ours.known_digests?.[key]) out.known_digests![key] = ours.known_digests[key];
+  for (const series of new Set([...Object.keys(theirs.drills ?? {}), ...Object.keys(ours.drills ?? {})])) {
+    out.drills![series] = later(theirs.drills?.[series], ours.drills?.[series], (d) => d.at)!;
+  }
   for (const file of new Set([...Object.keys(theirs.history ?? {}), ...Object.keys(ours.history ?? {})])) {
     const seen = new Map<string, HistoryEntry>();
     for (const h of [...(theirs.history?.[file] ?? []), ...(ours.history?.[file] ?? [])]) seen.set(`${h.at}|${h.check}`, h);
@@ -216,6 +224,15 @@ export class Ledger {
   remember(backup: string, digests: KnownDigests): void {
     (this.data.known_digests ??= {})[backup] = digests;
     this.learnt.add(backup);
+  }
+
+  /** The last drill of a series of dumps. */
+  lastDrill(series: string): DrillRecord | undefined {
+    return this.data.drills?.[series];
+  }
+
+  recordDrill(series: string, drill: DrillRecord): void {
+    (this.data.drills ??= {})[series] = drill;
   }
 
   all(): [string, Record<string, LedgerRecord>][] {
