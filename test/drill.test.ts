@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -173,6 +173,19 @@ describe('each drill held to the last one of its series', () => {
   });
 });
 
+/** A dump big enough to be caught restoring: 600,000 rows of items. */
+function bigDump(): string {
+  const big = join(dir, 'big-20261130.sql');
+  if (existsSync(big)) return big;
+  const text = readFileSync(dumps.plain, 'latin1');
+  const start = text.indexOf('\n', text.indexOf('COPY public.items')) + 1;
+  const end = text.indexOf('\\.\n', start);
+  let rows = '';
+  for (let i = 1; i <= 600_000; i++) rows += `${i}\titem ${i}\t${i * 1.5}\n`;
+  writeFileSync(big, text.slice(0, start) + rows + text.slice(end), 'latin1');
+  return big;
+}
+
 describe('safety', () => {
   it.runIf(asRoot)('as root without --run-as, refuses before starting anything (exit 2)', async () => {
     const run = await runCli(['drill', dumps.plain, '--state-dir', freshState()]);
@@ -181,6 +194,46 @@ describe('safety', () => {
     const root = await runCli(['drill', dumps.plain, '--run-as', 'root', '--state-dir', freshState()]);
     expect(root.code).toBe(2);
     expect(root.stderr).toMatch(/--run-as root: that is root/);
+  });
+
+  it('Ctrl-C in the middle of a restore stops the server at once, removes its folder and exits 130', async () => {
+    const big = bigDump();
+    const restoring = () => runTool('pgrep', ['-f', 'psql -h /\\S*restorable-drill-']).status === 0;
+    const run = await runCli(['drill', big, ...runAs, '--state-dir', freshState()], {
+      onSpawn: (kill) => {
+        const poll = setInterval(() => {
+          if (!restoring()) return;
+          clearInterval(poll);
+          kill('SIGINT');
+        }, 50);
+      },
+    });
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toContain('interrupted');
+    expect(drillDirs()).toEqual([]);
+    expect(runTool('pgrep', ['-f', 'restorable-drill-']).stdout.trim()).toBe('');
+  });
+
+  it('what a drill killed with SIGKILL left (its folder, its server) is removed by the next drill', async () => {
+    const big = bigDump();
+    const restoring = () => runTool('pgrep', ['-f', 'psql -h /\\S*restorable-drill-']).status === 0;
+    const killed = await runCli(['drill', big, ...runAs, '--state-dir', freshState()], {
+      onSpawn: (kill) => {
+        const poll = setInterval(() => {
+          if (!restoring()) return;
+          clearInterval(poll);
+          kill('SIGKILL');
+        }, 50);
+      },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(drillDirs()).toHaveLength(1); // nothing could clean up after a SIGKILL…
+    const next = await drillJson(dumps.plain);
+    expect(next.run.code).toBe(0);
+    expect(drillDirs()).toEqual([]); // …until the next drill
+    const until = Date.now() + 10_000;
+    while (runTool('pgrep', ['-f', 'postgres -D /\\S*restorable-drill-']).status === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(runTool('pgrep', ['-f', 'postgres -D /\\S*restorable-drill-']).status).toBe(1);
   });
 
   it('leaves no folder and no server behind', async () => {

@@ -1,9 +1,10 @@
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
-import { makeTempDir, type TempDir } from '../temp-paths.js';
+import type { TempDir } from '../temp-paths.js';
+import { makeDrillDir } from './scratch.js';
 import type { RunAs } from './run-as.js';
 
 /** The PostgreSQL server programs: the newest version Debian installed, else pg_config's. */
@@ -59,12 +60,10 @@ export class PostgresServer {
 
   static async start(runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<PostgresServer> {
     const bin = await findPostgres();
-    const dir = await makeTempDir('restorable-drill-', opts.tempDir);
+    const dir = await makeDrillDir(runAs, opts.tempDir);
     try {
-      await chmod(dir.path, 0o700);
-      await writeFile(join(dir.path, 'restorable-drill.pid'), `${process.pid}\n`);
       await mkdir(join(dir.path, 'socket'), { mode: 0o700 });
-      if (process.getuid?.() === 0) for (const p of [dir.path, join(dir.path, 'socket')]) await chown(p, runAs.uid, runAs.gid);
+      if (process.getuid?.() === 0) await chown(join(dir.path, 'socket'), runAs.uid, runAs.gid);
       const as = asUser(runAs, dir.path, opts.signal);
       const init = await execa(join(bin, 'initdb'), ['-D', join(dir.path, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...as, reject: false });
       if (init.exitCode !== 0) throw new RestorableError(`initdb failed: ${lastLines(String(init.stderr || init.stdout))}`);

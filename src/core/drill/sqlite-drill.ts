@@ -1,8 +1,7 @@
 import { execa } from 'execa';
-import { chmod, chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
-import { makeTempDir } from '../temp-paths.js';
+import { makeDrillDir } from './scratch.js';
 import type { RunAs } from './run-as.js';
 
 /**
@@ -12,10 +11,8 @@ import type { RunAs } from './run-as.js';
  * happened.
  */
 export async function drillSqlite(input: AsyncIterable<Uint8Array>, runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<{ server: string; restoreSeconds: number; tables: Map<string, number> }> {
-  const dir = await makeTempDir('restorable-drill-', opts.tempDir);
+  const dir = await makeDrillDir(runAs, opts.tempDir);
   try {
-    await chmod(dir.path, 0o700);
-    if (process.getuid?.() === 0) await chown(dir.path, runAs.uid, runAs.gid);
     const as = { cwd: dir.path, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir.path }, extendEnv: false, reject: false, ...(process.getuid?.() === 0 ? { uid: runAs.uid, gid: runAs.gid } : {}), ...(opts.signal ? { cancelSignal: opts.signal } : {}) } as const;
     const db = join(dir.path, 'drill.db');
     const version = await execa('sqlite3', ['--version'], { reject: false }).catch(() => undefined);
