@@ -186,6 +186,21 @@ function bigDump(): string {
   return big;
 }
 
+/** A drill of the big dump, sent `signal` once its psql is restoring. */
+function drillKilledWhileRestoring(signal: NodeJS.Signals) {
+  const big = bigDump();
+  const restoring = () => runTool('pgrep', ['-f', 'psql -h /\\S*restorable-drill-']).status === 0;
+  return runCli(['drill', big, ...runAs, '--state-dir', freshState()], {
+    onSpawn: (kill) => {
+      const poll = setInterval(() => {
+        if (!restoring()) return;
+        clearInterval(poll);
+        kill(signal);
+      }, 50);
+    },
+  });
+}
+
 describe('safety', () => {
   it.runIf(asRoot)('as root without --run-as, refuses before starting anything (exit 2)', async () => {
     const run = await runCli(['drill', dumps.plain, '--state-dir', freshState()]);
@@ -197,17 +212,7 @@ describe('safety', () => {
   });
 
   it('Ctrl-C in the middle of a restore stops the server at once, removes its folder and exits 130', async () => {
-    const big = bigDump();
-    const restoring = () => runTool('pgrep', ['-f', 'psql -h /\\S*restorable-drill-']).status === 0;
-    const run = await runCli(['drill', big, ...runAs, '--state-dir', freshState()], {
-      onSpawn: (kill) => {
-        const poll = setInterval(() => {
-          if (!restoring()) return;
-          clearInterval(poll);
-          kill('SIGINT');
-        }, 50);
-      },
-    });
+    const run = await drillKilledWhileRestoring('SIGINT');
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain('interrupted');
     expect(drillDirs()).toEqual([]);
@@ -215,17 +220,7 @@ describe('safety', () => {
   });
 
   it('what a drill killed with SIGKILL left (its folder, its server) is removed by the next drill', async () => {
-    const big = bigDump();
-    const restoring = () => runTool('pgrep', ['-f', 'psql -h /\\S*restorable-drill-']).status === 0;
-    const killed = await runCli(['drill', big, ...runAs, '--state-dir', freshState()], {
-      onSpawn: (kill) => {
-        const poll = setInterval(() => {
-          if (!restoring()) return;
-          clearInterval(poll);
-          kill('SIGKILL');
-        }, 50);
-      },
-    });
+    const killed = await drillKilledWhileRestoring('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
     expect(drillDirs()).toHaveLength(1); // nothing could clean up after a SIGKILL…
     const next = await drillJson(dumps.plain);
