@@ -105,6 +105,22 @@ describe('restore drills of healthy dumps', () => {
   });
 });
 
+describe('deep check of a custom-format dump (no server)', () => {
+  it('reads every data block with pg_restore and counts each table; a dump cut short is found', async () => {
+    const ok = await runCli(['deep', dumps.custom, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const [r] = parseJsonOutput(ok).results;
+    expect(r!.dumps[0]).toMatchObject({ tool: 'pg_dump custom', complete: true, rows: ROWS.items + ROWS.orders });
+    const cut = join(dir, 'shop-cut.dump');
+    const bytes = readFileSync(dumps.custom);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const bad = await runCli(['deep', cut]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/✗ pg_restore: error: could not read from input file: end of file/);
+    expect(bad.stdout).toMatch(/has no end \(\\\.\): the dump stops inside its data/);
+  });
+});
+
 describe('damaged dumps', () => {
   /** The plain dump with `damage` done to its bytes. */
   const damaged = (name: string, damage: (b: Buffer) => Buffer) => {

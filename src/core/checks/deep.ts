@@ -3,6 +3,7 @@ import { decompress } from '../archive/decompress.js';
 import { readBackup } from '../archive/read-stream.js';
 import { SqlScanner } from '../dumps/sql-scan.js';
 import { dumpReport, isDumpMember, watchDumpMember } from '../dumps/dump-watch.js';
+import { runPgRestore } from '../dumps/pg-restore.js';
 import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
 import type { CheckEvent, CheckResult, DumpReport, Finding, Status } from '../events/types.js';
@@ -122,15 +123,27 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
       findings.push(ok ? { severity: 'info', message: 'pg_dump custom-format header is present' } : { severity: 'error', message: 'not a pg_dump custom-format file (no PGDMP header)' });
       yield step('read', 'pg_dump custom-format header', ok ? 'ok' : 'failed');
       let entries = 1;
+      let customReport: DumpReport | undefined;
       if (ok) {
         yield step('toc', 'pg_restore --list (the table of contents)', 'running');
-        const listed = await pgRestoreList(handle, opts.signal);
+        const listed = await runPgRestore(handle, ['--list'], { signal: opts.signal });
         if (listed.missing) findings.push({ severity: 'info', message: 'pg_restore is not installed: only the header was checked (Debian: apt-get install postgresql-client)' });
         else if (listed.error) findings.push({ severity: 'error', message: `pg_restore --list: ${listed.error}` });
-        else entries = listed.entries;
-        yield step('toc', 'pg_restore --list (the table of contents)', listed.missing ? 'skipped' : listed.error ? 'failed' : 'ok', listed.missing ? 'pg_restore not installed' : listed.error ? undefined : `${listed.entries} entries`);
+        else entries = listed.stdout.split('\n').filter((l) => l.trim() && !l.startsWith(';')).length;
+        yield step('toc', 'pg_restore --list (the table of contents)', listed.missing ? 'skipped' : listed.error ? 'failed' : 'ok', listed.missing ? 'pg_restore not installed' : listed.error ? undefined : `${entries} entries`);
+        if (!listed.missing && !listed.error) {
+          // Every block decompressed, as SQL, through the same scan as a plain dump: rows per table, COPY blocks, trailer.
+          yield step('data', 'pg_restore -f - (every data block read): rows per table', 'running');
+          const scanner = new SqlScanner();
+          const full = await runPgRestore(handle, ['-f', '-'], { signal: opts.signal, onOutput: (chunk) => scanner.push(chunk) });
+          const scanned = dumpReport(basename(file), scanner.finish());
+          customReport = { ...scanned.report, tool: 'pg_dump custom' };
+          if (full.error) findings.push({ severity: 'error', message: full.error.startsWith('pg_restore:') ? full.error : `pg_restore: ${full.error}` });
+          findings.push(...scanned.findings);
+          yield step('data', 'pg_restore -f - (every data block read): rows per table', full.error || scanned.findings.some((f) => f.severity === 'error') ? 'failed' : 'ok', `${customReport.rows} rows in ${customReport.tables.length} tables`);
+        }
       }
-      result = { archive: { format, entries, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: ok && !findings.some((f) => f.severity === 'error'), trailingBytes: 0 } };
+      result = { archive: { format, entries, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: ok && !findings.some((f) => f.severity === 'error'), trailingBytes: 0 }, ...(customReport ? { dumps: [customReport] } : {}) };
     } else {
       findings.push({ severity: 'error', message: `not an archive or dump restorable can read (${TAR_FORMATS}; .sql, .sql.gz; pg_dump custom)` });
       result = {};
@@ -173,26 +186,4 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
     if (sandbox) await sandbox.remove().catch(() => {});
     await handle.close();
   }
-}
-
-
-/** pg_restore's table of contents of a custom-format dump, fed from our descriptor. */
-async function pgRestoreList(handle: import('../storage/backup-handle.js').BackupHandle, signal?: AbortSignal): Promise<{ entries: number; error?: string; missing?: boolean }> {
-  const { execa } = await import('execa');
-  const child = execa('pg_restore', ['--list'], { stdin: 'pipe', reject: false, cancelSignal: signal });
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once('spawn', () => resolve(true));
-    child.once('error', () => resolve(false));
-  });
-  if (!spawned) {
-    const r = await child;
-    if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(r.message ?? ''))) return { entries: 0, missing: true };
-    return { entries: 0, error: String(r.message ?? 'could not run') };
-  }
-  child.stdin!.on('error', () => {});
-  readBackup(handle).pipe(child.stdin!);
-  const r = await child;
-  throwIfAborted(signal);
-  if (r.exitCode !== 0) return { entries: 0, error: String(r.stderr).trim().split('\n').pop() || `exit code ${r.exitCode}` };
-  return { entries: String(r.stdout).split('\n').filter((l) => l.trim() && !l.startsWith(';')).length };
 }
