@@ -247,6 +247,13 @@ describe('safety', () => {
     expect(runTool('pgrep', ['-f', 'postgres -D /\\S*restorable-drill-']).status).toBe(1);
   });
 
+  it('--max-duration stops a restore that takes too long: not checked (exit 2), nothing left behind', async () => {
+    const run = await runCli(['drill', bigDump(), ...runAs, '--state-dir', freshState(), '--max-duration', '1s']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/stopped after --max-duration 1 s: the restore had not finished \(the server was stopped and removed\)/);
+    expect(drillDirs()).toEqual([]);
+  });
+
   it('leaves no folder and no server behind', async () => {
     expect(drillDirs()).toEqual([]);
     const ps = () => runTool('pgrep', ['-f', 'restorable-drill-']).stdout.trim();

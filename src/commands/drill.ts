@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { jsonOption, percentArg, stateDirOption, targetArg } from './options.js';
+import { durationArg, jsonOption, percentArg, stateDirOption, targetArg } from './options.js';
 import { runJobs } from './runner.js';
 import { openSession } from './session.js';
 
@@ -10,6 +10,7 @@ interface DrillFlags {
   runAs?: string;
   stateDir?: string;
   maxDrop?: number;
+  maxDuration?: number;
 }
 
 export function registerDrill(program: Command): void {
@@ -20,6 +21,7 @@ export function registerDrill(program: Command): void {
     .option('--run-as <user>', 'when run as root: the unprivileged user the server and the restore run as (servers never run as root)')
     .option('--temp-dir <dir>', 'where the server’s throwaway folder is made (default: the system temp folder)')
     .option('--max-drop <percent>', 'fail a table whose rows fell by more than this since the last drill of the same series (default 50%)', percentArg)
+    .option('--max-duration <time>', 'stop a drill that takes longer than this (90s, 30m, 2h): the server is stopped and removed, and the dump is reported as not checked', durationArg)
     .option('-v, --verbose', 'list every table’s rows')
     .addOption(stateDirOption())
     .addOption(jsonOption())
@@ -35,7 +37,7 @@ export function registerDrill(program: Command): void {
         const ledger = await Ledger.open(flags.stateDir ?? defaultStateDir());
         const jobs = files.map(targetArg).map((file) => ({
           file,
-          run: () => drill(file, { runAs, tempDir: flags.tempDir, signal: session.signal, previous: ledger.lastDrill(seriesOf(file)), maxDrop: flags.maxDrop }),
+          run: () => drillWithin(flags.maxDuration, session.signal, (signal) => drill(file, { runAs, tempDir: flags.tempDir, signal, previous: ledger.lastDrill(seriesOf(file)), maxDrop: flags.maxDrop })),
         }));
         process.exitCode = await runJobs(jobs, flags, {
           onResult: async (r) => {
@@ -52,4 +54,21 @@ export function registerDrill(program: Command): void {
         await session.close();
       }
     });
+}
+
+/**
+ * A drill stopped after `seconds` (--max-duration): its server is stopped
+ * and removed like on Ctrl-C, and the dump gets "could not check" (exit 2),
+ * not a verdict: a slow restore is not a damaged dump.
+ */
+async function* drillWithin<T>(seconds: number | undefined, outer: AbortSignal, run: (signal: AbortSignal) => AsyncGenerator<T, import('../core/events/types.js').CheckResult>): AsyncGenerator<T, import('../core/events/types.js').CheckResult> {
+  if (seconds === undefined) return yield* run(outer);
+  const { RestorableError } = await import('../core/errors.js');
+  const timeout = AbortSignal.timeout(seconds * 1000);
+  try {
+    return yield* run(AbortSignal.any([outer, timeout]));
+  } catch (err) {
+    if (timeout.aborted && !outer.aborted) throw new RestorableError(`stopped after --max-duration ${seconds} s: the restore had not finished (the server was stopped and removed)`);
+    throw err;
+  }
 }

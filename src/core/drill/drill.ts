@@ -4,6 +4,10 @@ import { readBackup } from '../archive/read-stream.js';
 import { dumpToolOf } from '../dumps/dump-tools.js';
 import { SqlScanner, type SqlScanReport } from '../dumps/sql-scan.js';
 import { RestorableError } from '../errors.js';
+import { neededBytes } from '../checks/extract.js';
+import { formatBytes } from '../../output/format.js';
+import { statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { CheckEvent, CheckResult, DrillReport, Finding, Status } from '../events/types.js';
 import { countPostgresRows, postgresDatabases } from './count-rows.js';
 import { PostgresServer, SUPERUSER } from './postgres.js';
@@ -22,6 +26,14 @@ export interface DrillOptions {
   /** how far a table's rows may fall since the last drill, as a fraction (default 0.5) */
   maxDrop?: number;
 }
+
+/**
+ * Room a restore takes beside its dump: the data, its indexes and the
+ * write-ahead log come to a few times the SQL (a guess on the safe side,
+ * plus what initdb writes).
+ */
+const ROOM_PER_DUMP_BYTE = 3;
+const ROOM_FOR_SERVER = 256 * 1024 * 1024;
 
 /**
  * A restore drill: the dump restored into a server started for it alone
@@ -47,6 +59,14 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
   const { handle, compression, container } = archive;
   let server: PostgresServer | undefined;
   try {
+    // Room first: a drill that fills the disk would hurt the host it runs on.
+    const dumpSize = (await neededBytes(handle, archive.before.size, compression)) ?? archive.before.size;
+    const need = dumpSize * ROOM_PER_DUMP_BYTE + ROOM_FOR_SERVER;
+    const parent = opts.tempDir ?? tmpdir();
+    const fs = await statfs(parent);
+    const free = fs.bavail * fs.bsize;
+    if (free < need) throw new RestorableError(`${parent}: ${formatBytes(free)} free, a drill of this dump needs about ${formatBytes(need)}; choose another place with --temp-dir`);
+
     // What the dump is: the first bytes, decompressed, name its tool.
     const dec = container === 'sql' ? await decompress(readBackup(handle), compression, file) : undefined;
     const stream = dec ? (dec.output as AsyncIterable<Buffer>)[Symbol.asyncIterator]() : undefined;
@@ -83,6 +103,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
       yield step('restore', 'restore into a new SQLite database (sqlite3 -bail)', 'running');
       try {
         const out = await timed('restore', 'restore', () => drillSqlite(plain!, opts.runAs, opts));
+        opts.signal?.throwIfAborted();
         ({ server: version, restoreSeconds, tables: restored } = out);
       } catch (err) {
         if (!(err instanceof DrillRestoreError)) throw err;
@@ -106,6 +127,8 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
         ? server.client('pg_restore', ['--exit-on-error', '--no-owner', '--no-privileges', '-d', 'drill'], { input: readBackup(handle)[Symbol.asyncIterator](), signal: opts.signal })
         : server.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', all ? 'postgres' : 'drill', '-f', '-'], { input: plain, signal: opts.signal });
       const r = await run;
+      // Interrupted, or past --max-duration: no verdict from a restore that was stopped.
+      opts.signal?.throwIfAborted();
       restoreSeconds = (performance.now() - t0) / 1000;
       timings.push({ id: 'restore', title: 'restore', seconds: restoreSeconds });
       if (r.exitCode !== 0) restoreError = `${tool === 'pg_dump custom' ? 'pg_restore' : 'psql'} stopped: ${String(r.stderr).trim().split('\n').slice(-2).join(' / ') || server.logTail()}`;
