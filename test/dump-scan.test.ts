@@ -81,6 +81,14 @@ describe('scanning a plain SQL dump', () => {
     expect(rows(scan(my, 1))).toEqual({ t: 4 });
   });
 
+  it('long strings with escapes, whatever the pieces they arrive in: the same count', () => {
+    const long = "it\\'s, (not); a tuple \\\\ ".repeat(500); // escaped quotes and backslashes in a 13 KB string
+    const my = `-- MariaDB dump 10.19\nINSERT INTO \`t\` VALUES (1,'${long}'),(2,'x'),(3,'${long}');\n-- Dump completed on 2026-11-30 10:00:00\n`;
+    for (const size of [1, 7, 4096, 1 << 20]) expect(rows(scan(my, size)), `pieces of ${size}`).toEqual({ t: 3 });
+    const pg = `--\n-- PostgreSQL database dump\n--\nINSERT INTO public.t VALUES (1, E'${long}'), (2, 'a''b(c);');\n--\n-- PostgreSQL database dump complete\n--\n`;
+    for (const size of [1, 13, 1 << 20]) expect(rows(scan(pg, size)), `pieces of ${size}`).toEqual({ 'public.t': 2 });
+  });
+
   it('pg_dumpall: tables named by their database, and the cluster trailer', () => {
     const all = `--\n-- PostgreSQL database cluster dump\n--\n\\connect shop\n\nCOPY public.items (id) FROM stdin;\n1\n\\.\n\\connect -reuse-previous=on "dbname='crm'"\nCOPY public.items (id) FROM stdin;\n1\n2\n\\.\n--\n-- PostgreSQL database cluster dump complete\n--\n`;
     const r = scan(all);

@@ -5,6 +5,7 @@ const SPECIAL = new Uint8Array(256);
 for (const ch of `'"\`();\\`) SPECIAL[ch.charCodeAt(0)] = 1;
 /** How much of a statement's start is kept while looking for VALUES. */
 const MAX_HEAD = 64 * 1024;
+const NEAR = 1024;
 
 const QUOTE = 0x27;
 const DOUBLE_QUOTE = 0x22;
@@ -49,9 +50,13 @@ export class InsertTuples {
   feed(bytes: Buffer, from: number): number {
     let pos = from;
     if (!this.inValues) {
-      const take = bytes.toString('latin1', pos, Math.min(bytes.length, pos + MAX_HEAD - this.head.length));
-      const text = this.head + take;
-      const m = HEAD.exec(text);
+      // The name and VALUES are in the first few hundred bytes of nearly every statement: look there
+      // first, and at up to MAX_HEAD only when they are not (a long column list).
+      const near = this.head + bytes.toString('latin1', pos, Math.min(bytes.length, pos + NEAR));
+      const quick = HEAD.exec(near);
+      const take = quick ? near.slice(this.head.length) : bytes.toString('latin1', pos, Math.min(bytes.length, pos + MAX_HEAD - this.head.length));
+      const text = quick ? near : this.head + take;
+      const m = quick ?? HEAD.exec(text);
       if (!m) {
         this.head = text;
         // No VALUES in a statement this long, or one that ends first: not a row-bearing INSERT.
@@ -89,7 +94,19 @@ export class InsertTuples {
     }
     // Bytes, not a string: a loop over a Buffer runs two to three times as fast.
     const n = bytes.length;
+    /** the next backslash at or after a position (searched once, not once per string) */
+    let nextBackslash = -2;
     for (let at = pos; at < n; at++) {
+      if (quote !== 0) {
+        // Inside a string most bytes are data: jump to its closing quote (memchr), or to an escape before it.
+        const close = bytes.indexOf(closing(quote), at);
+        if (escapes || quote === E_STRING) {
+          if (nextBackslash !== -1 && nextBackslash < at) nextBackslash = bytes.indexOf(BACKSLASH, at);
+        }
+        const escape = escapes || quote === E_STRING ? nextBackslash : -1;
+        if (close < 0 && escape < 0) break;
+        at = escape >= 0 && (close < 0 || escape < close) ? escape : close;
+      }
       const c = bytes[at]!;
       if (SPECIAL[c] === 0) continue;
       if (quote !== 0) {
