@@ -16,8 +16,9 @@ export function compareRows(restored: Map<string, number>, scan: SqlScanReport |
     out.push({ table, rows, ...(expected === undefined ? {} : { inDump: expected }) });
     if (expected !== undefined && rows !== expected) findings.push({ severity: 'error', message: `${table}: ${rows} rows restored, the dump holds ${expected}`, member: table });
   }
+  const restoredNames = new Set([...restored.keys()].map(unquoted));
   for (const [table, rows] of inDump) {
-    if (rows > 0 && ![...restored.keys()].some((t) => unquoted(t) === table)) findings.push({ severity: 'error', message: `${table}: the dump holds ${rows} rows, but no such table was restored`, member: table });
+    if (rows > 0 && !restoredNames.has(table)) findings.push({ severity: 'error', message: `${table}: the dump holds ${rows} rows, but no such table was restored`, member: table });
   }
   return out;
 }

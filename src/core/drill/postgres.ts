@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
 import type { TempDir } from '../temp-paths.js';
 import { makeDrillDir } from './scratch.js';
-import type { RunAs } from './run-as.js';
+import { asUser, cleanEnv, type RunAs } from './run-as.js';
 
 /** The PostgreSQL server programs: the newest version Debian installed, else pg_config's. */
 export async function findPostgres(): Promise<string> {
@@ -16,17 +16,6 @@ export async function findPostgres(): Promise<string> {
   const bin = fromConfig.exitCode === 0 ? fromConfig.stdout.trim() : '';
   if (bin && existsSync(join(bin, 'postgres')) && existsSync(join(bin, 'initdb'))) return bin;
   throw new RestorableError('the PostgreSQL server programs (initdb, postgres) are not installed, so the dump cannot be restored to check it (Debian: apt-get install postgresql)');
-}
-
-/**
- * The only environment the server and its clients see: nothing of the
- * caller's PG* variables, password file, service file or .psqlrc (a drill
- * talks to its own server only, and a dump must not reach anything else).
- */
-function cleanEnv(home: string): Record<string, string> {
-  // Files that do not exist (a /dev/null password file draws a warning): nothing is read from them.
-  const none = join(home, 'none');
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TZ: 'UTC', PGPASSFILE: none, PGSERVICEFILE: none, PGSYSCONFDIR: none, PSQLRC: none };
 }
 
 /** The drill server's superuser: a name no dump's CREATE ROLE is likely to use (pg_dumpall recreates its cluster's roles). */
@@ -61,21 +50,25 @@ export class PostgresServer {
   static async start(runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<PostgresServer> {
     const bin = await findPostgres();
     const dir = await makeDrillDir(runAs, opts.tempDir);
+    let pg: PostgresServer | undefined;
     try {
       await mkdir(join(dir.path, 'socket'), { mode: 0o700 });
       if (process.getuid?.() === 0) await chown(join(dir.path, 'socket'), runAs.uid, runAs.gid);
       const as = asUser(runAs, dir.path, opts.signal);
       const init = await execa(join(bin, 'initdb'), ['-D', join(dir.path, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...as, reject: false });
       if (init.exitCode !== 0) throw new RestorableError(`initdb failed: ${lastLines(String(init.stderr || init.stdout))}`);
-      const server = execa(join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', join(dir.path, 'socket'), ...serverSettings()], { ...as, reject: false, buffer: false });
       const said = (await execa(join(bin, 'postgres'), ['--version'], { reject: false })).stdout.trim();
       const version = `PostgreSQL ${/\d+(\.\d+)*/.exec(said)?.[0] ?? said}`;
-      const pg = new PostgresServer(bin, dir, runAs, server, version);
-      server.stderr?.on('data', (d: Buffer) => (pg.log = (pg.log + d.toString()).slice(-8192)));
+      const server = execa(join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', join(dir.path, 'socket'), ...serverSettings()], { ...as, reject: false, buffer: false });
+      pg = new PostgresServer(bin, dir, runAs, server, version);
+      const started = pg;
+      server.stderr?.on('data', (d: Buffer) => (started.log = (started.log + d.toString()).slice(-8192)));
       await pg.ready(opts.signal);
       return pg;
     } catch (err) {
-      await dir.remove().catch(() => {});
+      // Stopped while it started (Ctrl-C, --max-duration): the server is stopped before its folder goes,
+      // or the folder cannot be removed while it writes there.
+      await (pg ? pg.stop() : dir.remove()).catch(() => {});
       throw err;
     }
   }
@@ -127,12 +120,6 @@ export class PostgresServer {
       await new Promise((res) => setTimeout(res, 100));
     }
   }
-}
-
-/** Runs as the drill's user (when we are root and can switch), in its folder, with the clean environment. */
-function asUser(runAs: RunAs, home: string, signal?: AbortSignal) {
-  const root = process.getuid?.() === 0;
-  return { cwd: home, env: cleanEnv(home), extendEnv: false, ...(root ? { uid: runAs.uid, gid: runAs.gid } : {}), ...(signal ? { cancelSignal: signal } : {}) } as const;
 }
 
 /** A throwaway server: no TCP, nothing flushed to disk, memory bounded, quiet logs. */

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { join } from 'node:path';
 import { RestorableError, EXIT } from '../errors.js';
 
 /** Whom a drill's server runs as: the invoking user, or `--run-as USER` when that is root. */
@@ -27,4 +28,25 @@ export async function resolveRunAs(user: string | undefined): Promise<RunAs> {
   const runAs = { name: user, uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
   if (runAs.uid === 0) throw new RestorableError(`--run-as ${user}: that is root; name an unprivileged user`, EXIT.cannotCheck);
   return runAs;
+}
+
+/**
+ * The only environment the server and its clients see: nothing of the
+ * caller's PG* variables, password file, service file or .psqlrc (a drill
+ * talks to its own server only, and a dump must not reach anything else).
+ */
+export function cleanEnv(home: string): Record<string, string> {
+  // Files that do not exist (a /dev/null password file draws a warning): nothing is read from them.
+  const none = join(home, 'none');
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TZ: 'UTC', PGPASSFILE: none, PGSERVICEFILE: none, PGSYSCONFDIR: none, PSQLRC: none };
+}
+
+/**
+ * How every program of a drill runs (servers, psql, pg_restore, sqlite3): as
+ * the drill's user (when we are root and can switch), in its folder, with
+ * the clean environment.
+ */
+export function asUser(runAs: RunAs, home: string, signal?: AbortSignal) {
+  const root = process.getuid?.() === 0;
+  return { cwd: home, env: cleanEnv(home), extendEnv: false, ...(root ? { uid: runAs.uid, gid: runAs.gid } : {}), ...(signal ? { cancelSignal: signal } : {}) } as const;
 }

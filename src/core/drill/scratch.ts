@@ -31,7 +31,15 @@ export async function makeDrillDir(runAs: RunAs, parent = tmpdir()): Promise<Tem
     await chmod(dir.path, 0o700);
     await writeFile(join(dir.path, MARKER), `${process.pid}\n`);
     if (process.getuid?.() === 0) await chown(dir.path, runAs.uid, runAs.gid);
-    return dir;
+    // The marker goes last: a removal that fails half-way leaves it, so the next drill finishes the job.
+    return {
+      path: dir.path,
+      async remove() {
+        const names = existsSync(dir.path) ? readdirSync(dir.path) : []; // removed already: safe to call twice
+        for (const name of names.filter((n) => n !== MARKER)) await rm(join(dir.path, name), { recursive: true, force: true, maxRetries: 2 });
+        await dir.remove();
+      },
+    };
   } catch (err) {
     await dir.remove();
     throw err;

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
 import { makeDrillDir } from './scratch.js';
-import type { RunAs } from './run-as.js';
+import { asUser, type RunAs } from './run-as.js';
 
 /**
  * A `sqlite3 .dump` restored into a new database in a fresh 0700 folder, by
@@ -13,7 +13,7 @@ import type { RunAs } from './run-as.js';
 export async function drillSqlite(input: AsyncIterable<Uint8Array>, runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<{ server: string; restoreSeconds: number; tables: Map<string, number> }> {
   const dir = await makeDrillDir(runAs, opts.tempDir);
   try {
-    const as = { cwd: dir.path, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir.path }, extendEnv: false, reject: false, ...(process.getuid?.() === 0 ? { uid: runAs.uid, gid: runAs.gid } : {}), ...(opts.signal ? { cancelSignal: opts.signal } : {}) } as const;
+    const as = { ...asUser(runAs, dir.path, opts.signal), reject: false } as const;
     const db = join(dir.path, 'drill.db');
     const version = await execa('sqlite3', ['--version'], { reject: false }).catch(() => undefined);
     if (!version || version.exitCode !== 0) throw new RestorableError('sqlite3 is not installed, so the dump cannot be restored to check it (Debian: apt-get install sqlite3)');

@@ -133,15 +133,7 @@ export class SqlScanner {
       this.database = /^dbname='((?:[^']|'')*)'/.exec(arg)?.[1]?.replace(/''/g, "'") ?? arg.split(/\s+/)[0];
       return undefined;
     }
-    if ((c === 0x49 /* I */ || c === 0x69) && /^insert\s/i.test(line.slice(0, 7))) {
-      this.insert = new InsertTuples(at, this.database);
-      const end = this.insert.feed(Buffer.from(`${line}\n`, 'latin1'), 0);
-      if (end < 0) {
-        this.mode = 'insert';
-        return 'open';
-      }
-      this.endInsert();
-    }
+    if ((c === 0x49 /* I */ || c === 0x69) && /^insert\s/i.test(line.slice(0, 7))) return this.startInsert(`${line}\n`, at) ? 'open' : undefined;
     return undefined;
   }
 
@@ -164,6 +156,17 @@ export class SqlScanner {
     }
   }
 
+  /** An INSERT whose start is in `text` (at byte `at`, not in the chunk being read); true when it goes on past it. */
+  private startInsert(text: string, at: number): boolean {
+    this.insert = new InsertTuples(at, this.database);
+    if (this.insert.feed(Buffer.from(text, 'latin1'), 0) >= 0) {
+      this.endInsert();
+      return false;
+    }
+    this.mode = 'insert';
+    return true;
+  }
+
   private endInsert(): void {
     const insert = this.insert!;
     this.addRows(insert.table, insert.tuples, insert.startedAt);
@@ -179,9 +182,8 @@ export class SqlScanner {
     if (/^insert\s/i.test(this.carry.slice(0, 7))) {
       const text = this.carry;
       this.carry = '';
-      this.insert = new InsertTuples(this.carryAt, this.database);
-      if (this.insert.feed(Buffer.from(text, 'latin1'), 0) >= 0) this.endInsert();
-      else this.mode = 'insert';
+      this.noteNul(text, this.carryAt, ''); // as for a whole line (sqlLine): the table is not known before its VALUES
+      this.startInsert(text, this.carryAt);
     } else if (this.carry.length > MAX_LINE) {
       this.noteNul(this.carry.slice(256), this.carryAt + 256, '');
       this.carry = this.carry.slice(0, 256);
