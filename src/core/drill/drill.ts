@@ -122,15 +122,15 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
       if (!all) await server.query('postgres', 'CREATE DATABASE drill', opts.signal);
       const how = tool === 'pg_dump custom' ? 'pg_restore --exit-on-error' : 'psql -v ON_ERROR_STOP=1';
       yield step('restore', `restore (${how})`, 'running');
-      const t0 = performance.now();
-      const run = tool === 'pg_dump custom'
-        ? server.client('pg_restore', ['--exit-on-error', '--no-owner', '--no-privileges', '-d', 'drill'], { input: readBackup(handle)[Symbol.asyncIterator](), signal: opts.signal })
-        : server.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', all ? 'postgres' : 'drill', '-f', '-'], { input: plain, signal: opts.signal });
-      const r = await run;
+      const restoring = server;
+      const r = await timed('restore', 'restore', () =>
+        tool === 'pg_dump custom'
+          ? restoring.client('pg_restore', ['--exit-on-error', '--no-owner', '--no-privileges', '-d', 'drill'], { input: readBackup(handle)[Symbol.asyncIterator](), signal: opts.signal })
+          : restoring.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', all ? 'postgres' : 'drill', '-f', '-'], { input: plain, signal: opts.signal }),
+      );
       // Interrupted, or past --max-duration: no verdict from a restore that was stopped.
       opts.signal?.throwIfAborted();
-      restoreSeconds = (performance.now() - t0) / 1000;
-      timings.push({ id: 'restore', title: 'restore', seconds: restoreSeconds });
+      restoreSeconds = timings.at(-1)!.seconds;
       if (r.exitCode !== 0) restoreError = `${tool === 'pg_dump custom' ? 'pg_restore' : 'psql'} stopped: ${String(r.stderr).trim().split('\n').slice(-2).join(' / ') || server.logTail()}`;
       yield step('restore', `restore (${how})`, restoreError ? 'failed' : 'ok', restoreError ?? `${restoreSeconds.toFixed(2)} s`);
       yield step('count', 'count the rows of every table', 'running');
