@@ -11,17 +11,19 @@ interface DrillFlags {
   stateDir?: string;
   maxDrop?: number;
   maxDuration?: number;
+  expect?: string;
 }
 
 export function registerDrill(program: Command): void {
   program
     .command('drill')
     .description('restore drill: restore each database dump into a server started for it alone, count every table’s rows against the dump, time it; remove everything after')
-    .argument('<file...>', 'dumps: pg_dump (plain, gzip, custom), pg_dumpall, sqlite3 .dump')
+    .argument('<file...>', 'dumps: pg_dump (plain, gzip, custom), pg_dumpall, mysqldump or mariadb-dump, sqlite3 .dump')
     .option('--run-as <user>', 'when run as root: the unprivileged user the server and the restore run as (servers never run as root)')
     .option('--temp-dir <dir>', 'where the server’s throwaway folder is made (default: the system temp folder)')
     .option('--max-drop <percent>', 'fail a table whose rows fell by more than this since the last drill of the same series (default 50%)', percentArg)
     .option('--max-duration <time>', 'stop a drill that takes longer than this (90s, 30m, 2h): the server is stopped and removed, and the dump is reported as not checked', durationArg)
+    .option('--expect <file>', 'YAML or JSON: the fewest rows each table must have (min_rows) and SQL probes that must return true in the restored database (probes)')
     .option('-v, --verbose', 'list every table’s rows')
     .addOption(stateDirOption())
     .addOption(jsonOption())
@@ -30,6 +32,8 @@ export function registerDrill(program: Command): void {
       try {
         const { resolveRunAs } = await import('../core/drill/run-as.js');
         const runAs = await resolveRunAs(flags.runAs);
+        const { readExpectations } = await import('../core/drill/expectations.js');
+        const expect = flags.expect ? await readExpectations(flags.expect) : undefined;
         const { drill } = await import('../core/drill/drill.js');
         const { seriesOf } = await import('../core/drill/series.js');
         const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
@@ -37,7 +41,7 @@ export function registerDrill(program: Command): void {
         const ledger = await Ledger.open(flags.stateDir ?? defaultStateDir());
         const jobs = files.map(targetArg).map((file) => ({
           file,
-          run: () => drillWithin(flags.maxDuration, session.signal, (signal) => drill(file, { runAs, tempDir: flags.tempDir, signal, previous: ledger.lastDrill(seriesOf(file)), maxDrop: flags.maxDrop })),
+          run: () => drillWithin(flags.maxDuration, session.signal, (signal) => drill(file, { runAs, tempDir: flags.tempDir, signal, previous: ledger.lastDrill(seriesOf(file)), maxDrop: flags.maxDrop, expect })),
         }));
         process.exitCode = await runJobs(jobs, flags, {
           onResult: async (r) => {

@@ -87,6 +87,12 @@ function headline(r: CheckResult): string {
   }
 }
 
+/** A restored table's rows, beside what the dump holds and what the last drill restored. */
+function tableLine(t: NonNullable<CheckResult['drill']>['tables'][number]): string {
+  const notes = [t.inDump === undefined ? '' : t.inDump === t.rows ? 'as in the dump' : `the dump holds ${t.inDump}`, t.lastDrill === undefined ? '' : `last drill ${t.lastDrill}${t.lastDrill === t.rows ? '' : `, ${t.rows > t.lastDrill ? '+' : ''}${t.rows - t.lastDrill}`}`].filter(Boolean);
+  return `${t.table}: ${t.rows}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
 /** One result as a few lines of text: status line, then regions and findings indented. */
 export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: boolean } = {}): string {
   const r = printableDeep(result);
@@ -108,7 +114,8 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
     lines.push(`${indent}         recoverable: ${s.recoverableMembers} members (${formatBytes(s.recoverableBytes)}); lost: ${s.member ? `${s.member} and ` : ''}all after it (${formatBytes(s.unreadBytes)} of the file unread)`);
   }
   // Every table's rows with -v (always in --json), beside what the dump itself holds.
-  if (r.drill && opts.verbose) for (const t of r.drill.tables) lines.push(`${indent}${t.table}: ${t.rows}${t.inDump === undefined ? '' : t.inDump === t.rows ? ' (as in the dump)' : ` (the dump holds ${t.inDump})`}`);
+  if (r.drill && opts.verbose) for (const t of r.drill.tables) lines.push(`${indent}${tableLine(t)}`);
+  for (const probe of r.drill?.probes ?? []) if (probe.passed) lines.push(`${indent}✓ probe "${probe.name}" returned true`);
   for (const d of r.dumps ?? []) {
     const tables = `${d.rows} ${d.rows === 1 ? 'row' : 'rows'} in ${d.tables.length} ${d.tables.length === 1 ? 'table' : 'tables'}`;
     lines.push(`${indent}dump ${d.name}: ${d.tool ?? 'SQL of an unknown tool'} · ${tables}${d.complete ? '' : ' · not complete'}`);

@@ -9,13 +9,16 @@ import { formatBytes } from '../../output/format.js';
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { CheckEvent, CheckResult, DrillReport, Finding, Status } from '../events/types.js';
-import { countPostgresRows, postgresDatabases } from './count-rows.js';
-import { PostgresServer, SUPERUSER } from './postgres.js';
+import { SUPERUSER } from './postgres.js';
+import { startPostgres } from './postgres-target.js';
+import { MARIADB_SYSTEM_SCHEMAS, startMariaDb } from './mariadb.js';
+import { startSqlite } from './sqlite-drill.js';
+import { isTrue, type DrillTarget, type Engine, type TargetOptions } from './target.js';
+import { checkMinRows, probeFinding, type Expectations, type ProbeResult } from './expectations.js';
 import type { RunAs } from './run-as.js';
 import { compareRows, compareWithLastDrill } from './compare-rows.js';
 import type { DrillRecord } from '../schedule/ledger.js';
 import { StatementFilter } from './statement-filter.js';
-import { DrillRestoreError, drillSqlite } from './sqlite-drill.js';
 
 export interface DrillOptions {
   runAs: RunAs;
@@ -25,6 +28,19 @@ export interface DrillOptions {
   previous?: DrillRecord;
   /** how far a table's rows may fall since the last drill, as a fraction (default 0.5) */
   maxDrop?: number;
+  /** rows per table and SQL probes the restore must satisfy (--expect) */
+  expect?: Expectations;
+}
+
+const ENGINE_NAMES: Record<Engine, string> = { postgresql: 'a PostgreSQL server', mariadb: 'a MariaDB server', sqlite: 'a new SQLite database' };
+
+function engineOf(tool: string): Engine {
+  return tool === 'mysqldump' ? 'mariadb' : tool === 'sqlite3 .dump' ? 'sqlite' : 'postgresql';
+}
+
+function startTarget(tool: string, opts: TargetOptions): Promise<DrillTarget> {
+  const engine = engineOf(tool);
+  return engine === 'mariadb' ? startMariaDb(opts) : engine === 'sqlite' ? startSqlite(opts) : startPostgres(tool, opts);
 }
 
 /**
@@ -57,7 +73,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
   yield { type: 'start', file, checks: ['drill'] };
   const archive = await openArchive(file, opts.signal);
   const { handle, compression, container } = archive;
-  let server: PostgresServer | undefined;
+  let target: DrillTarget | undefined;
   try {
     // Room first: a drill that fills the disk would hurt the host it runs on.
     const dumpSize = (await neededBytes(handle, archive.before.size, compression)) ?? archive.before.size;
@@ -73,8 +89,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     const first = stream ? await stream.next() : undefined;
     const head = first && !first.done ? first.value : Buffer.alloc(0);
     const tool = container === 'pg-custom' ? 'pg_dump custom' : dumpToolOf(head.toString('latin1', 0, 512));
-    if (container !== 'pg-custom' && tool === undefined) throw new RestorableError(`${file}: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, sqlite3 .dump)`);
-    if (tool === 'mysqldump') throw new RestorableError(`${file}: a mysqldump; MariaDB drills are not there yet: deep checks it without a server`);
+    if (tool === undefined) throw new RestorableError(`${file}: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, mysqldump, sqlite3 .dump)`);
 
     // The plain dump passes through the scanner on its way to the server: the dump's own rows per table.
     const scanner = new SqlScanner();
@@ -95,72 +110,83 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
         })()
       : undefined;
 
-    let restored: Map<string, number>;
-    let version: string;
-    let restoreSeconds: number;
-    let restoreError: string | undefined;
-    if (tool === 'sqlite3 .dump') {
-      yield step('restore', 'restore into a new SQLite database (sqlite3 -bail)', 'running');
-      try {
-        const out = await timed('restore', 'restore', () => drillSqlite(plain!, opts.runAs, opts));
-        opts.signal?.throwIfAborted();
-        ({ server: version, restoreSeconds, tables: restored } = out);
-      } catch (err) {
-        if (!(err instanceof DrillRestoreError)) throw err;
-        restoreError = err.message;
-        restored = new Map();
-        version = 'SQLite';
-        restoreSeconds = 0;
-      }
-      yield step('restore', 'restore into a new SQLite database (sqlite3 -bail)', restoreError ? 'failed' : 'ok', restoreError ?? `${restoreSeconds.toFixed(2)} s`);
-    } else {
-      yield step('server', 'start a PostgreSQL server for this drill (Unix socket only)', 'running');
-      server = await timed('server', 'start the server', () => PostgresServer.start(opts.runAs, opts));
-      version = server.version;
-      yield step('server', 'start a PostgreSQL server for this drill (Unix socket only)', 'ok', version);
-      const all = tool === 'pg_dumpall';
-      if (!all) await server.query('postgres', 'CREATE DATABASE drill', opts.signal);
-      const how = tool === 'pg_dump custom' ? 'pg_restore --exit-on-error' : 'psql -v ON_ERROR_STOP=1';
-      yield step('restore', `restore (${how})`, 'running');
-      const restoring = server;
-      const r = await timed('restore', 'restore', () =>
-        tool === 'pg_dump custom'
-          ? restoring.client('pg_restore', ['--exit-on-error', '--no-owner', '--no-privileges', '-d', 'drill'], { input: readBackup(handle)[Symbol.asyncIterator](), signal: opts.signal })
-          : restoring.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', all ? 'postgres' : 'drill', '-f', '-'], { input: plain, signal: opts.signal }),
-      );
-      // Interrupted, or past --max-duration: no verdict from a restore that was stopped.
-      opts.signal?.throwIfAborted();
-      restoreSeconds = timings.at(-1)!.seconds;
-      if (r.exitCode !== 0) restoreError = `${tool === 'pg_dump custom' ? 'pg_restore' : 'psql'} stopped: ${String(r.stderr).trim().split('\n').slice(-2).join(' / ') || server.logTail()}`;
-      yield step('restore', `restore (${how})`, restoreError ? 'failed' : 'ok', restoreError ?? `${restoreSeconds.toFixed(2)} s`);
-      yield step('count', 'count the rows of every table', 'running');
-      restored = new Map();
-      for (const db of all ? await postgresDatabases(server, opts.signal) : ['drill']) {
-        for (const [table, rows] of await countPostgresRows(server, db, opts.signal)) restored.set(all ? `${db}.${table}` : table, rows);
-      }
-      yield step('count', 'count the rows of every table', 'ok', `${restored.size} tables`);
+    // The server (or SQLite file) made for this dump alone.
+    const starting = `start ${ENGINE_NAMES[engineOf(tool)]} for this drill (Unix socket only)`;
+    yield step('server', starting, 'running');
+    target = await timed('server', 'start the server', () => startTarget(tool, opts));
+    yield step('server', starting, 'ok', target.version);
+
+    yield step('restore', `restore (${target.restoreHow})`, 'running');
+    const restoring = target;
+    // execa takes a generator as stdin, not a stream without a descriptor (an object in a bucket has none).
+    const input = container === 'pg-custom' ? (async function* () { yield* readBackup(handle); })() : plain!;
+    const restoreError = await timed('restore', 'restore', () => restoring.restore(input, opts.signal));
+    // Interrupted, or past --max-duration: no verdict from a restore that was stopped.
+    opts.signal?.throwIfAborted();
+    const restoreSeconds = timings.at(-1)!.seconds;
+    yield step('restore', `restore (${target.restoreHow})`, restoreError ? 'failed' : 'ok', restoreError ?? `${restoreSeconds.toFixed(2)} s`);
+
+    yield step('count', 'count the rows of every table', 'running');
+    const restored = await timed('count', 'count rows', () => restoring.countRows(opts.signal));
+    yield step('count', 'count the rows of every table', 'ok', `${restored.size} tables`);
+
+    const probes: ProbeResult[] = [];
+    if (opts.expect?.probes.length && !restoreError) {
+      yield step('probes', `ask the ${opts.expect.probes.length} probes of ${opts.expect.source}`, 'running');
+      await timed('probes', 'probes', async () => {
+        for (const p of opts.expect!.probes) {
+          try {
+            const value = await restoring.value(p.sql, p.database, opts.signal);
+            probes.push({ name: p.name, passed: isTrue(value), ...(value === undefined ? {} : { value }) });
+          } catch (err) {
+            opts.signal?.throwIfAborted();
+            probes.push({ name: p.name, passed: false, error: (err as Error).message });
+          }
+        }
+      });
+      const failed = probes.filter((p) => !p.passed).length;
+      yield step('probes', `ask the ${probes.length} probes of ${opts.expect.source}`, failed ? 'failed' : 'ok', failed ? `${failed} failed` : 'all true');
     }
 
     const scan: SqlScanReport | undefined = plain ? scanner.finish() : undefined;
     if (restoreError) findings.push({ severity: 'error', message: `the dump did not restore: ${restoreError}` });
     if (scan) findings.push(...scan.findings);
-    const tables = compareRows(restored, scan, findings);
-    if (opts.previous && !restoreError) findings.push(...compareWithLastDrill(tables, opts.previous, opts.maxDrop ?? 0.5));
+    // A --all-databases dump rewrites the server's own schema; its rows are the server's, not the backup's data.
+    const ownTables = scan && target.engine === 'mariadb' ? { ...scan, tables: scan.tables.filter((t) => !(t.table.includes('.') && MARIADB_SYSTEM_SCHEMAS.includes(t.table.split('.')[0]!))) } : scan;
+    const tables = compareRows(restored, ownTables, findings);
+    if (opts.previous) {
+      for (const t of tables) if (opts.previous.tables[t.table] !== undefined) t.lastDrill = opts.previous.tables[t.table];
+      if (!restoreError) findings.push(...compareWithLastDrill(tables, opts.previous, opts.maxDrop ?? 0.5));
+    }
+    if (opts.expect) findings.push(...checkMinRows(tables, opts.expect));
+    for (const p of probes) {
+      const f = probeFinding(p);
+      if (f) findings.push(f);
+    }
     const rows = tables.reduce((n, t) => n + t.rows, 0);
-    const report: DrillReport = { engine: tool === 'sqlite3 .dump' ? 'sqlite' : 'postgresql', server: version, tool, restoreSeconds, bytesPerSec: restoreSeconds > 0 ? (dumpBytes || archive.before.size) / restoreSeconds : 0, steps: timings, tables, rows };
+    const report: DrillReport = {
+      engine: target.engine,
+      server: target.version,
+      tool,
+      restoreSeconds,
+      bytesPerSec: restoreSeconds > 0 ? (dumpBytes || archive.before.size) / restoreSeconds : 0,
+      steps: timings,
+      tables,
+      rows,
+      ...(probes.length ? { probes } : {}),
+      ...(opts.previous ? { lastDrill: { file: opts.previous.file, at: opts.previous.at } } : {}),
+    };
     const status: Status = findings.some((f) => f.severity === 'error') ? 'drill_failed' : 'verified';
     const result: CheckResult = { file, status, size: archive.before.size, findings, manifests: [], checks: ['drill'], checkedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started), drill: report };
-    if (server) {
-      yield step('stop', 'stop the server and remove its folder', 'running');
-      await server.stop();
-      server = undefined;
-      yield step('stop', 'stop the server and remove its folder', 'ok');
-    }
+    yield step('stop', 'stop the server and remove its folder', 'running');
+    await target.stop();
+    target = undefined;
+    yield step('stop', 'stop the server and remove its folder', 'ok');
     yield { type: 'result', result };
     return result;
   } finally {
     // Interrupted or failed too: the server is stopped and its folder removed before we go.
-    await server?.stop().catch(() => {});
+    await target?.stop().catch(() => {});
     await handle.close();
   }
 }

@@ -6,6 +6,7 @@ import { RestorableError } from '../errors.js';
 import type { TempDir } from '../temp-paths.js';
 import { makeDrillDir } from './scratch.js';
 import { asUser, cleanEnv, type RunAs } from './run-as.js';
+import { lastLines, runClient, ServerProcess, startIn, tabRows } from './server-process.js';
 
 /** The PostgreSQL server programs: the newest version Debian installed, else pg_config's. */
 export async function findPostgres(): Promise<string> {
@@ -21,9 +22,6 @@ export async function findPostgres(): Promise<string> {
 /** The drill server's superuser: a name no dump's CREATE ROLE is likely to use (pg_dumpall recreates its cluster's roles). */
 export const SUPERUSER = 'restorable_drill';
 
-/** What a server's log says last: the reason it stopped or refused. */
-const lastLines = (text: string, n = 3) => text.trim().split('\n').slice(-n).join(' / ');
-
 /**
  * A PostgreSQL server started for one drill and removed afterwards: in a
  * fresh 0700 folder owned by the user it runs as, listening on a Unix
@@ -33,15 +31,16 @@ const lastLines = (text: string, n = 3) => text.trim().split('\n').slice(-n).joi
  * run with the caller's rights.
  */
 export class PostgresServer {
-  private log = '';
-
   private constructor(
     readonly bin: string,
-    readonly dir: TempDir,
+    private readonly process: ServerProcess,
     private readonly runAs: RunAs,
-    private readonly server: ResultPromise,
     readonly version: string,
   ) {}
+
+  get dir(): TempDir {
+    return this.process.dir;
+  }
 
   get socket(): string {
     return join(this.dir.path, 'socket');
@@ -49,76 +48,44 @@ export class PostgresServer {
 
   static async start(runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<PostgresServer> {
     const bin = await findPostgres();
-    const dir = await makeDrillDir(runAs, opts.tempDir);
-    let pg: PostgresServer | undefined;
-    try {
-      await mkdir(join(dir.path, 'socket'), { mode: 0o700 });
-      if (process.getuid?.() === 0) await chown(join(dir.path, 'socket'), runAs.uid, runAs.gid);
-      const as = asUser(runAs, dir.path, opts.signal);
-      const init = await execa(join(bin, 'initdb'), ['-D', join(dir.path, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...as, reject: false });
-      if (init.exitCode !== 0) throw new RestorableError(`initdb failed: ${lastLines(String(init.stderr || init.stdout))}`);
-      const said = (await execa(join(bin, 'postgres'), ['--version'], { reject: false })).stdout.trim();
-      const version = `PostgreSQL ${/\d+(\.\d+)*/.exec(said)?.[0] ?? said}`;
-      const server = execa(join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', join(dir.path, 'socket'), ...serverSettings()], { ...as, reject: false, buffer: false });
-      pg = new PostgresServer(bin, dir, runAs, server, version);
-      const started = pg;
-      server.stderr?.on('data', (d: Buffer) => (started.log = (started.log + d.toString()).slice(-8192)));
-      await pg.ready(opts.signal);
-      return pg;
-    } catch (err) {
-      // Stopped while it started (Ctrl-C, --max-duration): the server is stopped before its folder goes,
-      // or the folder cannot be removed while it writes there.
-      await (pg ? pg.stop() : dir.remove()).catch(() => {});
-      throw err;
-    }
+    return startIn(
+      () => makeDrillDir(runAs, opts.tempDir),
+      async (dir, started) => {
+        await mkdir(join(dir.path, 'socket'), { mode: 0o700 });
+        if (process.getuid?.() === 0) await chown(join(dir.path, 'socket'), runAs.uid, runAs.gid);
+        const init = await execa(join(bin, 'initdb'), ['-D', join(dir.path, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...asUser(runAs, dir.path, opts.signal), reject: false });
+        if (init.exitCode !== 0) throw new RestorableError(`initdb failed: ${lastLines(String(init.stderr || init.stdout))}`);
+        const said = (await execa(join(bin, 'postgres'), ['--version'], { reject: false })).stdout.trim();
+        const version = `PostgreSQL ${/\d+(\.\d+)*/.exec(said)?.[0] ?? said}`;
+        const server = ServerProcess.spawn('PostgreSQL', dir, runAs, join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', join(dir.path, 'socket'), ...serverSettings()], 'SIGINT', opts.signal);
+        started(server);
+        const socket = join(dir.path, 'socket');
+        await server.ready(async () => (await execa(join(bin, 'pg_isready'), ['-h', socket, '-q'], { reject: false, env: cleanEnv(dir.path), extendEnv: false })).exitCode === 0, opts.signal);
+        return new PostgresServer(bin, server, runAs, version);
+      },
+    );
   }
 
   /** Runs a client program (psql, pg_restore…) against this server, as the drill's user, in the clean environment. */
   client(program: string, args: string[], opts: { input?: AsyncIterable<Uint8Array>; signal?: AbortSignal } = {}): ResultPromise {
-    return execa(join(this.bin, program), ['-h', this.socket, '-U', SUPERUSER, ...args], {
-      ...asUser(this.runAs, this.dir.path, opts.signal),
-      reject: false,
-      ...(opts.input ? { stdin: opts.input } : { stdin: 'ignore' }),
-      maxBuffer: 256 * 1024 * 1024,
-    }) as unknown as ResultPromise;
+    return runClient(this.runAs, this.dir.path, join(this.bin, program), ['-h', this.socket, '-U', SUPERUSER, ...args], opts);
   }
 
   /** One query's rows, tab-separated. */
   async query(database: string, sql: string, signal?: AbortSignal): Promise<string[][]> {
     const r = await this.client('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c', sql], { signal });
     if (r.exitCode !== 0) throw new RestorableError(`psql: ${lastLines(String(r.stderr))}`);
-    return String(r.stdout)
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => l.split('\t'));
+    return tabRows(String(r.stdout));
   }
 
   /** Stops the server at once (fast shutdown, then a kill) and removes its folder. */
-  async stop(): Promise<void> {
-    if (this.server.exitCode === null && this.server.pid) {
-      this.server.kill('SIGINT');
-      const stopped = await Promise.race([this.server.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())]);
-      if (!stopped) this.server.kill('SIGKILL');
-      await this.server.catch(() => {});
-    }
-    await this.dir.remove();
+  stop(): Promise<void> {
+    return this.process.stop();
   }
 
   /** The server's last words, for an error message. */
   logTail(): string {
-    return lastLines(this.log);
-  }
-
-  private async ready(signal?: AbortSignal): Promise<void> {
-    const until = Date.now() + 60_000;
-    for (;;) {
-      signal?.throwIfAborted();
-      if (this.server.exitCode !== null) throw new RestorableError(`the PostgreSQL server did not start: ${this.logTail()}`);
-      const r = await execa(join(this.bin, 'pg_isready'), ['-h', this.socket, '-q'], { reject: false, env: cleanEnv(this.dir.path), extendEnv: false });
-      if (r.exitCode === 0) return;
-      if (Date.now() > until) throw new RestorableError(`the PostgreSQL server did not accept connections within a minute: ${this.logTail()}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    return this.process.logTail();
   }
 }
 

@@ -57,8 +57,8 @@ async function removeLeftovers(parent: string): Promise<void> {
     const dir = join(parent, name);
     const owner = Number(readIfThere(join(dir, MARKER)).trim());
     if (!owner || alive(owner)) continue;
-    // The server's own pid file: its first line.
-    const server = Number(readIfThere(join(dir, 'data', 'postmaster.pid')).split('\n')[0]);
+    // The server's own pid file, its first line: PostgreSQL's in its data folder, MariaDB's where we told it.
+    const server = Number((readIfThere(join(dir, 'data', 'postmaster.pid')) || readIfThere(join(dir, 'server.pid'))).split('\n')[0]);
     if (server && alive(server)) {
       try {
         process.kill(server, 'SIGKILL');

@@ -2,37 +2,47 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
 import { makeDrillDir } from './scratch.js';
-import { asUser, type RunAs } from './run-as.js';
+import { asUser } from './run-as.js';
+import { lastLines, tabRows } from './server-process.js';
+import type { DrillTarget, TargetOptions } from './target.js';
 
 /**
- * A `sqlite3 .dump` restored into a new database in a fresh 0700 folder, by
- * sqlite3 itself with `-bail` (the first error stops it), as the drill's
- * user; then every table's rows counted. The folder is removed whatever
- * happened.
+ * A new SQLite database in a fresh 0700 folder, for a `sqlite3 .dump`:
+ * restored by sqlite3 itself with `-bail` (the first error stops it), as the
+ * drill's user, reading no ~/.sqliterc. Stopping removes the folder.
  */
-export async function drillSqlite(input: AsyncIterable<Uint8Array>, runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<{ server: string; restoreSeconds: number; tables: Map<string, number> }> {
-  const dir = await makeDrillDir(runAs, opts.tempDir);
-  try {
-    const as = { ...asUser(runAs, dir.path, opts.signal), reject: false } as const;
-    const db = join(dir.path, 'drill.db');
-    const version = await execa('sqlite3', ['--version'], { reject: false }).catch(() => undefined);
-    if (!version || version.exitCode !== 0) throw new RestorableError('sqlite3 is not installed, so the dump cannot be restored to check it (Debian: apt-get install sqlite3)');
-    const started = performance.now();
-    // -init /dev/null: no ~/.sqliterc; -bail: stop at the first error, with a non-zero exit.
-    const restore = await execa('sqlite3', ['-bail', '-init', '/dev/null', db], { ...as, stdin: input });
-    const restoreSeconds = (performance.now() - started) / 1000;
-    if (restore.exitCode !== 0) throw new DrillRestoreError(`sqlite3 stopped: ${String(restore.stderr || restore.message).trim().split('\n').slice(-2).join(' / ')}`);
-    const names = await execa('sqlite3', ['-init', '/dev/null', '-readonly', db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"], as);
-    const tables = new Map<string, number>();
-    for (const name of String(names.stdout).split('\n').filter(Boolean)) {
-      const n = await execa('sqlite3', ['-init', '/dev/null', '-readonly', db, `SELECT count(*) FROM "${name.replace(/"/g, '""')}"`], as);
-      tables.set(name, Number(String(n.stdout).trim()));
-    }
-    return { server: `SQLite ${String(version.stdout).split(' ')[0]}`, restoreSeconds, tables };
-  } finally {
-    await dir.remove();
-  }
+export async function startSqlite(opts: TargetOptions): Promise<DrillTarget> {
+  const said = await execa('sqlite3', ['--version'], { reject: false }).catch(() => undefined);
+  if (!said || said.exitCode !== 0) throw new RestorableError('sqlite3 is not installed, so the dump cannot be restored to check it (Debian: apt-get install sqlite3)');
+  const dir = await makeDrillDir(opts.runAs, opts.tempDir);
+  const db = join(dir.path, 'drill.db');
+  const sqlite = (args: string[], input?: AsyncIterable<Uint8Array>, signal?: AbortSignal) =>
+    execa('sqlite3', ['-init', '/dev/null', ...args], { ...asUser(opts.runAs, dir.path, signal), reject: false, ...(input ? { stdin: input } : { stdin: 'ignore' as const }) });
+  const query = async (sql: string, signal?: AbortSignal) => {
+    const r = await sqlite(['-readonly', '-batch', '-tabs', db, sql], undefined, signal);
+    if (r.exitCode !== 0) throw new RestorableError(`sqlite3: ${lastLines(String(r.stderr))}`);
+    return tabRows(String(r.stdout));
+  };
+  return {
+    engine: 'sqlite',
+    version: `SQLite ${String(said.stdout).split(' ')[0]}`,
+    restoreHow: 'sqlite3 -bail',
+    async restore(input, signal) {
+      const r = await sqlite(['-bail', db], input, signal);
+      return r.exitCode === 0 ? undefined : `sqlite3 stopped: ${lastLines(String(r.stderr || r.message), 2)}`;
+    },
+    async countRows(signal) {
+      const names = (await query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1", signal)).map((r) => r[0]!);
+      const out = new Map<string, number>();
+      for (let i = 0; i < names.length; i += 200) {
+        const sql = names.slice(i, i + 200).map((n) => `SELECT '${n.replace(/'/g, "''")}', count(*) FROM "${n.replace(/"/g, '""')}"`).join(' UNION ALL ');
+        for (const [name, rows] of await query(sql, signal)) out.set(name!, Number(rows));
+      }
+      return out;
+    },
+    async value(sql, _database, signal) {
+      return (await query(sql, signal))[0]?.[0];
+    },
+    stop: () => dir.remove(),
+  };
 }
-
-/** The dump did not restore: a verdict on the backup (exit 1), not a failure to check it. */
-export class DrillRestoreError extends Error {}

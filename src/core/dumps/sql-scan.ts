@@ -114,7 +114,7 @@ export class SqlScanner {
     return { tool, complete, tables, rows: tables.reduce((n, t) => n + t.rows, 0), bytes: this.offset, findings: this.findings };
   }
 
-  /** Outside data: a statement that starts data (COPY, INSERT), a database switch (pg_dumpall), or nothing we count. */
+  /** Outside data: a statement that starts data (COPY, INSERT), a database switch (pg_dumpall's \connect, mysqldump's USE), or nothing we count. */
   private sqlLine(line: string, at: number): 'open' | undefined {
     this.noteNul(line, at, '');
     const c = line.charCodeAt(0);
@@ -134,6 +134,11 @@ export class SqlScanner {
       return undefined;
     }
     if ((c === 0x49 /* I */ || c === 0x69) && /^insert\s/i.test(line.slice(0, 7))) return this.startInsert(`${line}\n`, at) ? 'open' : undefined;
+    if ((c === 0x55 /* U */ || c === 0x75) && /^use\s/i.test(line.slice(0, 4))) {
+      // mysqldump --databases / --all-databases: `USE `shop`;`
+      const name = /^use\s+(`(?:[^`]|``)*`|\S+?)\s*;?\s*$/i.exec(line)?.[1];
+      if (name) this.database = name.startsWith('`') ? name.slice(1, -1).replace(/``/g, '`') : name;
+    }
     return undefined;
   }
 

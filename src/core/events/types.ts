@@ -177,7 +177,7 @@ export interface ArchiveReport extends ArchiveTotals {
 
 /** A dump restored into a server started for it alone: how long it took, and the rows that arrived. */
 export interface DrillReport {
-  engine: 'postgresql' | 'sqlite';
+  engine: 'postgresql' | 'mariadb' | 'sqlite';
   /** the server's version, as it reports it */
   server: string;
   /** the program that wrote the dump, when known */
@@ -189,8 +189,12 @@ export interface DrillReport {
   /** every step, with its seconds */
   steps: { id: string; title: string; seconds: number }[];
   /** rows per table in the restored database, with what the dump itself holds where that is known */
-  tables: { table: string; rows: number; inDump?: number }[];
+  tables: { table: string; rows: number; inDump?: number; lastDrill?: number }[];
   rows: number;
+  /** the expectations file's probes, each with what it returned */
+  probes?: { name: string; passed: boolean; value?: string; error?: string }[];
+  /** the drill each table was held to, when there was one */
+  lastDrill?: { file: string; at: string };
 }
 
 /** What a database dump holds, read without a server: its tool, whether it ends as that tool ends a complete dump, and rows per table. */

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ManifestError, fsError } from '../errors.js';
-import { fieldPath } from '../manifest/safe-json.js';
+import { readConfigFile } from '../config-file.js';
 
 /**
  * The scan configuration (--config, JSON or YAML): which files are backups,
@@ -60,23 +57,6 @@ export const DEFAULT_TIERS: Record<string, Tier> = {
 /** Reads and validates a config file; errors name the file and the field. */
 export async function loadConfig(path: string | undefined): Promise<ScanConfig> {
   if (!path) return { patterns: DEFAULT_PATTERNS, tiers: DEFAULT_TIERS, raw: {} };
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw fsError(err, path);
-  }
-  let value: unknown;
-  try {
-    value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 50 });
-  } catch (err) {
-    throw new ManifestError(path, undefined, `not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const parsed = configSchema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ManifestError(path, fieldPath(issue.path), issue.message);
-  }
-  const c = parsed.data;
+  const c = await readConfigFile(path, configSchema);
   return { patterns: c.patterns ?? DEFAULT_PATTERNS, tiers: { ...DEFAULT_TIERS, ...(c.tiers ?? {}) }, stateDir: c.state_dir, raw: c as Record<string, unknown> };
 }

@@ -1,0 +1,47 @@
+import { countPostgresRows, postgresDatabases } from './count-rows.js';
+import { PostgresServer } from './postgres.js';
+import { lastLines } from './server-process.js';
+import type { DrillTarget, TargetOptions } from './target.js';
+
+/** The database a pg_dump is restored into (a pg_dumpall makes its own). */
+const DRILL_DB = 'drill';
+
+/**
+ * A PostgreSQL server made for one dump: a pg_dump (plain or custom) is
+ * restored into a new database (owners and grants left out: the roles are
+ * not there), a pg_dumpall into the server itself, with every database it
+ * makes counted as `database.schema.table`.
+ */
+export async function startPostgres(tool: string, opts: TargetOptions): Promise<DrillTarget> {
+  const server = await PostgresServer.start(opts.runAs, opts);
+  const all = tool === 'pg_dumpall';
+  const custom = tool === 'pg_dump custom';
+  try {
+    if (!all) await server.query('postgres', `CREATE DATABASE ${DRILL_DB}`, opts.signal);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const program = custom ? 'pg_restore' : 'psql';
+  return {
+    engine: 'postgresql',
+    version: server.version,
+    restoreHow: custom ? 'pg_restore --exit-on-error' : 'psql -v ON_ERROR_STOP=1',
+    async restore(input, signal) {
+      const args = custom ? ['--exit-on-error', '--no-owner', '--no-privileges', '-d', DRILL_DB] : ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', all ? 'postgres' : DRILL_DB, '-f', '-'];
+      const r = await server.client(program, args, { input, signal });
+      return r.exitCode === 0 ? undefined : `${program} stopped: ${lastLines(String(r.stderr ?? r.message), 2) || server.logTail()}`;
+    },
+    async countRows(signal) {
+      const out = new Map<string, number>();
+      for (const db of all ? await postgresDatabases(server, signal) : [DRILL_DB]) {
+        for (const [table, rows] of await countPostgresRows(server, db, signal)) out.set(all ? `${db}.${table}` : table, rows);
+      }
+      return out;
+    },
+    async value(sql, database, signal) {
+      return (await server.query(database ?? (all ? 'postgres' : DRILL_DB), sql, signal))[0]?.[0];
+    },
+    stop: () => server.stop(),
+  };
+}
