@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,5 +245,50 @@ describe('safety', () => {
     expect(drillDirs()).toEqual([]);
     const ps = () => runTool('pgrep', ['-f', `${drills}/`]).stdout.trim();
     expect(ps()).toBe('');
+  });
+});
+
+describe('drills in scheduled tiers', () => {
+  it('a drill tier restores the oldest and newest dump, writes drill metrics, and holds the next scan to the ledger', async () => {
+    const folder = mkdtempSync(join(dir, 'dumps-'));
+    const state = freshState();
+    writeFileSync(join(folder, 'shop-20261129.sql'), readFileSync(dumps.plain));
+    writeFileSync(join(folder, 'shop-20261130.sql'), readFileSync(dumps.plain));
+    writeFileSync(join(folder, 'notes.tar'), Buffer.alloc(10240)); // not a dump: a drill tier does not pick it
+    const config = join(folder, '..', `drill-${Date.now()}.yaml`);
+    writeFileSync(config, `tiers:\n  drills:\n    check: drill\n    oldest_and_newest: true\n    temp_dir: ${drills}\n${asRoot ? '    run_as: nobody\n' : ''}    max_drop_percent: 10\n`);
+    const metrics = join(folder, '..', `drill-${Date.now()}.prom`);
+    const scan = () => runCli(['scan', folder, '--config', config, '--tier', 'drills', '--state-dir', state, '--metrics-file', metrics, '--json']);
+    const first = await scan();
+    expect(first.code, first.stderr).toBe(0);
+    expect(parseJsonOutput(first).results.map((r) => [r.file.replace(/.*\//, ''), r.status]).sort()).toEqual([
+      ['shop-20261129.sql', 'verified'],
+      ['shop-20261130.sql', 'verified'],
+    ]);
+    const prom = readFileSync(metrics, 'utf8');
+    expect(prom).toMatch(/^restorable_drill_success\{folder="[^"]+",backup="shop-20261130\.sql",tier="drills"\} 1$/m);
+    expect(prom).toMatch(/^restorable_drill_rows\{folder="[^"]+",backup="shop-20261130\.sql",table="public\.items",tier="drills"\} 5000$/m);
+    expect(prom).toMatch(/^restorable_drill_duration_seconds\{folder="[^"]+",backup="shop-20261130\.sql",tier="drills"\} [\d.e-]+$/m);
+
+    // The next day's dump lost a fifth of its items: more than the tier's 10% fails, against the ledger's last drill.
+    const text = readFileSync(dumps.plain, 'latin1');
+    const start = text.indexOf('\n', text.indexOf('COPY public.items')) + 1;
+    const end = text.indexOf('\\.\n', start);
+    const kept = text.slice(start, end).split('\n').slice(0, 4000).join('\n');
+    writeFileSync(join(folder, 'shop-20261201.sql'), `${text.slice(0, start)}${kept}\n${text.slice(end)}`, 'latin1');
+    const second = await scan();
+    expect(second.code).toBe(1);
+    const failed = parseJsonOutput(second).results.find((r) => r.file.endsWith('shop-20261201.sql'))!;
+    expect(failed.status).toBe('drill_failed');
+    expect(failed.findings.map((f: { message: string }) => f.message)).toContainEqual(expect.stringMatching(/^public\.items: 4000 rows now, 20% fewer than the 5000 of the last drill .*\(more than 10% is a failure\)$/));
+    expect(readFileSync(metrics, 'utf8')).toMatch(/^restorable_drill_success\{folder="[^"]+",backup="shop-20261201\.sql",tier="drills"\} 0$/m);
+  });
+
+  it('drill options in a tier of another check are refused, naming the field', async () => {
+    const config = join(dir, `bad-tier-${Date.now()}.yaml`);
+    writeFileSync(config, 'tiers:\n  nightly:\n    check: hash\n    run_as: nobody\n');
+    const run = await runCli(['scan', dir, '--config', config, '--tier', 'nightly', '--state-dir', freshState()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/bad-tier-\d+\.yaml: tiers\.nightly: run_as, expect, temp_dir and max_drop_percent are for drill tiers/);
   });
 });

@@ -35,13 +35,14 @@ export function registerDrill(program: Command): void {
         const { readExpectations } = await import('../core/drill/expectations.js');
         const expect = flags.expect ? await readExpectations(flags.expect) : undefined;
         const { drill } = await import('../core/drill/drill.js');
-        const { seriesOf } = await import('../core/drill/series.js');
+        const { drillOptionsFor, rememberDrill } = await import('../core/drill/ledger-drills.js');
         const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
         // Each drill is held to the last one of its series, and recorded for the next.
         const ledger = await Ledger.open(flags.stateDir ?? defaultStateDir());
+        const optionsFor = drillOptionsFor(ledger, { runAs, tempDir: flags.tempDir, maxDrop: flags.maxDrop, expect });
         const jobs = files.map(targetArg).map((file) => ({
           file,
-          run: () => drillWithin(flags.maxDuration, session.signal, (signal) => drill(file, { runAs, tempDir: flags.tempDir, signal, previous: ledger.lastDrill(seriesOf(file)), maxDrop: flags.maxDrop, expect })),
+          run: () => drillWithin(flags.maxDuration, session.signal, (signal) => drill(file, { ...optionsFor(file), signal })),
         }));
         process.exitCode = await runJobs(jobs, flags, {
           onResult: async (r) => {
@@ -49,8 +50,7 @@ export function registerDrill(program: Command): void {
             const { stat } = await import('node:fs/promises');
             const s = await stat(r.file).catch(() => undefined);
             ledger.record(r.file, 'drill', { status: r.status, size: r.size ?? 0, mtimeMs: s?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message });
-            // Only a drill that passed becomes what the next one is held to.
-            if (r.status === 'verified') ledger.recordDrill(seriesOf(r.file), { file: r.file, at: r.checkedAt, tables: Object.fromEntries(r.drill.tables.map((t) => [t.table, t.rows])) });
+            rememberDrill(ledger, r);
             await ledger.save();
           },
         });

@@ -90,6 +90,21 @@ async function* missingFromLedger(file: string, ledger: Ledger): AsyncGenerator<
   return result;
 }
 
+/** A drill tier's options, resolved once for the scan: whom the servers run as, the expectations, the ledger's last drills. */
+async function drillSetup(tier: import('../core/schedule/config.js').Tier, ledger: Ledger, signal: AbortSignal) {
+  const { resolveRunAs } = await import('../core/drill/run-as.js');
+  const { readExpectations } = await import('../core/drill/expectations.js');
+  const { drillOptionsFor, rememberDrill, isDumpName } = await import('../core/drill/ledger-drills.js');
+  const runAs = await resolveRunAs(tier.run_as);
+  const expect = tier.expect ? await readExpectations(tier.expect) : undefined;
+  const maxDrop = tier.max_drop_percent === undefined ? undefined : tier.max_drop_percent / 100;
+  return {
+    isDump: isDumpName,
+    optionsFor: drillOptionsFor(ledger, { runAs, tempDir: tier.temp_dir, expect, maxDrop, signal }),
+    remember: (r: CheckResult) => rememberDrill(ledger, r),
+  };
+}
+
 /** The options of `scan`, which `watch` takes too. */
 export function scanOptions(command: Command): Command {
   return alertOptions(command)
@@ -126,7 +141,11 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
   const release = await acquireScanLock(stateDir);
   const session = openSession({ warm: tier.check === 'blocks' ? Infinity : 1 });
   try {
-    const { candidates, problems } = await listCandidates(dirs, config.patterns);
+    const listed = await listCandidates(dirs, config.patterns);
+    const problems = listed.problems;
+    // A drill tier picks among dumps, and knows whom its servers run as before anything starts.
+    const drills = tier.check === 'drill' ? await drillSetup(tier, ledger, session.signal) : undefined;
+    const candidates = drills ? listed.candidates.filter((c) => drills.isDump(c.name)) : listed.candidates;
     const chosen = selectForTier(candidates, tier, ledger, { maxBytes: flags.maxBytes, shard: flags.shard });
     const bySize = new Map(candidates.map((c) => [c.file, c]));
     const started = Date.now();
@@ -144,7 +163,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     const { isChecksumList, sidecarNames } = await import('../core/manifest/names.js');
     const relevant = new Set(chosen.flatMap((c) => sidecarNames(c.name).map((n) => join(c.folder, n))));
     const manifestProblems = found.problems.filter((p) => relevant.has(p.file) || isChecksumList(basename(p.file)));
-    const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing, target: targets.get(c.file) ?? { file: c.file, expectations: [], locators: [] } }) }));
+    const jobs = chosen.map((c) => ({ file: c.file, run: () => runTierCheck(c.file, tier.check, ctx, { createMissing: flags.createMissing, target: targets.get(c.file) ?? { file: c.file, expectations: [], locators: [] }, drill: drills?.optionsFor(c.file) }) }));
     // A backup that vanished is reported by every tier: it is the first thing to know.
     for (const file of gone) {
       const target = targets.get(file);
@@ -157,6 +176,7 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
       onResult: async (r) => {
         const c = bySize.get(r.file);
         ledger.record(r.file, r.status === 'missing' ? 'quick' : tier.check, { status: r.status, size: r.size ?? c?.size ?? 0, mtimeMs: c?.mtimeMs ?? 0, detail: r.findings.find((f) => f.severity === 'error')?.message, vouched: !unvouched(r) });
+        drills?.remember(r);
         await ledger.saveBatched();
         inLightOf(r, ledger.state(r.file));
         done.push(r);

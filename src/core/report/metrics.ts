@@ -89,6 +89,7 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   // The recovery time to plan with: how long each test restore of this run took.
   const restoreSeconds = new Gauge({ name: 'restorable_restore_duration_seconds', help: 'How long the last test restore of each backup took.', labelNames: ['folder', 'backup'], registers: [registry] });
   for (const r of input.results) if (r.restore) restoreSeconds.set(where(r.file), r.restore.seconds);
+  drillMetrics(registry, input.results, where);
   const lastSuccess = new Gauge({ name: 'restorable_last_success_timestamp_seconds', help: 'When each backup last passed a check (Unix time).', labelNames: ['folder', 'backup'], registers: [registry] });
   if (input.periodHours) new Gauge({ name: 'restorable_tier_period_seconds', help: 'How often this tier runs: a backup not verified within two periods is alerted.', registers: [registry] }).set(input.periodHours * 3600);
   let oldestUnverified = 0;
@@ -115,6 +116,27 @@ export async function scanMetrics(input: ScanMetricsInput): Promise<Registry> {
   new Gauge({ name: 'restorable_backups_failing', help: 'Backups whose state is an integrity failure (a finding no check as strong has cleared, or missing).', registers: [registry] }).set(failing);
   new Gauge({ name: 'restorable_backups', help: 'Backups found by the scan patterns.', registers: [registry] }).set(input.candidates.length);
   return registry;
+}
+
+/**
+ * What each restore drill of this run proved: whether it passed (1) or
+ * found the dump damaged or short of rows (0), how long the restore took
+ * (the recovery time to plan with), and every table's rows, so that a
+ * table that shrinks can be graphed and alerted on. A drill that could not
+ * run (no server programs, no room) sets no success series: it proved
+ * nothing either way, and restorable_checks_failed_total counts it.
+ */
+function drillMetrics(registry: Registry, results: CheckResult[], where: (file: string) => { folder: string; backup: string }): void {
+  const drilled = results.filter((r) => r.drill);
+  if (!drilled.length) return;
+  const success = new Gauge({ name: 'restorable_drill_success', help: 'Whether the last restore drill of each dump passed (1) or failed (0).', labelNames: ['folder', 'backup'], registers: [registry] });
+  const seconds = new Gauge({ name: 'restorable_drill_duration_seconds', help: 'How long the restore of the last drill of each dump took (the recovery time to plan with).', labelNames: ['folder', 'backup'], registers: [registry] });
+  const rows = new Gauge({ name: 'restorable_drill_rows', help: 'Rows of each table in the last drill of each dump.', labelNames: ['folder', 'backup', 'table'], registers: [registry] });
+  for (const r of drilled) {
+    success.set(where(r.file), r.status === 'verified' ? 1 : 0);
+    seconds.set(where(r.file), r.drill!.restoreSeconds);
+    for (const t of r.drill!.tables) rows.set({ ...where(r.file), table: t.table }, t.rows);
+  }
 }
 
 /** For node_exporter's textfile collector: written atomically, so it never reads half a file. */

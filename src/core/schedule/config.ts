@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { readConfigFile } from '../config-file.js';
 
@@ -10,7 +11,7 @@ import { readConfigFile } from '../config-file.js';
 export const DEFAULT_PATTERNS = ['*.tar.gz', '*.tgz', '*.tar', '*.tar.zst', '*.sql.gz', '*.sql', '*.dump'];
 
 const positive = z.number().positive('must be positive');
-const check = z.enum(['quick', 'hash', 'blocks', 'deep', 'restore']);
+const check = z.enum(['quick', 'hash', 'blocks', 'deep', 'restore', 'drill']);
 
 const tierSchema = z
   .object({
@@ -25,8 +26,17 @@ const tierSchema = z
     oldest_and_newest: z.boolean().optional(),
     /** how often the tier runs, in hours: a backup it chose and has not verified within two periods is alerted */
     period_hours: positive.optional(),
+    /** drill tiers: whom the servers run as when the scan runs as root */
+    run_as: z.string().min(1, 'must not be empty').optional(),
+    /** drill tiers: the expectations file (min_rows, probes), relative to this config */
+    expect: z.string().min(1, 'must not be empty').optional(),
+    /** drill tiers: where the servers' throwaway folders go */
+    temp_dir: z.string().min(1, 'must not be empty').optional(),
+    /** drill tiers: how far, in percent, a table's rows may fall since the last drill of its series */
+    max_drop_percent: z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100').optional(),
   })
-  .strict();
+  .strict()
+  .refine((t) => t.check === 'drill' || (t.run_as ?? t.expect ?? t.temp_dir ?? t.max_drop_percent) === undefined, { message: 'run_as, expect, temp_dir and max_drop_percent are for drill tiers (check: drill)' });
 
 const configSchema = z
   .object({
@@ -58,5 +68,7 @@ export const DEFAULT_TIERS: Record<string, Tier> = {
 export async function loadConfig(path: string | undefined): Promise<ScanConfig> {
   if (!path) return { patterns: DEFAULT_PATTERNS, tiers: DEFAULT_TIERS, raw: {} };
   const c = await readConfigFile(path, configSchema);
+  // A drill tier's expectations file is found beside the config, wherever the scan runs from.
+  for (const t of Object.values(c.tiers ?? {})) if (t.expect) t.expect = resolve(dirname(path), t.expect);
   return { patterns: c.patterns ?? DEFAULT_PATTERNS, tiers: { ...DEFAULT_TIERS, ...(c.tiers ?? {}) }, stateDir: c.state_dir, raw: c as Record<string, unknown> };
 }

@@ -4,16 +4,22 @@ import { verifyTarget } from '../checks/verify.js';
 import type { CheckEvent, CheckResult } from '../events/types.js';
 import { discover, type Target } from '../manifest/discover.js';
 import type { CheckName } from './config.js';
+import type { DrillOptions } from '../drill/drill.js';
 
 /**
  * One tier check of one backup, as an event stream. With `createMissing`, a
  * backup that has no manifest gets one (trust on first use, reported as
  * manifest_created); without it, it is reported as having none.
  */
-export async function* runTierCheck(file: string, check: CheckName, ctx: CheckContext, opts: { createMissing?: boolean; target?: Target } = {}): AsyncGenerator<CheckEvent, CheckResult> {
+export async function* runTierCheck(file: string, check: CheckName, ctx: CheckContext, opts: { createMissing?: boolean; target?: Target; drill?: DrillOptions } = {}): AsyncGenerator<CheckEvent, CheckResult> {
   if (check === 'deep') {
     const { deepCheck } = await import('../checks/deep.js');
     return yield* deepCheck(file, { signal: ctx.signal });
+  }
+  if (check === 'drill') {
+    const { drill } = await import('../drill/drill.js');
+    if (!opts.drill) throw new Error('a drill tier runs with its drill options');
+    return yield* drill(file, { ...opts.drill, signal: ctx.signal });
   }
   if (check === 'restore') {
     const { restoreTest } = await import('../checks/restore.js');
