@@ -67,7 +67,7 @@ async function resolveTargets(args: string[], commands: string[]): Promise<{ dir
   return { dirs: [...new Set(dirs)], focus };
 }
 
-export async function inspect(args: string[], flags: LocationFlags = {}, commands: string[] = []): Promise<number> {
+export async function inspect(args: string[], flags: LocationFlags & { runAs?: string } = {}, commands: string[] = []): Promise<number> {
   const { dirs, focus } = await resolveTargets(args, commands);
   if (canInspect()) {
     const { defaultStateDir } = await import('../core/schedule/ledger.js');
@@ -79,7 +79,7 @@ export async function inspect(args: string[], flags: LocationFlags = {}, command
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
     const { runInspector } = await import('../ui/run-inspector.js');
-    return runInspector(dirs, interruptSignal, { stateDir, copies, focus });
+    return runInspector(dirs, interruptSignal, { stateDir, copies, focus, runAs: flags.runAs });
   }
   // Loaded here, not at start-up: the listing reads results files (zod) that other commands never need.
   const { scanFolders } = await import('../core/inventory/inventory.js');
@@ -92,7 +92,9 @@ export async function inspect(args: string[], flags: LocationFlags = {}, command
 export function registerInspect(program: Command): void {
   // Positional: the inspector's --location and --config must not take those of `locations` and `heal`.
   program.enablePositionalOptions();
-  locationOptions(program.argument('[dir...]', 'folders of backups to inspect (default: the current folder)')).action(async (dirs: string[], flags: LocationFlags) => {
+  locationOptions(program.argument('[dir...]', 'folders of backups to inspect (default: the current folder)'))
+    .option('--run-as <user>', 'when run as root: the unprivileged user restore drills (D) run their servers as')
+    .action(async (dirs: string[], flags: LocationFlags & { runAs?: string }) => {
     process.exitCode = await inspect(dirs.length > 0 ? dirs : ['.'], flags, program.commands.map((c) => c.name()));
   });
 }

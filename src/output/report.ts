@@ -88,7 +88,7 @@ function headline(r: CheckResult): string {
 }
 
 /** A restored table's rows, beside what the dump holds and what the last drill restored. */
-function tableLine(t: NonNullable<CheckResult['drill']>['tables'][number]): string {
+export function tableLine(t: NonNullable<CheckResult['drill']>['tables'][number]): string {
   const notes = [t.inDump === undefined ? '' : t.inDump === t.rows ? 'as in the dump' : `the dump holds ${t.inDump}`, t.lastDrill === undefined ? '' : `last drill ${t.lastDrill}${t.lastDrill === t.rows ? '' : `, ${t.rows > t.lastDrill ? '+' : ''}${t.rows - t.lastDrill}`}`].filter(Boolean);
   return `${t.table}: ${t.rows}${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }

@@ -5,6 +5,7 @@ import { HelpOverlay } from './components/help-overlay.js';
 import { KeyBar } from './components/key-bar.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useSession } from './session/use-session.js';
+import type { StepsKind } from '../core/checks/queue.js';
 import { PRIORITY, useKeypress } from './input/keypress.js';
 import { actionFor, type Feature, type Screen } from './keys.js';
 import { BlocksScreen } from './screens/blocks-screen.js';
@@ -21,7 +22,7 @@ type View =
   | { screen: 'hash'; entry: BackupEntry }
   | { screen: 'blocks'; entry: BackupEntry }
   | { screen: 'hex'; entry: BackupEntry; block: { index: number; offset: number; size: number } }
-  | { screen: 'steps'; entry: BackupEntry; kind: 'deep' | 'restore' }
+  | { screen: 'steps'; entry: BackupEntry; kind: StepsKind }
   | { screen: 'heal'; entry: BackupEntry };
 
 /**
@@ -77,8 +78,8 @@ export function App() {
     queue.enqueue(entry.file, 'blocks');
     push({ screen: 'blocks', entry });
   };
-  const steps = (entry: BackupEntry, kind: 'deep' | 'restore') => {
-    queue.enqueue(entry.file, kind);
+  const steps = (entry: BackupEntry, kind: StepsKind) => {
+    session.enqueue(entry.file, kind);
     push({ screen: 'steps', entry, kind });
   };
   const screen: Screen = view.screen;

@@ -8,7 +8,7 @@ export type Screen = 'list' | 'detail' | 'hash' | 'blocks' | 'hex' | 'steps' | '
 export type Action =
   | 'quit' | 'help' | 'back'
   | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
-  | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'create' | 'filter' | 'sort'
+  | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'drill' | 'create' | 'filter' | 'sort'
   | 'reverse' | 'failuresOnly' | 'nextFailure' | 'prevFailure' | 'goTo' | 'search' | 'nextMatch' | 'copy' | 'export'
   | 'nextRegion' | 'prevRegion' | 'hex' | 'pane'
   | 'location' | 'checkCopies' | 'heal';
@@ -53,6 +53,8 @@ export const BINDINGS: Binding[] = [
   { keys: ['b'], label: 'b', help: 'block map: verify block by block, locate damage', action: 'blockMap', screens: ['list', 'detail'], bar: true, short: 'blocks' },
   { keys: ['d'], label: 'd', help: 'deep check: extract every member into a sandbox', action: 'deep', screens: ['list', 'detail'], bar: true, short: 'deep' },
   { keys: ['r'], label: 'r', help: 'test restore into a temp folder, timed', action: 'restore', screens: ['list', 'detail'], bar: true, short: 'restore' },
+  // Not in the key bar (it would push / and esc off 80 columns); in the help.
+  { keys: ['D'], label: 'D', help: 'restore drill of a dump: a throwaway server', action: 'drill', screens: ['list', 'detail'] },
   { keys: ['m'], label: 'm', help: 'create a manifest and block map (asks first)', action: 'create', screens: ['detail'], bar: true, short: 'manifest' },
   { keys: ['/'], label: '/', help: 'filter by name', action: 'filter', screens: ['list'], bar: true, short: 'filter' },
   { keys: ['s'], label: 's', help: 'sort: name, age, size, status', action: 'sort', screens: ['list'] },

@@ -11,14 +11,14 @@ const ALT_SCREEN_OFF = '\u001b[?1049l';
  * screen (so quitting gives the shell back as it was), at most ten frames a
  * second and redrawing only the lines that changed.
  */
-export async function runInspector(dirs: string[], signal: AbortSignal, opts: { stateDir: string; copies?: CopyChecks; focus?: string }): Promise<number> {
+export async function runInspector(dirs: string[], signal: AbortSignal, opts: { stateDir: string; copies?: CopyChecks; focus?: string; runAs?: string }): Promise<number> {
   throwIfAborted(signal);
   // Ink, React and Yoga take longer to load than a folder of thousands of backups takes to
   // list: load them while the folders are read.
   const loading = import('./render.js');
   const pool = new WorkerPool();
   pool.warm(1); // the first verification should not wait for a thread to start
-  const [session, { renderInspector }] = await Promise.all([InspectorSession.open(dirs, { pool, stateDir: opts.stateDir, copies: opts.copies, focus: opts.focus }), loading]);
+  const [session, { renderInspector }] = await Promise.all([InspectorSession.open(dirs, { pool, stateDir: opts.stateDir, copies: opts.copies, focus: opts.focus, runAs: opts.runAs }), loading]);
   const sizes = new AbortController();
   const restore = () => process.stdout.write(ALT_SCREEN_OFF);
   process.stdout.write(ALT_SCREEN_ON);

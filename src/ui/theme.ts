@@ -43,6 +43,8 @@ export function stateLook(state: Pick<BackupState, 'status' | 'check' | 'failing
   if (!state) return statusLook(undefined);
   if (!state.failing && state.status === 'verified' && state.check !== RESULTS_FILE_CHECK && strengthOf(state.check) === 0) return { glyph: GLYPH.unknown, word: 'size ok' };
   if (state.status === 'verified' && state.vouched === false) return { ...statusLook(state.status), word: 'read to end' };
+  // A drill proves the dump restores with its rows, not that its bytes are the ones written: as the command line says it.
+  if (!state.failing && state.status === 'verified' && state.check === 'drill') return { ...statusLook(state.status), word: 'restored' };
   return statusLook(state.status);
 }
 

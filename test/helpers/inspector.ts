@@ -59,6 +59,8 @@ export function useDemoSet(): { readonly set: DemoSet; byRole(role: DemoRole): D
 export interface LocationOpts {
   locations?: string[];
   stateDir?: string;
+  /** whom restore drills (D) run their servers as (--run-as) */
+  runAs?: string;
 }
 
 /** A pause in a check's event stream: the check stops right after an event matching `match` has been applied. */
@@ -77,7 +79,7 @@ export async function openInspector(dirs: string[], size: { columns?: number; ro
   const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'restorable-test-state-')));
   const copies = opts.locations?.length ? await CopyChecks.open(opts.locations.map((l) => parseLocationArg(l)), [], stateDir) : undefined;
   const pool = new WorkerPool(2);
-  const session = await InspectorSession.open(dirs, { pool, stateDir, copies });
+  const session = await InspectorSession.open(dirs, { pool, stateDir, copies, runAs: opts.runAs });
   const queue = session.queue;
 
   // Gates: the real checks run, but a test can hold one still at a chosen event

@@ -6,8 +6,11 @@ import type { WorkerPool } from '../hash/pool.js';
 import { discover, type Target } from '../manifest/discover.js';
 import { DEFAULT_BLOCK_SIZE, createManifests } from './create.js';
 import { verifyTarget } from './verify.js';
+import type { DrillOptions } from '../drill/drill.js';
 
-export type RunKind = 'verify' | 'blocks' | 'create' | 'deep' | 'restore';
+export type RunKind = 'verify' | 'blocks' | 'create' | 'deep' | 'restore' | 'drill';
+/** The runs shown as a list of steps: a deep check, a test restore, a restore drill. */
+export type StepsKind = Extract<RunKind, 'deep' | 'restore' | 'drill'>;
 
 /** The live state of one check of one backup, as a screen draws it. */
 export interface BackupRun extends RunState {
@@ -23,6 +26,8 @@ export interface EnqueueOptions {
   target?: Target;
   /** the file's size, when known */
   size?: number;
+  /** a drill's options (whom its server runs as, the last drill of its series), worked out when it starts */
+  drill?: () => Promise<DrillOptions>;
 }
 
 /** Below this, a check is mostly waiting, not hashing. */
@@ -145,6 +150,13 @@ export class CheckQueue {
     if (run.kind === 'deep') {
       const { deepCheck } = await import('./deep.js');
       yield* deepCheck(run.file, { signal: ctx.signal });
+      return;
+    }
+    if (run.kind === 'drill') {
+      if (!opts.drill) throw new RestorableError('a drill runs with its options');
+      const options = await opts.drill();
+      const { drill } = await import('../drill/drill.js');
+      yield* drill(run.file, { ...options, signal: ctx.signal });
       return;
     }
     if (run.kind === 'restore') {

@@ -12,6 +12,8 @@ const PAIRS: [Action, Action][] = [
   ['nextRegion', 'prevRegion'],
   ['nextFailure', 'prevFailure'],
   ['sort', 'reverse'],
+  // On one line: a 20-row terminal needs the room for the keys only the help shows.
+  ['help', 'quit'],
 ];
 
 const keyText = (keys: string[]) => keys.map((k) => (k === 'return' ? 'enter' : k === 'escape' ? 'esc' : k)).join(', ');

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { useEffect, useState } from 'react';
 import { DEFAULT_BLOCK_SIZE, outputsFor } from '../../core/checks/create.js';
 import type { BackupScreenProps } from './screen-props.js';
+import type { StepsKind } from '../../core/checks/queue.js';
 import { discover, type Discovery } from '../../core/manifest/discover.js';
 import type { Expectation } from '../../core/manifest/model.js';
 import { formatBytes, printable } from '../../output/format.js';
@@ -34,7 +35,7 @@ function describe(e: Expectation): string {
 
 export interface DetailScreenProps extends BackupScreenProps {
   onVerify: () => void;
-  onSteps: (kind: 'deep' | 'restore') => void;
+  onSteps: (kind: StepsKind) => void;
   onBlocks: () => void;
   /** manifests were written beside the backup */
   onWritten: () => void;
@@ -78,7 +79,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
       setHealing(plan);
     },
   };
-  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), create: () => setConfirming(true), pageDown: () => setScroll((s) => Math.min(s + findingsRoom - 1, Math.max(0, findings.length - findingsRoom))), pageUp: () => setScroll((s) => Math.max(0, s - findingsRoom + 1)), copy: () => setNotice(toClipboard(entry.file)), export: () => prompt.open(exportPrompt(session, () => [entry], `Backup ${entry.name}`, setNotice)), ...copyKeys }, active && !confirming && !healing && !prompt.isOpen);
+  useKeys('detail', { back: onBack, verify: onVerify, blockMap: onBlocks, deep: () => onSteps('deep'), restore: () => onSteps('restore'), drill: () => onSteps('drill'), create: () => setConfirming(true), pageDown: () => setScroll((s) => Math.min(s + findingsRoom - 1, Math.max(0, findings.length - findingsRoom))), pageUp: () => setScroll((s) => Math.max(0, s - findingsRoom + 1)), copy: () => setNotice(toClipboard(entry.file)), export: () => prompt.open(exportPrompt(session, () => [entry], `Backup ${entry.name}`, setNotice)), ...copyKeys }, active && !confirming && !healing && !prompt.isOpen);
 
   const expectations = found?.targets.find((t) => t.file === entry.file)?.expectations ?? [];
   // The damaged regions, then the other findings: wrapped, never cut, in a pane that scrolls.
@@ -94,6 +95,7 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
   const status = rowStatus(run, state);
   // Every check kind's latest result, strongest first: what the one state is made of.
   const checks = Object.entries(session.records(entry)).sort(([a], [b]) => strengthOf(b) - strengthOf(a));
+  const lastDrill = session.lastDrill(entry.file);
   const outputs = outputsFor(entry.file, { blockSize: DEFAULT_BLOCK_SIZE }).map((p) => basename(p));
   return (
     <Box flexDirection="column" height={height} width={width}>
@@ -112,6 +114,12 @@ export function DetailScreen({ entry, queue, width, height, active, onBack, onVe
       {checks.length > 0 && (
         <Text wrap="wrap" dimColor>
           checks: {checks.map(([check, r]) => `${check} ${stateLook({ ...r, check, failing: false }).word} ${formatAge(Date.parse(r.at))} ago`).join(' · ')}
+        </Text>
+      )}
+      {lastDrill && (
+        <Text wrap="wrap" dimColor>
+          last drill that passed: {formatAge(Date.parse(lastDrill.at))} ago, {Object.values(lastDrill.tables).reduce((n, r) => n + r, 0)} rows in {Object.keys(lastDrill.tables).length} tables
+          {lastDrill.file === entry.file ? '' : ` (of ${printable(basename(lastDrill.file))}, the same series)`}
         </Text>
       )}
       <Text> </Text>

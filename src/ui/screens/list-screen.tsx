@@ -4,7 +4,7 @@ import { useCopy } from '../input/clipboard.js';
 import { PRIORITY, useKeypress } from '../input/keypress.js';
 import { exportPrompt } from '../input/use-export.js';
 import { usePrompt } from '../input/use-prompt.js';
-import type { BackupRun } from '../../core/checks/queue.js';
+import type { BackupRun, StepsKind } from '../../core/checks/queue.js';
 import type { BackupEntry } from '../../core/inventory/inventory.js';
 import { displayPath, formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
 import { Table, type Column } from '../components/table.js';
@@ -23,7 +23,7 @@ type Sort = (typeof SORTS)[number];
 export function rowStatus(run: BackupRun | undefined, state: BackupState | undefined): { glyph: string; word: string; color?: string; when?: string } {
   if (run?.state === 'running') {
     const pct = run.progress && run.progress.total > 0 ? Math.floor((run.progress.done / run.progress.total) * 100) : 0;
-    const doing = run.kind === 'deep' ? 'deep' : run.kind === 'restore' ? 'restoring' : run.phase === 'blocks' ? 'blocks' : 'hashing';
+    const doing = run.kind === 'deep' ? 'deep' : run.kind === 'restore' ? 'restoring' : run.kind === 'drill' ? 'drilling' : run.phase === 'blocks' ? 'blocks' : 'hashing';
     return { glyph: GLYPH.running, word: `${doing} ${pct}%`, color: tint('cyan') };
   }
   if (run?.state === 'queued') return { glyph: GLYPH.queued, word: 'queued' };
@@ -49,7 +49,7 @@ export interface ListScreenProps {
   active: boolean;
   onOpen: (entry: BackupEntry) => void;
   onBlocks: (entry: BackupEntry) => void;
-  onSteps: (entry: BackupEntry, kind: 'deep' | 'restore') => void;
+  onSteps: (entry: BackupEntry, kind: StepsKind) => void;
   onVerify: (entry: BackupEntry) => void;
   /** storage locations, when configured: tab shows each one's copies */
   copies?: CopyChecks;
@@ -118,6 +118,7 @@ export function ListScreen({ session, width, height, active, onOpen, onBlocks, o
       blockMap: () => currentRow() && onBlocks(currentRow()!),
       deep: () => currentRow() && onSteps(currentRow()!, 'deep'),
       restore: () => currentRow() && onSteps(currentRow()!, 'restore'),
+      drill: () => currentRow() && onSteps(currentRow()!, 'drill'),
       sort: () => setSort(SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length]!),
       reverse: () => setReversed(!reversed),
       copy: () => currentRow() && setNotice(copy(currentRow()!.file)),

@@ -1,8 +1,10 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
-import type { BackupRun } from '../../core/checks/queue.js';
+import type { BackupRun, StepsKind } from '../../core/checks/queue.js';
 import { formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
 import { statusWord } from '../../output/style.js';
+import { tableLine } from '../../output/report.js';
+import type { DrillRecord } from '../../core/schedule/ledger.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { FindingsPane, Lines, findingLines, wrappedLines } from '../components/findings-pane.js';
 import { useRoom } from '../hooks/use-room.js';
@@ -27,6 +29,7 @@ export type StepsRun = Pick<BackupRun, 'steps' | 'progress' | 'findings' | 'resu
 function verdict(run: StepsRun): string {
   const r = run.result;
   if (!r) return '';
+  if (r.drill) return ` ${r.drill.tool ?? 'dump'} restored into ${r.drill.server} in ${r.drill.restoreSeconds.toFixed(2)} s, ${formatRate(r.drill.bytesPerSec)}; ${r.drill.rows} rows in ${r.drill.tables.length} tables`;
   if (r.restore) return ` restored ${r.restore.restoredFiles} files (${formatBytes(r.restore.restoredBytes)}) in ${r.restore.seconds.toFixed(2)} s, ${formatRate(r.restore.bytesPerSec)}${vouch(r)}`;
   if (r.archive) return ` ${r.archive.format}, ${r.archive.entries} members, ${formatBytes(r.archive.contentBytes)}${vouch(r)}`;
   return '';
@@ -39,7 +42,7 @@ function vouch(r: NonNullable<StepsRun['result']>): string {
 }
 
 /** A deep check or a test restore as it runs: its steps, live output, the salvage report, the verdict. */
-export function StepsScreen({ entry, queue, width, height, active, onBack, kind }: BackupScreenProps & { kind: 'deep' | 'restore' }) {
+export function StepsScreen({ entry, queue, width, height, active, onBack, kind }: BackupScreenProps & { kind: StepsKind }) {
   const run = queue.get(entry.file);
   const [scroll, setScroll] = useState(0);
   const page = Math.max(1, Math.floor(height / 2));
@@ -52,8 +55,22 @@ export function StepsScreen({ entry, queue, width, height, active, onBack, kind 
     },
     active,
   );
-  const title = `${kind === 'deep' ? 'deep check' : 'test restore'} ${printable(entry.name)}`;
-  return <StepsView title={title} run={run} frame={Math.floor(useSession().getSnapshot() / 2)} width={width} height={height} scroll={scroll} cancelled="cancelled; the temp folder was removed" />;
+  const session = useSession();
+  const title = `${TITLES[kind]} ${printable(entry.name)}`;
+  // A drill's rows per table, beside the dump's and the last drill's: what it proved.
+  const notes = kind === 'drill' ? drillNotes(run, session.lastDrill(entry.file)) : [];
+  return <StepsView title={title} run={run} frame={Math.floor(session.getSnapshot() / 2)} width={width} height={height} scroll={scroll} notes={notes} cancelled={kind === 'drill' ? 'cancelled; the server was stopped and its folder removed' : 'cancelled; the temp folder was removed'} />;
+}
+
+const TITLES: Record<StepsKind, string> = { deep: 'deep check', restore: 'test restore', drill: 'restore drill' };
+
+/** Rows per table once the drill is over; before, the drill it will be held to. */
+function drillNotes(run: StepsRun | undefined, last: DrillRecord | undefined): string[] {
+  const d = run?.result?.drill;
+  if (run?.state === 'failed' || run?.state === 'cancelled') return [];
+  if (d) return [...d.tables.map(tableLine), ...(d.probes ?? []).filter((p) => p.passed).map((p) => `probe "${p.name}" returned true`)];
+  if (!last) return ['no earlier drill of this series: this one becomes what the next is held to'];
+  return [`held to the last drill of this series (${last.at.slice(0, 10)}, ${Object.keys(last.tables).length} tables)`];
 }
 
 /** A run as a list of steps with a progress bar while it reads, then what it found and its verdict. */

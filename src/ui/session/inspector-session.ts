@@ -5,7 +5,10 @@ import type { CheckEvent, CheckResult } from '../../core/events/types.js';
 import type { WorkerPool } from '../../core/hash/pool.js';
 import { recordedState, scanFolders, type BackupEntry, type Inventory } from '../../core/inventory/inventory.js';
 import { discover } from '../../core/manifest/discover.js';
-import type { Ledger, LedgerRecord } from '../../core/schedule/ledger.js';
+import type { DrillRecord, Ledger, LedgerRecord } from '../../core/schedule/ledger.js';
+import type { DrillOptions } from '../../core/drill/drill.js';
+import { rememberDrill } from '../../core/drill/ledger-drills.js';
+import { seriesOf } from '../../core/drill/series.js';
 import { isFailing, strengthOf, type BackupState } from '../../core/schedule/strength.js';
 import { unvouched } from '../../output/style.js';
 import type { CopyChecks } from '../copies/copy-checks.js';
@@ -17,7 +20,7 @@ const SAVE_INTERVAL_MS = 3000;
 /** The ledger's name for what a run of the inspector checked: the strongest check it made. */
 function checkKindOf(run: BackupRun, result: CheckResult): string | undefined {
   if (run.kind === 'create') return undefined; // writing a manifest proves nothing about the bytes
-  if (run.kind === 'deep' || run.kind === 'restore') return run.kind;
+  if (run.kind === 'deep' || run.kind === 'restore' || run.kind === 'drill') return run.kind;
   return [...result.checks].sort((a, b) => strengthOf(b) - strengthOf(a))[0];
 }
 
@@ -66,7 +69,7 @@ export class InspectorSession {
     if (copies) this.unsubscribe.push(copies.onChange((settled) => this.changed(settled)));
   }
 
-  static async open(dirs: string[], opts: { pool: WorkerPool; stateDir: string; copies?: CopyChecks; concurrency?: number; focus?: string }): Promise<InspectorSession> {
+  static async open(dirs: string[], opts: { pool: WorkerPool; stateDir: string; copies?: CopyChecks; concurrency?: number; focus?: string; runAs?: string }): Promise<InspectorSession> {
     const { Ledger } = await import('../../core/schedule/ledger.js');
     let ledger: Ledger | undefined;
     let notice: string | undefined;
@@ -79,6 +82,7 @@ export class InspectorSession {
     const session = new InspectorSession(inventory, opts.pool, new CheckQueue(opts.pool, opts.concurrency), ledger, opts.stateDir, opts.copies);
     session.notice = notice;
     session.focus = opts.focus;
+    session.runAs = opts.runAs;
     return session;
   }
 
@@ -124,8 +128,23 @@ export class InspectorSession {
   }
 
   enqueue(file: string, kind: RunKind, opts?: { force?: boolean }): void {
-    this.queue.enqueue(file, kind, opts);
+    this.queue.enqueue(file, kind, kind === 'drill' ? { ...opts, drill: () => this.drillOptions(file) } : opts);
   }
+
+  /** Whom a drill's server runs as (--run-as, when the inspector runs as root), and the last drill of its series, which it is held to. */
+  private async drillOptions(file: string): Promise<DrillOptions> {
+    const { resolveRunAs } = await import('../../core/drill/run-as.js');
+    const runAs = await resolveRunAs(this.runAs);
+    return { runAs, previous: this.lastDrill(file) };
+  }
+
+  /** The last drill that passed of this backup's series (the ledger's). */
+  lastDrill(file: string): DrillRecord | undefined {
+    return this.ledger?.lastDrill(seriesOf(file));
+  }
+
+  /** `--run-as`: whom drills run as when the inspector runs as root */
+  runAs?: string;
 
   /** A verification of many backups (V): how far it got. */
   batch?: { files: string[]; sizes: number[]; totalBytes: number; startedAt: number };
@@ -212,6 +231,7 @@ export class InspectorSession {
     const check = checkKindOf(run, run.result);
     if (!check) return;
     this.record(entry, check, run.result);
+    if (this.ledger) rememberDrill(this.ledger, run.result);
     this.saveSoon();
   }
 
