@@ -13,6 +13,7 @@ import { SUPERUSER } from './postgres.js';
 import { startPostgres } from './postgres-target.js';
 import { MARIADB_SYSTEM_SCHEMAS, startMariaDb } from './mariadb.js';
 import { startSqlite } from './sqlite-drill.js';
+import { isBaseBackupTar, startBaseBackup } from './base-backup.js';
 import { isTrue, type DrillTarget, type Engine, type TargetOptions } from './target.js';
 import { checkMinRows, probeFinding, type Expectations, type ProbeResult } from './expectations.js';
 import type { RunAs } from './run-as.js';
@@ -84,12 +85,12 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     if (free < need) throw new RestorableError(`${parent}: ${formatBytes(free)} free, a drill of this dump needs about ${formatBytes(need)}; choose another place with --temp-dir`);
 
     // What the dump is: the first bytes, decompressed, name its tool.
-    const dec = container === 'sql' ? await decompress(readBackup(handle), compression, file) : undefined;
+    const dec = container === 'sql' || container === 'tar' ? await decompress(readBackup(handle), compression, file) : undefined;
     const stream = dec ? (dec.output as AsyncIterable<Buffer>)[Symbol.asyncIterator]() : undefined;
     const first = stream ? await stream.next() : undefined;
     const head = first && !first.done ? first.value : Buffer.alloc(0);
-    const tool = container === 'pg-custom' ? 'pg_dump custom' : dumpToolOf(head.toString('latin1', 0, 512));
-    if (tool === undefined) throw new RestorableError(`${file}: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, mysqldump, sqlite3 .dump)`);
+    const tool = container === 'pg-custom' ? 'pg_dump custom' : container === 'tar' ? (isBaseBackupTar(head) ? 'pg_basebackup' : undefined) : dumpToolOf(head.toString('latin1', 0, 512));
+    if (tool === undefined) throw new RestorableError(`${file}: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, mysqldump, sqlite3 .dump, a pg_basebackup tar)`);
 
     // The plain dump passes through the scanner on its way to the server: the dump's own rows per table.
     const scanner = new SqlScanner();
@@ -97,7 +98,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     // A pg_dump's owners and grants name roles this server does not have: left out, as pg_restore --no-owner --no-privileges
     // does. A pg_dumpall of a cluster whose superuser has the drill server's superuser's name would make it twice.
     const owners = tool === 'pg_dump' ? StatementFilter.noOwners() : tool === 'pg_dumpall' ? StatementFilter.notRole(SUPERUSER) : undefined;
-    const plain = stream
+    const plain = stream && container === 'sql'
       ? (async function* () {
           const pass = (chunk: Buffer) => {
             scanner.push(chunk);
@@ -111,16 +112,31 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
       : undefined;
 
     // The server (or SQLite file) made for this dump alone.
-    const starting = `start ${ENGINE_NAMES[engineOf(tool)]} for this drill (Unix socket only)`;
+    const starting = tool === 'pg_basebackup' ? 'make a 0700 folder for the drill' : `start ${ENGINE_NAMES[engineOf(tool)]} for this drill (Unix socket only)`;
     yield step('server', starting, 'running');
-    target = await timed('server', 'start the server', () => startTarget(tool, opts));
+    target = await timed('server', 'start the server', () => (tool === 'pg_basebackup' ? startBaseBackup(file, opts) : startTarget(tool, opts)));
     yield step('server', starting, 'ok', target.version);
 
     yield step('restore', `restore (${target.restoreHow})`, 'running');
     const restoring = target;
     // execa takes a generator as stdin, not a stream without a descriptor (an object in a bucket has none).
-    const input = container === 'pg-custom' ? (async function* () { yield* readBackup(handle); })() : plain!;
-    const restoreError = await timed('restore', 'restore', () => restoring.restore(input, opts.signal));
+    const input = container === 'pg-custom' ? (async function* () { yield* readBackup(handle); })() : container === 'tar' ? withHead(head, stream!) : plain!;
+    let restoreError: string | undefined;
+    if (restoring.restoreSteps) {
+      // A restore of several steps (a base backup): each shown as it runs, timed as one restore.
+      const t0 = performance.now();
+      const steps = restoring.restoreSteps(input, opts.signal);
+      for (let next = await steps.next(); ; next = await steps.next()) {
+        if (next.done) {
+          restoreError = next.value;
+          break;
+        }
+        yield step(next.value.id, next.value.title, next.value.state, next.value.detail);
+      }
+      timings.push({ id: 'restore', title: 'restore', seconds: (performance.now() - t0) / 1000 });
+    } else {
+      restoreError = await timed('restore', 'restore', () => restoring.restore(input, opts.signal));
+    }
     // Interrupted, or past --max-duration: no verdict from a restore that was stopped.
     opts.signal?.throwIfAborted();
     const restoreSeconds = timings.at(-1)!.seconds;
@@ -148,8 +164,15 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
       yield step('probes', `ask the ${probes.length} probes of ${opts.expect.source}`, failed ? 'failed' : 'ok', failed ? `${failed} failed` : 'all true');
     }
 
+    // A base backup's server must also stop cleanly: a checkpoint it cannot write is damage too.
+    if (restoring.finish) {
+      yield step('shutdown', 'shut the server down cleanly', 'running');
+      const unclean = await restoring.finish();
+      if (unclean) findings.push({ severity: 'error', message: unclean });
+      yield step('shutdown', 'shut the server down cleanly', unclean ? 'failed' : 'ok', unclean);
+    }
     const scan: SqlScanReport | undefined = plain ? scanner.finish() : undefined;
-    if (restoreError) findings.push({ severity: 'error', message: `the dump did not restore: ${restoreError}` });
+    if (restoreError) findings.push({ severity: 'error', message: `the ${tool === 'pg_basebackup' ? 'backup' : 'dump'} did not restore: ${restoreError}` });
     if (scan) findings.push(...scan.findings);
     // A --all-databases dump rewrites the server's own schema; its rows are the server's, not the backup's data.
     const ownTables = scan && target.engine === 'mariadb' ? { ...scan, tables: scan.tables.filter((t) => !(t.table.includes('.') && MARIADB_SYSTEM_SCHEMAS.includes(t.table.split('.')[0]!))) } : scan;
@@ -189,4 +212,10 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     await target?.stop().catch(() => {});
     await handle.close();
   }
+}
+
+/** The first chunk, read to tell what the backup is, then the rest of the stream. */
+async function* withHead(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (head.length) yield head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }

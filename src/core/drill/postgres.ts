@@ -36,6 +36,8 @@ export class PostgresServer {
     private readonly process: ServerProcess,
     private readonly runAs: RunAs,
     readonly version: string,
+    /** the role clients connect as */
+    private user: string,
   ) {}
 
   get dir(): TempDir {
@@ -46,29 +48,51 @@ export class PostgresServer {
     return join(this.dir.path, 'socket');
   }
 
+  /** A new cluster (initdb, superuser restorable_drill), started. */
   static async start(runAs: RunAs, opts: { signal?: AbortSignal; tempDir?: string } = {}): Promise<PostgresServer> {
     const bin = await findPostgres();
     return startIn(
       () => makeDrillDir(runAs, opts.tempDir),
       async (dir, started) => {
-        await mkdir(join(dir.path, 'socket'), { mode: 0o700 });
-        if (process.getuid?.() === 0) await chown(join(dir.path, 'socket'), runAs.uid, runAs.gid);
         const init = await execa(join(bin, 'initdb'), ['-D', join(dir.path, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...asUser(runAs, dir.path, opts.signal), reject: false });
         if (init.exitCode !== 0) throw new RestorableError(`initdb failed: ${lastLines(String(init.stderr || init.stdout))}`);
-        const said = (await execa(join(bin, 'postgres'), ['--version'], { reject: false })).stdout.trim();
-        const version = `PostgreSQL ${/\d+(\.\d+)*/.exec(said)?.[0] ?? said}`;
-        const server = ServerProcess.spawn('PostgreSQL', dir, runAs, join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', join(dir.path, 'socket'), ...serverSettings()], 'SIGINT', opts.signal);
-        started(server);
-        const socket = join(dir.path, 'socket');
-        await server.ready(async () => (await execa(join(bin, 'pg_isready'), ['-h', socket, '-q'], { reject: false, env: cleanEnv(dir.path), extendEnv: false })).exitCode === 0, opts.signal);
-        return new PostgresServer(bin, server, runAs, version);
+        return PostgresServer.launch(bin, dir, runAs, started, { signal: opts.signal });
       },
     );
   }
 
+  /**
+   * Starts the server on `dir`/data (a cluster made by initdb, or a base
+   * backup laid out there), socket only, with the throwaway settings and
+   * any `extra` ones, which win over the cluster's own configuration.
+   */
+  static async launch(bin: string, dir: TempDir, runAs: RunAs, started: (s: ServerProcess) => void, opts: { signal?: AbortSignal; extra?: Record<string, string>; user?: string }): Promise<PostgresServer> {
+    const socket = join(dir.path, 'socket');
+    await mkdir(socket, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    if (process.getuid?.() === 0) await chown(socket, runAs.uid, runAs.gid);
+    const said = (await execa(join(bin, 'postgres'), ['--version'], { reject: false })).stdout.trim();
+    const version = `PostgreSQL ${/\d+(\.\d+)*/.exec(said)?.[0] ?? said}`;
+    const server = ServerProcess.spawn('PostgreSQL', dir, runAs, join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', socket, ...serverSettings(opts.extra)], 'SIGINT', opts.signal);
+    started(server);
+    await server.ready(async () => (await execa(join(bin, 'pg_isready'), ['-h', socket, '-q'], { reject: false, env: cleanEnv(dir.path), extendEnv: false })).exitCode === 0, opts.signal);
+    return new PostgresServer(bin, server, runAs, version, opts.user ?? SUPERUSER);
+  }
+
+  /** Connects as another role from now on (a base backup's superuser is its cluster's, not ours). */
+  connectAs(user: string): void {
+    this.user = user;
+  }
+
+  /** Stops the server with a fast shutdown and says whether it shut down cleanly (exit 0), keeping its folder. */
+  async shutDown(): Promise<boolean> {
+    return this.process.shutDown();
+  }
+
   /** Runs a client program (psql, pg_restore…) against this server, as the drill's user, in the clean environment. */
   client(program: string, args: string[], opts: { input?: AsyncIterable<Uint8Array>; signal?: AbortSignal } = {}): ResultPromise {
-    return runClient(this.runAs, this.dir.path, join(this.bin, program), ['-h', this.socket, '-U', SUPERUSER, ...args], opts);
+    return runClient(this.runAs, this.dir.path, join(this.bin, program), ['-h', this.socket, '-U', this.user, ...args], opts);
   }
 
   /** One query's rows, tab-separated. */
@@ -90,7 +114,7 @@ export class PostgresServer {
 }
 
 /** A throwaway server: no TCP, nothing flushed to disk, memory bounded, quiet logs. */
-function serverSettings(): string[] {
+function serverSettings(extra: Record<string, string> = {}): string[] {
   const settings = {
     listen_addresses: '',
     port: '5432',
@@ -106,5 +130,5 @@ function serverSettings(): string[] {
     log_min_messages: 'warning',
     max_connections: '20',
   };
-  return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  return Object.entries({ ...settings, ...extra }).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }

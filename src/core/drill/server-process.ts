@@ -43,6 +43,14 @@ export class ServerProcess {
     }
   }
 
+  /** Asks the server to shut down (its fast shutdown) and waits: true when it exited cleanly (code 0). The folder stays. */
+  async shutDown(): Promise<boolean> {
+    if (this.proc.exitCode !== null) return this.proc.exitCode === 0;
+    this.proc.kill(this.stopSignal);
+    const r = await this.proc.catch((err: { exitCode?: number }) => err);
+    return (r as { exitCode?: number }).exitCode === 0;
+  }
+
   /** Stops the server at once (its fast shutdown, then a kill after 10 s) and removes its folder. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.pid) {

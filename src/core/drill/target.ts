@@ -23,12 +23,23 @@ export interface DrillTarget {
   readonly restoreHow: string;
   /** restores the dump; the restore program's last words when it stopped, undefined when it finished */
   restore(input: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<string | undefined>;
+  /** a restore made of steps of its own (a base backup: unpack, verify, recover, amcheck), each shown as it runs; instead of `restore` */
+  restoreSteps?(input: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<RestoreStep, string | undefined>;
+  /** after counting and probes: stops the server, and says what went wrong when it did not stop cleanly */
+  finish?(): Promise<string | undefined>;
   /** exact rows of every table the restore made (count(*), not an estimate), by the name the dump gives it */
   countRows(signal?: AbortSignal): Promise<Map<string, number>>;
   /** the first value a query returns (in `database` where the engine has several), as text; throws with the server's error */
   value(sql: string, database: string | undefined, signal?: AbortSignal): Promise<string | undefined>;
   /** stops the server at once and removes its folder; safe to call twice */
   stop(): Promise<void>;
+}
+
+export interface RestoreStep {
+  id: string;
+  title: string;
+  state: 'running' | 'ok' | 'failed' | 'skipped';
+  detail?: string;
 }
 
 /** A value a probe may return to pass: SQL's true in each engine's spelling. */
