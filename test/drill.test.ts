@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ beforeAll(async () => {
     writeFileSync(dumps.gz, gzipSync(readFileSync(dumps.plain)));
     // A physical backup of the same cluster, with its WAL streamed beside it and a manifest.
     const out = join(source.dir.path, 'basebackup');
-    const bb = await source.client('pg_basebackup', ['-D', out, '-Ft', '-X', 'stream']);
+    const bb = await source.client('pg_basebackup', ['-D', out, '-Ft', '-X', 'stream', '--checkpoint=fast']);
     expect(bb.exitCode, String(bb.stderr)).toBe(0);
     base.dir = mkdtempSync(join(dir, 'base-'));
     for (const name of ['base.tar', 'pg_wal.tar', 'backup_manifest']) writeFileSync(join(base.dir, name), readFileSync(join(out, name)));
@@ -328,5 +328,44 @@ describe('physical base backups (pg_basebackup -Ft)', () => {
     expect(run.code).toBe(1);
     expect(result.status).toBe('drill_failed');
     expect(result.findings.map((f: { message: string }) => f.message).join('\n')).toContain(`the backup did not restore: pg_verifybackup: checksum mismatch for file "${base.itemsFile}"`);
+  });
+});
+
+describe('SQLite database files', () => {
+  /** A database of 5000 rows and an index: many pages. */
+  const database = (name: string) => {
+    const db = join(mkdtempSync(join(dir, 'sqlite-')), name);
+    expect(runTool('sqlite3', [db, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO t SELECT i, 'name ' || i FROM n; CREATE INDEX t_name ON t(name);"]).status).toBe(0);
+    return db;
+  };
+
+  it('deep: PRAGMA integrity_check and rows per table, without writing beside it; a zeroed page is found', async () => {
+    const db = database('app-20261130.db');
+    const ok = await runCli(['deep', db, '--json']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(parseJsonOutput(ok).results[0]!.dumps[0]).toMatchObject({ tool: 'sqlite3 database', complete: true, tables: [{ table: 't', rows: 5000 }] });
+    const bytes = Buffer.from(readFileSync(db));
+    bytes.fill(0, 4096 * 5, 4096 * 6); // page 6
+    writeFileSync(db, bytes);
+    const bad = await runCli(['deep', db]);
+    expect(bad.code).toBe(1);
+    // integrity_check lists what it finds, or sqlite3 stops at the first page it cannot read
+    expect(bad.stdout).toMatch(/✗ (integrity_check: .*page|sqlite3: .*database disk image is malformed)/i);
+    expect(readdirSync(join(db, '..'))).toEqual(['app-20261130.db']); // no -journal, no -wal
+  });
+
+  it('drill: a gzipped database is laid out in a folder of its own, read whole and counted; a damaged one fails', async () => {
+    const db = database('app.db');
+    const gz = join(dir, 'app-20261130.db.gz');
+    writeFileSync(gz, gzipSync(readFileSync(db)));
+    const { run, result } = await drillJson(gz);
+    expect(run.code, JSON.stringify(result.findings)).toBe(0);
+    expect(result.drill).toMatchObject({ engine: 'sqlite', tool: 'sqlite3 database', tables: [{ table: 't', rows: 5000 }] });
+    const bytes = Buffer.from(readFileSync(db));
+    bytes.fill(0, 4096 * 5, 4096 * 6);
+    writeFileSync(gz, gzipSync(bytes));
+    const bad = await drillJson(gz);
+    expect(bad.run.code).toBe(1);
+    expect(bad.result.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/the dump did not restore: (integrity_check: |sqlite3: .*malformed)/);
   });
 });

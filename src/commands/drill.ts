@@ -18,7 +18,7 @@ export function registerDrill(program: Command): void {
   program
     .command('drill')
     .description('restore drill: restore each database dump into a server started for it alone, count every table’s rows against the dump, time it; remove everything after')
-    .argument('<file...>', 'dumps: pg_dump (plain, gzip, custom), pg_dumpall, mysqldump or mariadb-dump, sqlite3 .dump')
+    .argument('<file...>', 'dumps: pg_dump (plain, gzip, custom), pg_dumpall, mysqldump or mariadb-dump, sqlite3 .dump or a SQLite database, a pg_basebackup base.tar')
     .option('--run-as <user>', 'when run as root: the unprivileged user the server and the restore run as (servers never run as root)')
     .option('--temp-dir <dir>', 'where the server’s throwaway folder is made (default: the system temp folder)')
     .option('--max-drop <percent>', 'fail a table whose rows fell by more than this since the last drill of the same series (default 50%)', percentArg)

@@ -58,7 +58,7 @@ describe('restore drill in the inspector', () => {
       async (ui) => {
         await ui.type('D');
         // (the message wraps at 80 columns)
-        const text = await ui.waitFor((t) => t.replace(/\s*\n\s*/g, ' ').includes('notes.sql: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, mysqldump, sqlite3 .dump)'));
+        const text = await ui.waitFor((t) => t.replace(/\s*\n\s*/g, ' ').includes('notes.sql: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, mysqldump, sqlite3 .dump or database, a pg_basebackup tar)'));
         expect(text).not.toMatch(/no earlier drill/);
       },
       undefined,

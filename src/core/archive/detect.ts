@@ -3,7 +3,7 @@ import { decodeHeader, isZeroBlock } from './tar-format.js';
 
 /** What a backup file is, by its first bytes (the name only breaks ties). */
 export type Compression = 'none' | 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'lz4' | 'lzop' | 'compress' | 'lzip' | 'lzma';
-export type Container = 'tar' | 'sql' | 'pg-custom' | 'unknown';
+export type Container = 'tar' | 'sql' | 'pg-custom' | 'sqlite' | 'unknown';
 
 export interface ArchiveKind {
   compression: Compression;
@@ -48,6 +48,7 @@ const TAR_NAME = /\.(tar(\.[a-z0-9]+)?|tgz|taz|tz|tbz|tbz2|tb2|tzst|tzs|txz|tlz4
 export function containerOf(head: Uint8Array, name: string): Container {
   if (looksLikeTar(head)) return 'tar';
   if (Buffer.from(head.subarray(0, 5)).toString('latin1') === 'PGDMP') return 'pg-custom';
+  if (Buffer.from(head.subarray(0, 16)).toString('latin1') === 'SQLite format 3\0') return 'sqlite';
   const lower = name.toLowerCase();
   if (TAR_NAME.test(lower)) return 'tar';
   if (/\.sql(\.[a-z0-9]+)?$/.test(lower)) return 'sql';

@@ -4,6 +4,7 @@ import { readBackup } from '../archive/read-stream.js';
 import { SqlScanner } from '../dumps/sql-scan.js';
 import { dumpReport, isDumpMember, watchDumpMember } from '../dumps/dump-watch.js';
 import { runPgRestore } from '../dumps/pg-restore.js';
+import { checkSqliteFile } from '../dumps/sqlite-file.js';
 import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
 import type { CheckEvent, CheckResult, DumpReport, Finding, Status } from '../events/types.js';
@@ -144,8 +145,24 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
         }
       }
       result = { archive: { format, entries, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: ok && !findings.some((f) => f.severity === 'error'), trailingBytes: 0 }, ...(customReport ? { dumps: [customReport] } : {}) };
+    } else if (container === 'sqlite' && compression === 'none' && !handle.currentIdentity) {
+      // A SQLite database (a `.backup` or a copy of the file): sqlite3 reads every page of it.
+      yield step('read', 'PRAGMA integrity_check (sqlite3): every page and index, then rows per table', 'running');
+      const checked = await checkSqliteFile(file, { signal: opts.signal });
+      throwIfAborted(opts.signal);
+      if (checked.missing) findings.push({ severity: 'error', message: 'sqlite3 is not installed, so the database cannot be checked (Debian: apt-get install sqlite3)' });
+      findings.push(...checked.findings);
+      const rows = checked.tables.reduce((n, t) => n + t.rows, 0);
+      yield step('read', 'PRAGMA integrity_check (sqlite3): every page and index, then rows per table', checked.missing ? 'skipped' : checked.findings.length ? 'failed' : 'ok', `${rows} rows in ${checked.tables.length} tables`);
+      result = checked.missing
+        ? {}
+        : { archive: { format: 'sqlite', entries: checked.tables.length, contentBytes: before.size, compressedBytes: before.size, uncompressedBytes: before.size, complete: !checked.findings.length, trailingBytes: 0 }, dumps: [{ name: basename(file), tool: 'sqlite3 database', complete: !checked.findings.length, tables: checked.tables, rows }] };
+    } else if (container === 'sqlite') {
+      // sqlite3 opens files by name: a compressed one (or an object in a bucket) must be laid out first, which a drill does.
+      findings.push({ severity: 'error', message: `a SQLite database ${compression === 'none' ? 'in a storage location' : `compressed with ${compression}`}: restorable drill checks it (in a folder of its own)` });
+      result = {};
     } else {
-      findings.push({ severity: 'error', message: `not an archive or dump restorable can read (${TAR_FORMATS}; .sql, .sql.gz; pg_dump custom)` });
+      findings.push({ severity: 'error', message: `not an archive or dump restorable can read (${TAR_FORMATS}; .sql, .sql.gz; pg_dump custom; a SQLite database file)` });
       result = {};
     }
 

@@ -36,12 +36,12 @@ export interface DrillOptions {
 const ENGINE_NAMES: Record<Engine, string> = { postgresql: 'a PostgreSQL server', mariadb: 'a MariaDB server', sqlite: 'a new SQLite database' };
 
 function engineOf(tool: string): Engine {
-  return tool === 'mysqldump' ? 'mariadb' : tool === 'sqlite3 .dump' ? 'sqlite' : 'postgresql';
+  return tool === 'mysqldump' ? 'mariadb' : tool.startsWith('sqlite3') ? 'sqlite' : 'postgresql';
 }
 
 function startTarget(tool: string, opts: TargetOptions): Promise<DrillTarget> {
   const engine = engineOf(tool);
-  return engine === 'mariadb' ? startMariaDb(opts) : engine === 'sqlite' ? startSqlite(opts) : startPostgres(tool, opts);
+  return engine === 'mariadb' ? startMariaDb(opts) : engine === 'sqlite' ? startSqlite(opts, tool === 'sqlite3 database' ? 'database' : 'dump') : startPostgres(tool, opts);
 }
 
 /**
@@ -85,12 +85,12 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     if (free < need) throw new RestorableError(`${parent}: ${formatBytes(free)} free, a drill of this dump needs about ${formatBytes(need)}; choose another place with --temp-dir`);
 
     // What the dump is: the first bytes, decompressed, name its tool.
-    const dec = container === 'sql' || container === 'tar' ? await decompress(readBackup(handle), compression, file) : undefined;
+    const dec = container === 'sql' || container === 'tar' || container === 'sqlite' ? await decompress(readBackup(handle), compression, file) : undefined;
     const stream = dec ? (dec.output as AsyncIterable<Buffer>)[Symbol.asyncIterator]() : undefined;
     const first = stream ? await stream.next() : undefined;
     const head = first && !first.done ? first.value : Buffer.alloc(0);
-    const tool = container === 'pg-custom' ? 'pg_dump custom' : container === 'tar' ? (isBaseBackupTar(head) ? 'pg_basebackup' : undefined) : dumpToolOf(head.toString('latin1', 0, 512));
-    if (tool === undefined) throw new RestorableError(`${file}: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, mysqldump, sqlite3 .dump, a pg_basebackup tar)`);
+    const tool = container === 'pg-custom' ? 'pg_dump custom' : container === 'sqlite' ? 'sqlite3 database' : container === 'tar' ? (isBaseBackupTar(head) ? 'pg_basebackup' : undefined) : dumpToolOf(head.toString('latin1', 0, 512));
+    if (tool === undefined) throw new RestorableError(`${file}: not a dump restorable can drill (pg_dump plain or custom, pg_dumpall, mysqldump, sqlite3 .dump or database, a pg_basebackup tar)`);
 
     // The plain dump passes through the scanner on its way to the server: the dump's own rows per table.
     const scanner = new SqlScanner();
@@ -120,7 +120,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     yield step('restore', `restore (${target.restoreHow})`, 'running');
     const restoring = target;
     // execa takes a generator as stdin, not a stream without a descriptor (an object in a bucket has none).
-    const input = container === 'pg-custom' ? (async function* () { yield* readBackup(handle); })() : container === 'tar' ? withHead(head, stream!) : plain!;
+    const input = container === 'pg-custom' ? (async function* () { yield* readBackup(handle); })() : container === 'tar' || container === 'sqlite' ? withHead(head, stream!) : plain!;
     let restoreError: string | undefined;
     if (restoring.restoreSteps) {
       // A restore of several steps (a base backup): each shown as it runs, timed as one restore.
@@ -143,7 +143,8 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     yield step('restore', `restore (${target.restoreHow})`, restoreError ? 'failed' : 'ok', restoreError ?? `${restoreSeconds.toFixed(2)} s`);
 
     yield step('count', 'count the rows of every table', 'running');
-    const restored = await timed('count', 'count rows', () => restoring.countRows(opts.signal));
+    // After a failed restore, what can still be counted is reported; a database too damaged to count has the restore's verdict already.
+    const restored = await timed('count', 'count rows', () => (restoreError ? restoring.countRows(opts.signal).catch(() => new Map<string, number>()) : restoring.countRows(opts.signal)));
     yield step('count', 'count the rows of every table', 'ok', `${restored.size} tables`);
 
     const probes: ProbeResult[] = [];

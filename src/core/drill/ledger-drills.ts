@@ -14,4 +14,4 @@ export function rememberDrill(ledger: Ledger, r: CheckResult): void {
 }
 
 /** Names of dumps a drill tier picks from (a drill of a tar or an image could only say "not a dump"). */
-export const isDumpName = (name: string) => /\.(sql|dump|pgdump)(\.(gz|zst|xz|bz2|lz4))?$/i.test(name);
+export const isDumpName = (name: string) => /(\.(sql|dump|pgdump|db|sqlite|sqlite3)|^base\.tar)(\.(gz|zst|xz|bz2|lz4))?$/i.test(name);

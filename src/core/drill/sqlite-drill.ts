@@ -1,4 +1,9 @@
 import { execa } from 'execa';
+import { createWriteStream } from 'node:fs';
+import { chown } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { checkSqliteFile } from '../dumps/sqlite-file.js';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
 import { makeDrillDir } from './scratch.js';
@@ -11,7 +16,7 @@ import type { DrillTarget, TargetOptions } from './target.js';
  * restored by sqlite3 itself with `-bail` (the first error stops it), as the
  * drill's user, reading no ~/.sqliterc. Stopping removes the folder.
  */
-export async function startSqlite(opts: TargetOptions): Promise<DrillTarget> {
+export async function startSqlite(opts: TargetOptions, what: 'dump' | 'database' = 'dump'): Promise<DrillTarget> {
   const said = await execa('sqlite3', ['--version'], { reject: false }).catch(() => undefined);
   if (!said || said.exitCode !== 0) throw new RestorableError('sqlite3 is not installed, so the dump cannot be restored to check it (Debian: apt-get install sqlite3)');
   const dir = await makeDrillDir(opts.runAs, opts.tempDir);
@@ -26,8 +31,15 @@ export async function startSqlite(opts: TargetOptions): Promise<DrillTarget> {
   return {
     engine: 'sqlite',
     version: `SQLite ${String(said.stdout).split(' ')[0]}`,
-    restoreHow: 'sqlite3 -bail',
+    restoreHow: what === 'dump' ? 'sqlite3 -bail' : 'a copy, read whole by PRAGMA integrity_check',
     async restore(input, signal) {
+      if (what === 'database') {
+        // The database itself (decompressed on the way, when it was), then every page of it read by sqlite3.
+        await pipeline(Readable.from(input), createWriteStream(db, { mode: 0o600 }), { signal });
+        if (process.getuid?.() === 0) await chown(db, opts.runAs.uid, opts.runAs.gid);
+        const checked = await checkSqliteFile(db, { signal, as: asUser(opts.runAs, dir.path, signal) });
+        return checked.findings.length ? checked.findings.map((f) => f.message).slice(0, 3).join(' / ') : undefined;
+      }
       const r = await sqlite(['-bail', db], input, signal);
       return r.exitCode === 0 ? undefined : `sqlite3 stopped: ${lastLines(String(r.stderr || r.message), 2)}`;
     },
