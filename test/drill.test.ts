@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -367,5 +367,49 @@ describe('SQLite database files', () => {
     const bad = await drillJson(gz);
     expect(bad.run.code).toBe(1);
     expect(bad.result.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/the dump did not restore: (integrity_check: |sqlite3: .*malformed)/);
+  });
+});
+
+describe('could not check: the host, not the dump', () => {
+  const variant = (name: string, change: (text: string) => string) => {
+    const path = join(dir, name);
+    writeFileSync(path, change(readFileSync(dumps.plain, 'latin1')), 'latin1');
+    return path;
+  };
+
+  it('an extension this server does not have, or a dump made by a newer pg_dump: exit 2 naming what to install, never damaged', async () => {
+    const extension = variant('ext-20261130.sql', (t) => t.replace('SET statement_timeout = 0;', 'SET statement_timeout = 0;\nCREATE EXTENSION restorable_no_such_extension;'));
+    const needs = await runCli(['drill', extension, ...drillArgs, '--state-dir', freshState()]);
+    expect(needs.code).toBe(2);
+    expect(needs.stdout + needs.stderr).toMatch(/could not be drilled here: it needs the PostgreSQL extension restorable_no_such_extension/);
+    const newer = variant('newer-20261130.sql', (t) => t.replace(/^-- Dumped by pg_dump version \S+/m, '-- Dumped by pg_dump version 99.1'));
+    const tooNew = await runCli(['drill', newer, ...drillArgs, '--state-dir', freshState()]);
+    expect(tooNew.code).toBe(2);
+    expect(tooNew.stdout + tooNew.stderr).toMatch(/made by pg_dump 99, newer than this host's PostgreSQL \d+: install PostgreSQL 99/);
+    expect(drillDirs()).toEqual([]);
+  });
+
+  it('not enough free space for the restore: refused before anything starts (exit 2)', async () => {
+    // a sparse file: 40 GB to the drill, no room on the disk
+    const huge = join(dir, 'huge-20261130.sql');
+    writeFileSync(huge, '');
+    expect(runTool('truncate', ['-s', '40G', huge]).status).toBe(0);
+    const run = await runCli(['drill', huge, ...drillArgs, '--state-dir', freshState()]);
+    expect(run.code).toBe(2);
+    expect(run.stdout + run.stderr).toMatch(/free, a drill of this dump needs about [\d.]+ GiB; choose another place with --temp-dir/);
+    expect(drillDirs()).toEqual([]);
+  });
+
+  it('a custom-format dump the drill’s user can open is restored with pg_restore -j', async () => {
+    const readable = join(drills, 'shop-20261130.dump');
+    writeFileSync(readable, readFileSync(dumps.custom), { mode: 0o644 });
+    try {
+      const { run, result } = await drillJson(readable);
+      expect(run.code, run.stderr).toBe(0);
+      expect(result.drill.method).toMatch(/^pg_restore --exit-on-error -j \d+$/);
+      expect(result.drill.tables).toContainEqual({ table: 'public.items', rows: ROWS.items });
+    } finally {
+      rmSync(readable);
+    }
   });
 });

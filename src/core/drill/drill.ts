@@ -14,6 +14,7 @@ import { startPostgres } from './postgres-target.js';
 import { MARIADB_SYSTEM_SCHEMAS, startMariaDb } from './mariadb.js';
 import { startSqlite } from './sqlite-drill.js';
 import { isBaseBackupTar, startBaseBackup } from './base-backup.js';
+import { throwIfDumpTooNew, throwIfHostLacks } from './environment.js';
 import { isTrue, type DrillTarget, type Engine, type TargetOptions } from './target.js';
 import { checkMinRows, probeFinding, type Expectations, type ProbeResult } from './expectations.js';
 import type { RunAs } from './run-as.js';
@@ -39,9 +40,10 @@ function engineOf(tool: string): Engine {
   return tool === 'mysqldump' ? 'mariadb' : tool.startsWith('sqlite3') ? 'sqlite' : 'postgresql';
 }
 
-function startTarget(tool: string, opts: TargetOptions): Promise<DrillTarget> {
+function startTarget(tool: string, file: string, opts: TargetOptions): Promise<DrillTarget> {
   const engine = engineOf(tool);
-  return engine === 'mariadb' ? startMariaDb(opts) : engine === 'sqlite' ? startSqlite(opts, tool === 'sqlite3 database' ? 'database' : 'dump') : startPostgres(tool, opts);
+  if (tool === 'pg_basebackup') return startBaseBackup(file, opts);
+  return engine === 'mariadb' ? startMariaDb(opts) : engine === 'sqlite' ? startSqlite(opts, tool === 'sqlite3 database' ? 'database' : 'dump') : startPostgres(tool, opts, file);
 }
 
 /**
@@ -114,8 +116,9 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     // The server (or SQLite file) made for this dump alone.
     const starting = tool === 'pg_basebackup' ? 'make a 0700 folder for the drill' : `start ${ENGINE_NAMES[engineOf(tool)]} for this drill (Unix socket only)`;
     yield step('server', starting, 'running');
-    target = await timed('server', 'start the server', () => (tool === 'pg_basebackup' ? startBaseBackup(file, opts) : startTarget(tool, opts)));
+    target = await timed('server', 'start the server', () => startTarget(tool, file, opts));
     yield step('server', starting, 'ok', target.version);
+    if (target.engine === 'postgresql' && plain) throwIfDumpTooNew(file, head.toString('latin1', 0, 4096), target.version);
 
     yield step('restore', `restore (${target.restoreHow})`, 'running');
     const restoring = target;
@@ -139,6 +142,8 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     }
     // Interrupted, or past --max-duration: no verdict from a restore that was stopped.
     opts.signal?.throwIfAborted();
+    // A server here without what the dump needs cannot judge it.
+    throwIfHostLacks(file, restoreError);
     const restoreSeconds = timings.at(-1)!.seconds;
     yield step('restore', `restore (${target.restoreHow})`, restoreError ? 'failed' : 'ok', restoreError ?? `${restoreSeconds.toFixed(2)} s`);
 
@@ -192,6 +197,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
       engine: target.engine,
       server: target.version,
       tool,
+      method: target.restoreHow,
       restoreSeconds,
       bytesPerSec: restoreSeconds > 0 ? (dumpBytes || archive.before.size) / restoreSeconds : 0,
       steps: timings,
