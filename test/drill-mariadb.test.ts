@@ -56,6 +56,7 @@ describe('MariaDB drills of healthy dumps', () => {
     expect(single.result.status).toBe('verified');
     expect(single.result.drill).toMatchObject({ engine: 'mariadb', tool: 'mysqldump' });
     expect(single.result.drill.server).toMatch(/^MariaDB \d+\.\d+\.\d+$/);
+    expect(single.result.drill.dumpedBy).toMatch(/^mariadb-dump \d+\.\d+ \(\d+\.\d+\.\d+-MariaDB\) from \d+\.\d+\.\d+-MariaDB/);
     expect(rowsOf(single.result)).toEqual({ Orders: ROWS.orders, empty: 0, items: ROWS.items });
     expect(single.result.drill.tables.find((t: { table: string }) => t.table === 'items').inDump).toBe(ROWS.items);
 

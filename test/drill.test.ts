@@ -70,6 +70,8 @@ describe('restore drills of healthy dumps', () => {
       const rows = Object.fromEntries(result.drill.tables.map((t: { table: string; rows: number }) => [t.table, t.rows]));
       expect(rows).toEqual({ 'public."Orders"': ROWS.orders, 'public.empty': 0, 'public.items': ROWS.items });
       expect(result.drill.restoreSeconds).toBeGreaterThan(0);
+      // what wrote the dump, as its header says, for plain dumps
+      if (file !== dumps.custom) expect(result.drill.dumpedBy).toMatch(/^pg_dump \d+\.\d+\S* from PostgreSQL \d+\.\d+/);
       // a plain dump is also read as it streams in: each table's rows as the dump holds them
       if (file !== dumps.custom) expect(result.drill.tables.find((t: { table: string }) => t.table === 'public.items').inDump).toBe(ROWS.items);
     }

@@ -42,7 +42,7 @@ export function copyEvidence(c: NonNullable<CheckResult['copy']>): string {
 function headline(r: CheckResult): string {
   if (r.drill) {
     const d = r.drill;
-    return `${d.tool ?? 'dump'} restored into ${d.server} in ${d.restoreSeconds.toFixed(2)} s (${formatBytes(Math.round(d.bytesPerSec))}/s) · ${d.rows} ${d.rows === 1 ? 'row' : 'rows'} in ${d.tables.length} ${d.tables.length === 1 ? 'table' : 'tables'}`;
+    return `${d.dumpedBy ?? d.tool ?? 'dump'} restored into ${d.server} in ${d.restoreSeconds.toFixed(2)} s (${formatBytes(Math.round(d.bytesPerSec))}/s) · ${d.rows} ${d.rows === 1 ? 'row' : 'rows'} in ${d.tables.length} ${d.tables.length === 1 ? 'table' : 'tables'}`;
   }
   if (r.restore) {
     const x = r.restore;

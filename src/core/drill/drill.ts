@@ -1,7 +1,7 @@
 import { decompress } from '../archive/decompress.js';
 import { openArchive, stepsFor } from '../archive/open-archive.js';
 import { readBackup } from '../archive/read-stream.js';
-import { dumpToolOf } from '../dumps/dump-tools.js';
+import { dumpedBy, dumpToolOf } from '../dumps/dump-tools.js';
 import { SqlScanner, type SqlScanReport } from '../dumps/sql-scan.js';
 import { RestorableError } from '../errors.js';
 import { neededBytes } from '../checks/extract.js';
@@ -198,6 +198,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
       server: target.version,
       tool,
       method: target.restoreHow,
+      ...(plain && dumpedBy(head.toString('latin1', 0, 4096)) ? { dumpedBy: dumpedBy(head.toString('latin1', 0, 4096)) } : {}),
       restoreSeconds,
       bytesPerSec: restoreSeconds > 0 ? (dumpBytes || archive.before.size) / restoreSeconds : 0,
       steps: timings,

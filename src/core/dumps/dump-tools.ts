@@ -14,6 +14,21 @@ export function dumpToolOf(head: string): DumpTool | undefined {
   return TOOLS.find((t) => t.banner.test(head))?.tool;
 }
 
+/** What a dump's header says wrote it: "pg_dump 15.8 from PostgreSQL 15.8", "mariadb-dump 10.19 from 10.11.19-MariaDB". */
+export function dumpedBy(head: string): string | undefined {
+  const pg = /^-- Dumped by (pg_dump(?:all)?) version (\S+)/m.exec(head);
+  if (pg) {
+    const from = /^-- Dumped from database version (\S+)/m.exec(head)?.[1];
+    return `${pg[1]} ${pg[2]}${from ? ` from PostgreSQL ${from}` : ''}`;
+  }
+  const my = /^-- (MySQL|MariaDB) dump (\S+)\s+Distrib (\S+?),/m.exec(head);
+  if (my) {
+    const from = /^-- Server version\s+(\S+)/m.exec(head)?.[1];
+    return `${my[1] === 'MariaDB' ? 'mariadb-dump' : 'mysqldump'} ${my[2]} (${my[3]})${from ? ` from ${from}` : ''}`;
+  }
+  return undefined;
+}
+
 /** The line a complete dump of this tool ends with, and how it reads. */
 export function trailerOf(tool: DumpTool): { pattern: RegExp; says: string } {
   const t = TOOLS.find((x) => x.tool === tool)!;

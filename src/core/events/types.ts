@@ -182,6 +182,8 @@ export interface DrillReport {
   server: string;
   /** the program that wrote the dump, when known */
   tool?: string;
+  /** the version of the program that wrote the dump, and of the server it was dumped from, as the dump says them */
+  dumpedBy?: string;
   /** how it was restored (the program and its options that matter) */
   method?: string;
   /** seconds the restore itself took: the recovery time people plan with */
