@@ -58,6 +58,28 @@ describe('deep check', () => {
     expect(result.dumps).toEqual([{ name: 'db/dump.sql', tool: 'mysqldump', complete: true, rows: 1, tables: [{ table: 't', rows: 1 }] }]);
   });
 
+  it('reads dumps inside the archive compressed with gzip, zstd and xz (the real programs); a cut zstd stream names its member', async () => {
+    const dir = tempDir();
+    const rows = Array.from({ length: 2000 }, (_, i) => `(${i}, 'row ${i}')`).join(',\n');
+    const dump = Buffer.from(`-- MySQL dump 10.13\nINSERT INTO t VALUES\n${rows};\n-- Dump completed on 2026-11-20 02:00:00\n`);
+    const packed = (program: string, args: string[]) => execFileSync(program, args, { input: dump });
+    const members = { 'a.sql.gz': packed('gzip', ['-c']), 'b.sql.zst': packed('zstd', ['-q', '-c']), 'c.sql.xz': packed('xz', ['-c']) };
+    const good = join(dir, 'dumps.tar');
+    writeFileSync(good, await makeTar(Object.entries(members).map(([name, content]) => ({ name, mode: 0o600, content })), false));
+    const ok = await deep(good);
+    expect(ok.run.code, JSON.stringify(ok.result.findings)).toBe(0);
+    expect(ok.result.dumps.map((d: { name: string; rows: number; complete: boolean }) => [d.name, d.rows, d.complete])).toEqual([
+      ['a.sql.gz', 2000, true],
+      ['b.sql.zst', 2000, true],
+      ['c.sql.xz', 2000, true],
+    ]);
+    const cut = join(dir, 'cut.tar');
+    writeFileSync(cut, await makeTar([{ name: 'b.sql.zst', mode: 0o600, content: members['b.sql.zst'].subarray(0, Math.floor(members['b.sql.zst'].length / 2)) }], false));
+    const bad = await deep(cut);
+    expect(bad.run.code).toBe(1);
+    expect(bad.result.findings.map((f: { message: string }) => f.message).join('\n')).toMatch(/^b\.sql\.zst: zstd/m);
+  });
+
   it('fails a dump inside the archive that lacks its completion trailer', async () => {
     const dir = tempDir();
     const file = join(dir, 'db.tar');
