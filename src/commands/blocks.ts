@@ -13,6 +13,7 @@ interface BlocksFlags {
   json?: boolean;
   threads?: number;
   verbose?: boolean;
+  against?: string;
 }
 
 export function registerBlocks(program: Command): void {
@@ -20,6 +21,7 @@ export function registerBlocks(program: Command): void {
     .command('blocks')
     .description('verify a backup block by block against its block map and print the damaged regions')
     .argument('<file>', 'the backup (or its .blocks.json), or an object (s3://bucket/key?endpoint=…)')
+    .option('--against <file>', 'a healthy copy of the backup: each damaged region is compared with it byte for byte (bits flipped, bursts, zeros)')
     .option('-v, --verbose', 'show hints as well as problems')
     .addOption(jsonOption())
     .addOption(threadsOption())
@@ -40,7 +42,7 @@ export function registerBlocks(program: Command): void {
             continue;
           }
           const target = { ...t, expectations: maps };
-          jobs.push({ file: t.file, run: () => verifyTarget(target, { pool: session.pool, signal: session.signal }, { blocks: true }) });
+          jobs.push({ file: t.file, run: () => verifyTarget(target, { pool: session.pool, signal: session.signal }, { blocks: true, against: flags.against }) });
         }
         process.exitCode = await runJobs(jobs, flags, { leading, nothingFound: `0 backups found in ${file}` });
       } finally {

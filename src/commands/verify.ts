@@ -18,6 +18,7 @@ interface VerifyFlags {
   verbose?: boolean;
   trust?: string[];
   manifestLocation?: string;
+  against?: string;
 }
 
 /** Verifies paths (files, folders or manifests) and returns the exit code. */
@@ -31,7 +32,7 @@ export async function verifyPaths(paths: string[], flags: VerifyFlags): Promise<
     const ctx = { pool: session.pool, signal: session.signal };
     const jobs: Job[] = targets.map((t) => ({
       file: t.file,
-      run: () => verifyTarget(t, ctx, { quick: flags.quick, blocks: flags.blocks, algorithms: flags.algo, trust }),
+      run: () => verifyTarget(t, ctx, { quick: flags.quick, blocks: flags.blocks, algorithms: flags.algo, trust, against: flags.against }),
     }));
     if (objects.length) jobs.push(...objectJobs(objects, { quick: flags.quick, trust, manifestLocation: flags.manifestLocation, signal: session.signal }));
     const leading = await Promise.all(problems.map((p) => problemUnderTrust(p, trust)));
@@ -50,6 +51,7 @@ export function registerVerify(program: Command): void {
     .option('--quick', 'compare sizes only (no reading of contents)')
     .option('--blocks', 'verify against block maps in parallel and locate damage')
     .option('--algo <list>', 'check only these algorithms (md5, sha1, sha256, sha512, blake3)', algorithmsArg)
+    .option('--against <file>', 'a healthy copy of the backup: each damaged region is compared with it byte for byte (bits flipped, bursts, zeros)')
     .option('-v, --verbose', 'show hints as well as problems')
     .option('--trust <pub>', 'require every manifest used to carry a valid minisign signature (FILE.minisig) by one of these public keys; repeatable or comma-separated', listArg)
     .addOption(jsonOption())

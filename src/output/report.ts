@@ -107,6 +107,8 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
     lines.push(`${indent}${regionLine(region)}`);
     if (region.affectedMembers) lines.push(`${indent}  spoils ${printable(region.members?.[0] ?? '')} and the ${region.affectedMembers - 1} members after it (compressed data cannot be read past damage)`);
     else if (region.members?.length) lines.push(`${indent}  in ${region.members.slice(0, 5).map(printable).join(', ')}${region.members.length > 5 ? `, and ${region.members.length - 5} more` : ''}`);
+    // What the bytes say happened; "nothing to see without a copy" only with -v (always in --json).
+    if (region.forensics && (region.forensics.kind !== 'unknown' || opts.verbose)) lines.push(`${indent}  ${region.forensics.summary}`);
   }
   if (r.salvage) {
     const s = r.salvage;

@@ -6,6 +6,7 @@ import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
 import type { BlockMap } from '../manifest/model.js';
 import { escapesFolder } from '../manifest/resolve.js';
+import { describeRegions } from '../forensics/region-forensics.js';
 import { loadManifest } from '../manifest/load.js';
 import { sidecarNames } from '../manifest/names.js';
 import type { TrustedKeys } from '../signing/trust.js';
@@ -26,6 +27,8 @@ export interface VerifyOptions {
   algorithms?: Algorithm[];
   /** every manifest relied on must carry a valid minisign signature by one of these keys */
   trust?: TrustedKeys;
+  /** a healthy copy of the backup: damaged regions are compared with it byte for byte (--against) */
+  against?: string;
 }
 
 /**
@@ -148,7 +151,7 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
     // Blocks alone, on a file of the right size: its file_hash is checked in the same read, so the
     // verdict is the one the block map gives when it is verified as a manifest (verify X.blocks.json).
     const withFileHash = Boolean(useBlocksOnly && !wrongSize.length);
-    const located = yield* locate(file, blockMap, ctx, findings, opts.trust, withFileHash);
+    const located = yield* locate(file, blockMap, ctx, findings, opts.trust, withFileHash, opts.against);
     if (located === 'changed') return yield* finish(result('changed', extra));
     extra = { ...extra, ...located.extra };
     if (located.damaged && status !== 'size_mismatch') status = 'corrupt_blocks';
@@ -186,6 +189,7 @@ async function* locate(
   findings: Finding[],
   trust: TrustedKeys | undefined,
   withFileHash = false,
+  against?: string,
 ): AsyncGenerator<CheckEvent, 'changed' | { damaged: boolean; extra: Partial<CheckResult>; fileSha256?: string }> {
   yield { type: 'step', file, id: 'blocks', title: `blocks (${map.total_blocks} of ${map.block_size} bytes each)`, state: 'running' };
   const outcome = yield* blocksCheck(file, map, ctx, { withFileHash });
@@ -194,6 +198,7 @@ async function* locate(
     return 'changed';
   }
   await nameMembers(file, outcome.regions, trust).catch((err: Error) => findings.push({ severity: 'warning', message: `cannot name the damaged members: ${err.message}` }));
+  await describeRegions(file, outcome.regions, against).catch((err: Error) => findings.push({ severity: 'warning', message: `cannot look into the damaged regions: ${err.message}` }));
   findings.push(...outcome.regions.map(regionFinding));
   const damaged = outcome.regions.length > 0;
   yield { type: 'step', file, id: 'blocks', title: 'blocks', state: damaged ? 'failed' : 'ok', detail: damaged ? `${plural(outcome.badBlockCount, 'bad block')} in ${plural(outcome.regions.length, 'region')}` : undefined };

@@ -72,7 +72,23 @@ export interface Region {
   members?: string[];
   /** compressed archives: how many members, from the first above, cannot be read past this damage */
   affectedMembers?: number;
+  /** what the bytes say happened to them */
+  forensics?: RegionForensics;
 }
+
+/** What happened to the bytes of one damaged region, as far as they tell. */
+export interface RegionForensics {
+  /** one line for people: "4096 zero bytes at byte 8192, on a 4 KiB boundary: a lost write or a zeroed sector" */
+  summary: string;
+  kind: 'truncated' | 'appended' | 'zeros' | 'pattern' | 'text' | 'low-entropy' | 'bit-flips' | 'changed' | 'unknown';
+  /** runs of zero bytes in the region (at least 512 bytes, or the whole change when a copy says what changed) */
+  zeroRuns?: { offset: number; length: number; aligned?: 512 | 4096 }[];
+  /** against a healthy copy: exactly what differs */
+  diff?: { bytes: number; bits: number; bursts: { offset: number; length: number }[] };
+  /** bits of information per byte (0-8): compressed data is near 8, text near 4-5 */
+  entropy?: number;
+}
+
 
 export type BlockState = 'ok' | 'corrupt' | 'transient' | 'missing' | 'extra' | 'unreadable';
 

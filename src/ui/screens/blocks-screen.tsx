@@ -181,6 +181,11 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
               {membersHere.join(', ')}
             </Text>
           )}
+          {regionHere?.forensics && (
+            <Text wrap="wrap" color={tint('yellow')}>
+              what     {regionHere.forensics.summary}
+            </Text>
+          )}
         </Box>
       )}
       <Box flexGrow={1} />
