@@ -52,7 +52,7 @@ describe('restorable verify on the demo set', () => {
     }
     // With the demo's content index, each region also names the first member it spoils.
     // The demo flips bytes in compressed data: no zeros, pattern or text to see without a healthy copy.
-    const looked = expect.objectContaining({ kind: 'unknown', summary: expect.stringMatching(/--against FILE/) });
+    const looked = expect.objectContaining({ kind: 'unknown', summary: expect.stringMatching(/--against COPY/) });
     expect(corrupted.regions).toEqual([
       { kind: 'corrupt', state: 'confirmed', firstBlock: 5, lastBlock: 5, offset: 5 * bs, length: bs, members: ['app/logs/access.log'], affectedMembers: 6, forensics: looked },
       { kind: 'corrupt', state: 'confirmed', firstBlock: 19, lastBlock: 20, offset: 19 * bs, length: 2 * bs, members: ['app/uploads/photo-0002.jpg'], affectedMembers: 4, forensics: looked },

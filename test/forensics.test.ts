@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The backup damaged by `damage`, verified (with --against the healthy copy when asked): its regions. */
+/** The backup damaged by `damage`, verified (with --against the other copy when asked): its regions. */
 async function regionsAfter(damage: (b: Buffer) => Buffer | void, against = false) {
   const b = Buffer.from(readFileSync(good));
   writeFileSync(backup, damage(b) ?? b);
@@ -44,7 +44,7 @@ describe('damage forensics', () => {
     expect(r!.forensics.zeroRuns![0]!.aligned).toBe(4096);
     expect(r!.forensics.summary).toMatch(/^4,096 zero bytes at byte 1,228,800, on a 4 KiB boundary, where compressed data has none: a lost write or a zeroed sector$/);
     const [vs] = await regionsAfter(zero, true);
-    expect(vs!.forensics.summary).toMatch(/bytes turned to zero against the healthy copy at byte 1,228,800, on a 4 KiB boundary: a lost write or a zeroed sector$/);
+    expect(vs!.forensics.summary).toMatch(/bytes turned to zero against the other copy at byte 1,228,800, on a 4 KiB boundary: a lost write or a zeroed sector$/);
   });
 
   it('three bit flips: nothing shows without a copy; against it, exactly 3 isolated bit flips', async () => {
@@ -55,12 +55,12 @@ describe('damage forensics', () => {
     };
     const [alone] = await regionsAfter(flip);
     expect(alone!.forensics.kind).toBe('unknown');
-    expect(alone!.forensics.summary).toMatch(/a healthy copy \(--against FILE\) would say exactly which bytes changed/);
+    expect(alone!.forensics.summary).toMatch(/another copy \(--against COPY\) would say exactly which bytes changed/);
     const [vs] = await regionsAfter(flip, true);
     expect(vs!.forensics.kind).toBe('bit-flips');
     expect(vs!.forensics.diff).toMatchObject({ bytes: 3, bits: 3 });
     expect(vs!.forensics.diff!.bursts).toHaveLength(3);
-    expect(vs!.forensics.summary).toMatch(/^3 isolated bit flips against the healthy copy in 3 bursts .*: memory or transport/);
+    expect(vs!.forensics.summary).toMatch(/^3 isolated bit flips against the other copy in 3 bursts .*: memory or transport/);
   });
 
   it('truncation, an appended tail, text written over it, a fill pattern: each named', async () => {

@@ -35,7 +35,7 @@ export async function regionForensics(region: Region, read: RangeReader, opts: {
     return compare(ours, theirs, region.offset);
   }
   const what = describeBytes(ours, region.offset, opts.compressed);
-  return { ...what, summary: what.kind === 'unknown' ? `no zeros, pattern or text in it${what.entropy === undefined ? '' : ` (entropy ${what.entropy.toFixed(2)} bits a byte)`}: a healthy copy (--against FILE) would say exactly which bytes changed` : what.summary };
+  return { ...what, summary: what.kind === 'unknown' ? `no zeros, pattern or text in it${what.entropy === undefined ? '' : ` (entropy ${what.entropy.toFixed(2)} bits a byte)`}: another copy (--against COPY) would say exactly which bytes changed` : what.summary };
 }
 
 /** What a run of bytes looks like without anything to compare with. */
@@ -90,19 +90,19 @@ function compare(ours: Buffer, theirs: Buffer, offset: number): RegionForensics 
     else bursts.push({ offset: offset + i, length: 1 });
   }
   const diff = { bytes, bits, bursts: bursts.slice(0, 100) };
-  if (bytes === 0) return { kind: 'unknown', diff, summary: 'the same bytes as the healthy copy here: the damage was not confirmed on a second read (a transient read error)' };
+  if (bytes === 0) return { kind: 'unknown', diff, summary: 'the same bytes as the other copy here: the damage was not confirmed on a second read (a transient read error)' };
   const where = bursts.length === 1 ? `at byte ${bursts[0]!.offset.toLocaleString('en-US')}` : `in ${plural(bursts.length, 'burst')} (the longest ${plural(Math.max(...bursts.map((b) => b.length)), 'byte')})`;
-  if (singleBit && bursts.length === bits) return { kind: 'bit-flips', diff, summary: `${plural(bits, 'isolated bit flip')} against the healthy copy ${where}: memory or transport (a flipped bit in RAM, a bus or a link), not the disk's sectors` };
+  if (singleBit && bursts.length === bits) return { kind: 'bit-flips', diff, summary: `${plural(bits, 'isolated bit flip')} against the other copy ${where}: memory or transport (a flipped bit in RAM, a bus or a link), not the disk's sectors` };
   if (allZero) {
     const first = bursts[0]!;
     const span = bursts.at(-1)!.offset + bursts.at(-1)!.length - first.offset;
     const a = alignment(first.offset - (first.offset % 512), Math.ceil(span / 512) * 512);
     const sectors = first.offset % 512 === 0 ? alignment(first.offset, span) ?? a : undefined;
-    return { kind: 'zeros', diff, zeroRuns: bursts.map((b) => ({ offset: b.offset, length: b.length })), summary: `${plural(bytes, 'byte')} turned to zero against the healthy copy ${where}${sectors ? `, ${alignedWords(sectors)}: a lost write or a zeroed sector` : ': zeroed'}` };
+    return { kind: 'zeros', diff, zeroRuns: bursts.map((b) => ({ offset: b.offset, length: b.length })), summary: `${plural(bytes, 'byte')} turned to zero against the other copy ${where}${sectors ? `, ${alignedWords(sectors)}: a lost write or a zeroed sector` : ': zeroed'}` };
   }
   const changed = Buffer.concat(bursts.slice(0, 20).map((b) => ours.subarray(b.offset - offset, b.offset - offset + b.length)));
   if (changed.length >= 16 && printableShare(changed) > 0.95) return { kind: 'text', diff, summary: `${plural(bytes, 'byte')} overwritten with text (“${printableSample(changed)}”) ${where}: another file or a log written over it` };
-  return { kind: 'changed', diff, summary: `${plural(bytes, 'byte')} (${plural(bits, 'bit')}) differ from the healthy copy ${where}` };
+  return { kind: 'changed', diff, summary: `${plural(bytes, 'byte')} (${plural(bits, 'bit')}) differ from the other copy ${where}` };
 }
 
 /** Runs of at least ZERO_RUN zero bytes, with their alignment. */
