@@ -181,7 +181,8 @@ export function BlocksScreen({ entry, queue, width, height, active, onBack, onHe
               {membersHere.join(', ')}
             </Text>
           )}
-          {regionHere?.forensics && (
+          {/* What the bytes say; the inspector offers no --against, so "nothing to see" is left out. */}
+          {regionHere?.forensics && regionHere.forensics.kind !== 'unknown' && (
             <Text wrap="wrap" color={tint('yellow')}>
               what     {regionHere.forensics.summary}
             </Text>
