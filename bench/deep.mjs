@@ -14,7 +14,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
 import { log } from './lib/text.mjs';
-import { median, stopwatch } from './lib/timing.mjs';
+import { median, timeCommand } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -43,15 +43,6 @@ function makeArchive(path) {
   if (r.status !== 0) throw new Error(`tar -czf failed: ${r.stderr}`);
 }
 
-function time(argv) {
-  // Each command starts with no dirty pages of the one before it waiting to be written.
-  spawnSync('sync');
-  const elapsed = stopwatch();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const s = elapsed();
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return s;
-}
 
 function main() {
   mkdirSync(dir, { recursive: true });
@@ -76,7 +67,7 @@ function main() {
   const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let round = 0; round <= runs; round++) {
     for (const [name, argv] of Object.entries(commands)) {
-      const s = time(argv);
+      const s = timeCommand(argv);
       if (round > 0) times[name].push(s); // round 0 warms the page cache
     }
   }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from './lib/paths.mjs';
 import { log } from './lib/text.mjs';
-import { median, stopwatch } from './lib/timing.mjs';
+import { median, timeCommand } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -69,14 +69,6 @@ psql -X -q -v ON_ERROR_STOP=1 -h "$d" -U postgres -d drill -f "${dump}"
 "${bin}/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null`;
 }
 
-function time(argv) {
-  spawnSync('sync');
-  const elapsed = stopwatch();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const s = elapsed();
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return s;
-}
 
 function main() {
   const bin = pgBin();
@@ -102,7 +94,7 @@ function main() {
   const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let round = 0; round <= runs; round++) {
     for (const [name, argv] of Object.entries(commands)) {
-      const s = time(argv);
+      const s = timeCommand(argv);
       if (round > 0) times[name].push(s); // round 0 warms the page cache
     }
   }

@@ -12,6 +12,20 @@ export function stopwatch() {
   return () => Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/**
+ * Seconds one whole process takes (argv[0] with its arguments), output
+ * discarded; `sync` first, so that no dirty pages of the command before it
+ * are written on its time. A command that fails stops the benchmark.
+ */
+export function timeCommand(argv) {
+  spawnSync('sync');
+  const elapsed = stopwatch();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const s = elapsed();
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return s;
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
