@@ -6,6 +6,8 @@ for (const ch of `'"\`();\\`) SPECIAL[ch.charCodeAt(0)] = 1;
 /** How much of a statement's start is kept while looking for VALUES. */
 const MAX_HEAD = 64 * 1024;
 const NEAR = 1024;
+/** Bytes of a string walked one by one before memchr takes over: most values in a dump are shorter. */
+const SHORT_STRING = 48;
 
 const QUOTE = 0x27;
 const DOUBLE_QUOTE = 0x22;
@@ -98,14 +100,26 @@ export class InsertTuples {
     let nextBackslash = -2;
     for (let at = pos; at < n; at++) {
       if (quote !== 0) {
-        // Inside a string most bytes are data: jump to its closing quote (memchr), or to an escape before it.
-        const close = bytes.indexOf(closing(quote), at);
-        if (escapes || quote === E_STRING) {
-          if (nextBackslash !== -1 && nextBackslash < at) nextBackslash = bytes.indexOf(BACKSLASH, at);
+        // Inside a string most bytes are data. A short string is walked (a call into memchr costs more than
+        // its bytes); past SHORT_STRING, jump to its closing quote (memchr), or to an escape before it.
+        const q = closing(quote);
+        const escaping = escapes || quote === E_STRING;
+        const limit = Math.min(n, at + SHORT_STRING);
+        let k = at;
+        while (k < limit) {
+          const b = bytes[k]!;
+          if (b === q || (escaping && b === BACKSLASH)) break;
+          k++;
         }
-        const escape = escapes || quote === E_STRING ? nextBackslash : -1;
-        if (close < 0 && escape < 0) break;
-        at = escape >= 0 && (close < 0 || escape < close) ? escape : close;
+        if (k < limit) at = k;
+        else {
+          if (k >= n) break;
+          const close = bytes.indexOf(q, k);
+          if (escaping && nextBackslash !== -1 && nextBackslash < k) nextBackslash = bytes.indexOf(BACKSLASH, k);
+          const escape = escaping ? nextBackslash : -1;
+          if (close < 0 && escape < 0) break;
+          at = escape >= 0 && (close < 0 || escape < close) ? escape : close;
+        }
       }
       const c = bytes[at]!;
       if (SPECIAL[c] === 0) continue;

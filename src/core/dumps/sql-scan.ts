@@ -57,24 +57,34 @@ export class SqlScanner {
 
   push(chunk: Buffer): void {
     if (this.head.length < HEAD) this.head += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD - this.head.length));
-    const s = chunk.toString('latin1');
-    this.tail = (this.tail + s.slice(-TAIL)).slice(-TAIL);
+    this.tail = (this.tail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL))).slice(-TAIL);
+    // The chunk as text only when a line needs it: INSERTs (a GB of them in a mysqldump) are read as bytes.
+    let text: string | undefined;
     let pos = 0;
-    while (pos < s.length) {
+    while (pos < chunk.length) {
       if (this.mode === 'insert') {
         const end = this.insert!.feed(chunk, pos);
-        this.noteNul(s.slice(pos, end < 0 ? s.length : end), this.offset + pos, ` in an INSERT into ${this.insert!.table}`);
+        const stop = end < 0 ? chunk.length : end;
+        const nul = chunk.indexOf(0, pos);
+        if (nul >= 0 && nul < stop) this.noteNul(chunk.toString('latin1', pos, stop), this.offset + pos, ` in an INSERT into ${this.insert!.table}`);
         if (end < 0) break;
         this.endInsert();
         pos = end;
         continue;
       }
-      // An INSERT is parsed where it stands (a line of mysqldump holds thousands of rows): no copy of it is made.
-      if (this.mode === 'sql' && !this.carry && isInsertAt(s, pos)) {
-        this.insert = new InsertTuples(this.offset + pos, this.database);
-        this.mode = 'insert';
-        continue;
+      if (this.mode === 'sql' && !this.carry) {
+        // Between two INSERTs of a mysqldump: the end of the line, then the next INSERT, parsed where it stands (no copy).
+        if (chunk[pos] === 0x0a) {
+          pos++;
+          continue;
+        }
+        if (isInsertAt(chunk, pos)) {
+          this.insert = new InsertTuples(this.offset + pos, this.database);
+          this.mode = 'insert';
+          continue;
+        }
       }
+      const s = (text ??= chunk.toString('latin1'));
       const nl = s.indexOf('\n', pos);
       if (nl < 0) {
         this.keepPartial(s, pos);
@@ -229,9 +239,9 @@ export class SqlScanner {
 }
 
 /** Whether an INSERT statement starts at `pos` (the case of its keyword as any dump writes it). */
-function isInsertAt(s: string, pos: number): boolean {
-  const c = s.charCodeAt(pos);
-  return (c === 0x49 || c === 0x69) && /^insert\s/i.test(s.slice(pos, pos + 7));
+function isInsertAt(bytes: Buffer, pos: number): boolean {
+  const c = bytes[pos];
+  return (c === 0x49 || c === 0x69) && /^insert\s/i.test(bytes.toString('latin1', pos, pos + 7));
 }
 
 const nulMessage = (count: number, at: number, where: string) => `${count} NUL ${count === 1 ? 'byte' : 'bytes'} at byte ${at}${where}: SQL text has none (zeroed or overwritten)`;
