@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { chown, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decompress } from '../archive/decompress.js';
 import { openArchive } from '../archive/open-archive.js';
@@ -8,7 +8,7 @@ import { readBackup } from '../archive/read-stream.js';
 import { RestorableError } from '../errors.js';
 import { countPostgresRows, postgresDatabases } from './count-rows.js';
 import { findPostgres, PostgresServer, SUPERUSER } from './postgres.js';
-import { asUser } from './run-as.js';
+import { asUser, handOver } from './run-as.js';
 import { makeDrillDir } from './scratch.js';
 import { lastLines, type ServerProcess } from './server-process.js';
 import type { DrillTarget, RestoreStep, TargetOptions } from './target.js';
@@ -34,9 +34,7 @@ export async function startBaseBackup(file: string, opts: TargetOptions): Promis
   let server: PostgresServer | undefined;
   let process_: ServerProcess | undefined;
   const as = { ...asUser(opts.runAs, dir.path, opts.signal), reject: false } as const;
-  const owned = async (path: string) => {
-    if (process.getuid?.() === 0) await chown(path, opts.runAs.uid, opts.runAs.gid);
-  };
+  const owned = (path: string) => handOver(opts.runAs, path);
   /** A tar stream unpacked into `into` by GNU tar, as the drill's user (it keeps members inside the folder). */
   const untar = async (input: AsyncIterable<Uint8Array>, into: string) => {
     const r = await execa('tar', ['-x', '-f', '-', '-C', into, '--no-same-owner'], { ...as, stdin: input });

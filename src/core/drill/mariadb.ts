@@ -1,11 +1,11 @@
 import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
-import { chown, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
 import type { TempDir } from '../temp-paths.js';
 import { makeDrillDir } from './scratch.js';
-import { asUser } from './run-as.js';
+import { asUser, handOver } from './run-as.js';
 import { lastLines, runClient, ServerProcess, startIn, tabRows } from './server-process.js';
 import type { DrillTarget, TargetOptions } from './target.js';
 
@@ -59,7 +59,7 @@ export class MariaDbServer {
         const at = (name: string) => join(dir.path, name);
         for (const sub of ['socket', 'tmp', 'files']) {
           await mkdir(at(sub), { mode: 0o700 });
-          if (process.getuid?.() === 0) await chown(at(sub), opts.runAs.uid, opts.runAs.gid);
+          await handOver(opts.runAs, at(sub));
         }
         const as = { ...asUser(opts.runAs, dir.path, opts.signal), reject: false } as const;
         const init = await execa(bin.installDb, ['--no-defaults', `--datadir=${at('data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', `--tmpdir=${at('tmp')}`], as);

@@ -1,11 +1,11 @@
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
 import type { TempDir } from '../temp-paths.js';
 import { makeDrillDir } from './scratch.js';
-import { asUser, cleanEnv, type RunAs } from './run-as.js';
+import { asUser, cleanEnv, handOver, type RunAs } from './run-as.js';
 import { lastLines, runClient, ServerProcess, startIn, tabRows } from './server-process.js';
 
 /** The PostgreSQL server programs: the newest version Debian installed, else pg_config's. */
@@ -71,7 +71,7 @@ export class PostgresServer {
     await mkdir(socket, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     });
-    if (process.getuid?.() === 0) await chown(socket, runAs.uid, runAs.gid);
+    await handOver(runAs, socket);
     const said = (await execa(join(bin, 'postgres'), ['--version'], { reject: false })).stdout.trim();
     const version = `PostgreSQL ${/\d+(\.\d+)*/.exec(said)?.[0] ?? said}`;
     const server = ServerProcess.spawn('PostgreSQL', dir, runAs, join(bin, 'postgres'), ['-D', join(dir.path, 'data'), '-k', socket, ...serverSettings(opts.extra)], 'SIGINT', opts.signal);

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestorableError, EXIT } from '../errors.js';
 
@@ -28,6 +29,11 @@ export async function resolveRunAs(user: string | undefined): Promise<RunAs> {
   const runAs = { name: user, uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
   if (runAs.uid === 0) throw new RestorableError(`--run-as ${user}: that is root; name an unprivileged user`, EXIT.cannotCheck);
   return runAs;
+}
+
+/** Gives a file or folder the drill made to the drill's user (only root can, and only root needs to). */
+export async function handOver(runAs: RunAs, path: string): Promise<void> {
+  if (process.getuid?.() === 0) await chown(path, runAs.uid, runAs.gid);
 }
 
 /**

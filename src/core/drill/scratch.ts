@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, chown, rm, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir, type TempDir } from '../temp-paths.js';
-import type { RunAs } from './run-as.js';
+import { handOver, type RunAs } from './run-as.js';
 
 const PREFIX = 'restorable-drill-';
 const MARKER = 'restorable-drill.pid';
@@ -30,7 +30,7 @@ export async function makeDrillDir(runAs: RunAs, parent = tmpdir()): Promise<Tem
   try {
     await chmod(dir.path, 0o700);
     await writeFile(join(dir.path, MARKER), `${process.pid}\n`);
-    if (process.getuid?.() === 0) await chown(dir.path, runAs.uid, runAs.gid);
+    await handOver(runAs, dir.path);
     // The marker goes last: a removal that fails half-way leaves it, so the next drill finishes the job.
     return {
       path: dir.path,

@@ -1,13 +1,12 @@
 import { execa } from 'execa';
 import { createWriteStream } from 'node:fs';
-import { chown } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkSqliteFile } from '../dumps/sqlite-file.js';
 import { join } from 'node:path';
 import { RestorableError } from '../errors.js';
 import { makeDrillDir } from './scratch.js';
-import { asUser } from './run-as.js';
+import { asUser, handOver } from './run-as.js';
 import { lastLines, tabRows } from './server-process.js';
 import type { DrillTarget, TargetOptions } from './target.js';
 
@@ -36,7 +35,7 @@ export async function startSqlite(opts: TargetOptions, what: 'dump' | 'database'
       if (what === 'database') {
         // The database itself (decompressed on the way, when it was), then every page of it read by sqlite3.
         await pipeline(Readable.from(input), createWriteStream(db, { mode: 0o600 }), { signal });
-        if (process.getuid?.() === 0) await chown(db, opts.runAs.uid, opts.runAs.gid);
+        await handOver(opts.runAs, db);
         const checked = await checkSqliteFile(db, { signal, as: asUser(opts.runAs, dir.path, signal) });
         return checked.findings.length ? checked.findings.map((f) => f.message).slice(0, 3).join(' / ') : undefined;
       }
