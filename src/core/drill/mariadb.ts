@@ -41,6 +41,8 @@ function programs() {
  */
 export class MariaDbServer {
   private constructor(
+    /** the programs, found once when the server starts (not once per query) */
+    private readonly bin: ReturnType<typeof programs>,
     private readonly process: ServerProcess,
     private readonly opts: TargetOptions,
     private readonly socket: string,
@@ -86,15 +88,14 @@ export class MariaDbServer {
         ], 'SIGTERM', opts.signal);
         started(server);
         await server.ready(async () => (await execa(bin.admin, ['--no-defaults', `--socket=${socket}`, '--user=root', 'ping'], as)).exitCode === 0, opts.signal);
-        return new MariaDbServer(server, opts, socket, version);
+        return new MariaDbServer(bin, server, opts, socket, version);
       },
     );
   }
 
   /** Runs a client program (mariadb, mariadb-dump) against this server, as the drill's user, reading no option file. */
   client(program: 'mariadb' | 'mariadb-dump', args: string[], opts: { input?: AsyncIterable<Uint8Array>; signal?: AbortSignal } = {}): ResultPromise {
-    const bin = programs();
-    return runClient(this.opts.runAs, this.dir.path, program === 'mariadb' ? bin.client : bin.dump, ['--no-defaults', `--socket=${this.socket}`, '--user=root', ...args], opts);
+    return runClient(this.opts.runAs, this.dir.path, program === 'mariadb' ? this.bin.client : this.bin.dump, ['--no-defaults', `--socket=${this.socket}`, '--user=root', ...args], opts);
   }
 
   /** One query's rows, tab-separated. */
