@@ -7,12 +7,19 @@ const TABLES_SQL = `SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
 /** Exact rows of every table of a database, by one query per database (count(*) of each, not the planner's estimate). */
 export async function countPostgresRows(server: PostgresServer, database: string, signal?: AbortSignal): Promise<Map<string, number>> {
   const tables = (await server.query(database, TABLES_SQL, signal)).map((r) => r[0]!);
+  return countInBatches(tables, (t) => `SELECT ${literal(t)}, count(*) FROM ${t}`, (sql) => server.query(database, sql, signal));
+}
+
+/**
+ * Exact rows of many tables in any engine: `select` is one table's
+ * `SELECT 'its name', count(*) FROM it`, and a few hundred of them go to a
+ * query, joined by UNION ALL (one statement per table would cost a round
+ * trip, or a process, each).
+ */
+export async function countInBatches<T>(tables: T[], select: (table: T) => string, query: (sql: string) => Promise<string[][]>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  // A few hundred tables to a query: one statement per table would cost a round trip each.
   for (let i = 0; i < tables.length; i += 200) {
-    const part = tables.slice(i, i + 200);
-    const sql = part.map((t) => `SELECT ${literal(t)}, count(*) FROM ${t}`).join(' UNION ALL ');
-    for (const [table, rows] of await server.query(database, sql, signal)) out.set(table!, Number(rows));
+    for (const [name, rows] of await query(tables.slice(i, i + 200).map(select).join(' UNION ALL '))) out.set(name!, Number(rows));
   }
   return out;
 }

@@ -118,7 +118,9 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
     yield step('server', starting, 'running');
     target = await timed('server', 'start the server', () => startTarget(tool, file, opts));
     yield step('server', starting, 'ok', target.version);
-    if (target.engine === 'postgresql' && plain) throwIfDumpTooNew(file, head.toString('latin1', 0, 4096), target.version);
+    // A plain dump's header: which program and version wrote it.
+    const header = plain ? head.toString('latin1', 0, 4096) : '';
+    if (target.engine === 'postgresql' && plain) throwIfDumpTooNew(file, header, target.version);
 
     yield step('restore', `restore (${target.restoreHow})`, 'running');
     const restoring = target;
@@ -198,7 +200,7 @@ export async function* drill(file: string, opts: DrillOptions): AsyncGenerator<C
       server: target.version,
       tool,
       method: target.restoreHow,
-      ...(plain && dumpedBy(head.toString('latin1', 0, 4096)) ? { dumpedBy: dumpedBy(head.toString('latin1', 0, 4096)) } : {}),
+      dumpedBy: dumpedBy(header),
       restoreSeconds,
       bytesPerSec: restoreSeconds > 0 ? (dumpBytes || archive.before.size) / restoreSeconds : 0,
       steps: timings,

@@ -8,6 +8,7 @@ import { makeDrillDir } from './scratch.js';
 import { asUser, handOver } from './run-as.js';
 import { lastLines, runClient, ServerProcess, startIn, tabRows } from './server-process.js';
 import type { DrillTarget, TargetOptions } from './target.js';
+import { countInBatches } from './count-rows.js';
 
 /** The database a single-database mysqldump (no CREATE DATABASE of its own) is restored into; its tables keep their bare names. */
 const DRILL_DB = 'drill';
@@ -139,15 +140,7 @@ export async function startMariaDb(opts: TargetOptions): Promise<DrillTarget> {
     async countRows(signal) {
       const skip = MARIADB_SYSTEM_SCHEMAS.map((s) => `'${s}'`).join(', ');
       const tables = await server.query(`SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN (${skip}) ORDER BY 1, 2`, undefined, signal);
-      const out = new Map<string, number>();
-      for (let i = 0; i < tables.length; i += 200) {
-        const sql = tables
-          .slice(i, i + 200)
-          .map(([schema, table]) => `SELECT ${literal(schema === DRILL_DB ? table! : `${schema}.${table}`)}, COUNT(*) FROM ${ident(schema!)}.${ident(table!)}`)
-          .join(' UNION ALL ');
-        for (const [name, rows] of await server.query(sql, undefined, signal)) out.set(name!, Number(rows));
-      }
-      return out;
+      return countInBatches(tables, ([schema, table]) => `SELECT ${literal(schema === DRILL_DB ? table! : `${schema}.${table}`)}, COUNT(*) FROM ${ident(schema!)}.${ident(table!)}`, (sql) => server.query(sql, undefined, signal));
     },
     async value(sql, database, signal) {
       return (await server.query(sql, database ?? DRILL_DB, signal))[0]?.[0];

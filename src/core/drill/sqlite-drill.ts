@@ -9,6 +9,7 @@ import { makeDrillDir } from './scratch.js';
 import { asUser, handOver } from './run-as.js';
 import { lastLines, tabRows } from './server-process.js';
 import type { DrillTarget, TargetOptions } from './target.js';
+import { countInBatches } from './count-rows.js';
 
 /**
  * A new SQLite database in a fresh 0700 folder, for a `sqlite3 .dump`:
@@ -36,7 +37,7 @@ export async function startSqlite(opts: TargetOptions, what: 'dump' | 'database'
         // The database itself (decompressed on the way, when it was), then every page of it read by sqlite3.
         await pipeline(Readable.from(input), createWriteStream(db, { mode: 0o600 }), { signal });
         await handOver(opts.runAs, db);
-        const checked = await checkSqliteFile(db, { signal, as: asUser(opts.runAs, dir.path, signal) });
+        const checked = await checkSqliteFile(db, { signal, as: asUser(opts.runAs, dir.path, signal), count: false });
         return checked.findings.length ? checked.findings.map((f) => f.message).slice(0, 3).join(' / ') : undefined;
       }
       const r = await sqlite(['-bail', db], input, signal);
@@ -44,12 +45,7 @@ export async function startSqlite(opts: TargetOptions, what: 'dump' | 'database'
     },
     async countRows(signal) {
       const names = (await query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1", signal)).map((r) => r[0]!);
-      const out = new Map<string, number>();
-      for (let i = 0; i < names.length; i += 200) {
-        const sql = names.slice(i, i + 200).map((n) => `SELECT '${n.replace(/'/g, "''")}', count(*) FROM "${n.replace(/"/g, '""')}"`).join(' UNION ALL ');
-        for (const [name, rows] of await query(sql, signal)) out.set(name!, Number(rows));
-      }
-      return out;
+      return countInBatches(names, (n) => `SELECT '${n.replace(/'/g, "''")}', count(*) FROM "${n.replace(/"/g, '""')}"`, (sql) => query(sql, signal));
     },
     async value(sql, _database, signal) {
       return (await query(sql, signal))[0]?.[0];
