@@ -24,7 +24,7 @@ export function compareRows(restored: Map<string, number>, scan: SqlScanReport |
 }
 
 /** A table's name without identifier quotes, to match the dump's spelling with the server's. */
-const unquoted = (name: string) => name.replace(/"/g, '');
+export const unquoted = (name: string) => name.replace(/"/g, '');
 
 
 /**

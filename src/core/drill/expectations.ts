@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readConfigFile } from '../config-file.js';
+import { unquoted } from './compare-rows.js';
 import type { DrillReport, Finding } from '../events/types.js';
 
 /**
@@ -55,10 +56,10 @@ export async function readExpectations(path: string): Promise<Expectations> {
 
 /** Each table held to its floor; a table named there that was not restored fails too. */
 export function checkMinRows(tables: DrillReport['tables'], expect: Expectations): Finding[] {
-  const rows = new Map(tables.map((t) => [t.table.replace(/"/g, ''), t.rows]));
+  const rows = new Map(tables.map((t) => [unquoted(t.table), t.rows]));
   const out: Finding[] = [];
   for (const [table, floor] of Object.entries(expect.minRows)) {
-    const n = rows.get(table.replace(/"/g, ''));
+    const n = rows.get(unquoted(table));
     if (n === undefined) out.push({ severity: 'error', message: `${table}: not restored; ${expect.source} expects at least ${floor} ${floor === 1 ? 'row' : 'rows'}`, member: table });
     else if (n < floor) out.push({ severity: 'error', message: `${table}: ${n} rows restored; ${expect.source} expects at least ${floor}`, member: table });
   }
