@@ -14,7 +14,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
 import { log } from './lib/text.mjs';
-import { median, timeCommand } from './lib/timing.mjs';
+import { median, timeRounds } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -64,13 +64,7 @@ function main() {
     'restorable deep, with a content index': [process.execPath, CLI, 'deep', indexed, '--temp-dir', dir],
     'restorable restore-test, with a content index': [process.execPath, CLI, 'restore-test', indexed, '--temp-dir', dir],
   };
-  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (let round = 0; round <= runs; round++) {
-    for (const [name, argv] of Object.entries(commands)) {
-      const s = timeCommand(argv);
-      if (round > 0) times[name].push(s); // round 0 warms the page cache
-    }
-  }
+  const times = timeRounds(commands, runs);
   rmSync(scratch, { recursive: true, force: true });
   const base = median(times['tar -xzf + find']);
   console.log(`deep check and restore test, ${files} files, median of ${runs}:`);

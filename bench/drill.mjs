@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from './lib/paths.mjs';
 import { log } from './lib/text.mjs';
-import { median, timeCommand } from './lib/timing.mjs';
+import { median, timeRounds } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -91,13 +91,7 @@ function main() {
     'by hand: initdb, createdb, psql -f, stop': asUser(['bash', '-c', handScript(bin, dump, handDir)]),
     'restorable drill': [process.execPath, CLI, 'drill', dump, '--temp-dir', dir, '--state-dir', state, ...(root ? ['--run-as', 'nobody'] : [])],
   };
-  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (let round = 0; round <= runs; round++) {
-    for (const [name, argv] of Object.entries(commands)) {
-      const s = timeCommand(argv);
-      if (round > 0) times[name].push(s); // round 0 warms the page cache
-    }
-  }
+  const times = timeRounds(commands, runs);
   rmSync(state, { recursive: true, force: true });
   const [handName, drillName] = Object.keys(commands);
   const hand = median(times[handName]);

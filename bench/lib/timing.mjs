@@ -26,6 +26,22 @@ export function timeCommand(argv) {
   return s;
 }
 
+/**
+ * Each command (name → argv) timed once a round, `runs` rounds after a
+ * first one that warms the page cache and is not counted, in the same order
+ * each round; the seconds of each, by name.
+ */
+export function timeRounds(commands, runs) {
+  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let round = 0; round <= runs; round++) {
+    for (const [name, argv] of Object.entries(commands)) {
+      const s = timeCommand(argv);
+      if (round > 0) times[name].push(s);
+    }
+  }
+  return times;
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
