@@ -96,8 +96,8 @@ function compare(ours: Buffer, theirs: Buffer, offset: number): RegionForensics 
   if (allZero) {
     const first = bursts[0]!;
     const span = bursts.at(-1)!.offset + bursts.at(-1)!.length - first.offset;
-    const a = alignment(first.offset - (first.offset % 512), Math.ceil(span / 512) * 512);
-    const sectors = first.offset % 512 === 0 ? alignment(first.offset, span) ?? a : undefined;
+    // Bytes that were zero already do not differ: the zeroed span is rounded up to whole sectors.
+    const sectors = first.offset % 512 === 0 ? alignment(first.offset, Math.ceil(span / 512) * 512) : undefined;
     return { kind: 'zeros', diff, zeroRuns: bursts.map((b) => ({ offset: b.offset, length: b.length })), summary: `${plural(bytes, 'byte')} turned to zero against the other copy ${where}${sectors ? `, ${alignedWords(sectors)}: a lost write or a zeroed sector` : ': zeroed'}` };
   }
   const changed = Buffer.concat(bursts.slice(0, 20).map((b) => ours.subarray(b.offset - offset, b.offset - offset + b.length)));
