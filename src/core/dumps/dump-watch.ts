@@ -66,7 +66,7 @@ export function watchDumpMember(path: string, content: AsyncIterable<Buffer>): {
         if (feed) {
           // A decompressor that stopped reads no more: never wait on it.
           if (!feed.write(chunk)) await Promise.race([new Promise((r) => feed!.once('drain', r)), stop]);
-        } else if (!dec && !problem) scanner.push(chunk);
+        } else if (!problem) scanner.push(chunk); // not compressed (a decompressor that could not start set `problem`)
         yield chunk;
       }
     } finally {
