@@ -23,6 +23,16 @@ const schema = z.object({
     }),
   ),
   checkpoints: z.array(z.object({ compressed: count, uncompressed: count })).min(1, 'needs at least one checkpoint'),
+  restart_points: z
+    .array(
+      z.object({
+        compressed: count,
+        bit: z.number().int().min(0).max(7).optional(),
+        uncompressed: count.optional(),
+        window: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64').optional(),
+      }),
+    )
+    .optional(),
 });
 
 /** Reads and validates NAME.contents.json; a malformed one is an error naming the file and field. */

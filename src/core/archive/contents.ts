@@ -5,6 +5,8 @@ import { openArchive } from './open-archive.js';
 import { readBackup } from './read-stream.js';
 import { parseTar, type TarEnd } from './tar-parse.js';
 import type { ArchiveEntry } from './tar-member.js';
+import { DeflatePointMaker, type RestartPoint } from '../salvage/deflate-points.js';
+import { framePoints } from '../salvage/frame-points.js';
 
 /**
  * NAME.contents.json, written at manifest time (`manifest --contents`): each
@@ -32,6 +34,8 @@ export interface ContentIndex {
   members: ContentMember[];
   /** compressed and uncompressed offsets read together, about every 64 KiB of output */
   checkpoints: { compressed: number; uncompressed: number }[];
+  /** where decoding can start afresh after damage (gzip, zstd, xz) */
+  restart_points?: RestartPoint[];
 }
 
 /** Uncompressed bytes between checkpoints: fine enough to name the member damage falls in. */
@@ -42,13 +46,15 @@ export async function buildContentIndex(file: string): Promise<ContentIndex> {
   try {
     if (container !== 'tar') throw new RestorableError(`${file}: a content index is for tar archives`);
     // Small output pieces: each checkpoint pairs the two offsets within 16 KiB.
-    const dec = await decompress(readBackup(handle), compression, file, { chunkSize: 16 * 1024 });
+    const deflatePoints = compression === 'gzip' ? new DeflatePointMaker() : undefined;
+    const dec = await decompress(readBackup(handle), compression, file, { chunkSize: 16 * 1024, observer: deflatePoints });
     const checkpoints: ContentIndex['checkpoints'] = [{ compressed: 0, uncompressed: 0 }];
     let produced = 0;
     let nextCheckpoint = CHECKPOINT_EVERY;
     const counted = async function* () {
       for await (const chunk of dec.output as AsyncIterable<Buffer>) {
         produced += chunk.length;
+        deflatePoints?.observe(chunk);
         if (produced >= nextCheckpoint) {
           checkpoints.push({ compressed: dec.consumed(), uncompressed: produced });
           nextCheckpoint = produced + CHECKPOINT_EVERY;
@@ -79,7 +85,17 @@ export async function buildContentIndex(file: string): Promise<ContentIndex> {
     if (problem) throw new RestorableError(`${file}: ${problem}`, EXIT.integrity);
     if (!end.endMarker) throw new RestorableError(`${file}: the archive ends without its end-of-archive marker`, EXIT.integrity);
     const members = entries.map((e): ContentMember => ({ path: e.path, type: e.type, size: e.size, mode: e.mode, offset: e.offset, ...(e.facts?.sha256 ? { sha256: e.facts.sha256 } : {}) }));
-    return { file: basename(file), format, file_size: before.size, uncompressed_size: produced, created_at: new Date().toISOString(), members, checkpoints };
+    const restart = deflatePoints?.finish() ?? (await framePoints(handle, before.size, compression));
+    return {
+      file: basename(file),
+      format,
+      file_size: before.size,
+      uncompressed_size: produced,
+      created_at: new Date().toISOString(),
+      members,
+      checkpoints,
+      ...(restart?.length ? { restart_points: restart } : {}),
+    };
   } finally {
     await handle.close();
   }

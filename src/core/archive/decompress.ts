@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
-import { gunzip, type GunzipProgress } from './gunzip.js';
+import { gunzip, type GunzipProgress, type InflateObserver } from './gunzip.js';
 import { RestorableError, fsError } from '../errors.js';
 import type { Compression } from './detect.js';
 
@@ -15,6 +15,13 @@ const PROGRAMS: Record<Exclude<Compression, 'none' | 'gzip'>, { cmd: string; arg
   // gzip has read compress's .Z since the 1990s, and is on every system.
   compress: { cmd: 'gzip', args: ['-dc'], pkg: 'gzip' },
 };
+
+export interface DecompressOptions {
+  /** size of the output pieces (gzip) */
+  chunkSize?: number;
+  /** told the output count at chosen input bytes (gzip) */
+  observer?: InflateObserver;
+}
 
 export interface Decompressor {
   /** decompressed bytes */
@@ -41,7 +48,7 @@ export interface Decompressor {
  * the system's programs, fed through a pipe. A missing program is "could not
  * check" (exit 2), naming its Debian package.
  */
-export async function decompress(input: Readable, compression: Compression, file: string, opts: { chunkSize?: number } = {}): Promise<Decompressor> {
+export async function decompress(input: Readable, compression: Compression, file: string, opts: DecompressOptions = {}): Promise<Decompressor> {
   const made = await decompressor(input, compression, file, opts);
   let readError: RestorableError | undefined;
   // pipe() does not pass a source's error on: end the output with it, so no reader waits forever.
@@ -57,7 +64,7 @@ export async function decompress(input: Readable, compression: Compression, file
   };
 }
 
-async function decompressor(input: Readable, compression: Compression, file: string, opts: { chunkSize?: number }): Promise<Omit<Decompressor, 'rethrowReadError'>> {
+async function decompressor(input: Readable, compression: Compression, file: string, opts: DecompressOptions): Promise<Omit<Decompressor, 'rethrowReadError'>> {
   let consumed = 0;
   // Counted only once the input is connected: a 'data' listener starts the flow.
   const count = () => input.on('data', (chunk: string | Buffer) => (consumed += chunk.length));
@@ -70,7 +77,7 @@ async function decompressor(input: Readable, compression: Compression, file: str
   if (compression === 'gzip') {
     // In process, member by member, every byte out before the CRC is judged; large output
     // chunks: fewer, bigger pieces through the tar parser and to disk.
-    const progress: GunzipProgress = { consumed: 0 };
+    const progress: GunzipProgress = { consumed: 0, observer: opts.observer };
     const output = Readable.from(gunzip(input, progress, opts.chunkSize ?? 256 * 1024), { objectMode: false, highWaterMark: 1 });
     let problem: string | undefined;
     output.on('error', (err) => (problem ??= `gzip: ${err.message}`));

@@ -6,6 +6,20 @@ export interface GunzipProgress {
   consumed: number;
   /** bytes after the last gzip member that are not gzip (trailing data gzip -d ignores) */
   trailing?: { offset: number; length: number; zeros: boolean };
+  /** told where zlib stands at chosen points of the input (restart points of a content index) */
+  observer?: InflateObserver;
+}
+
+/**
+ * Learns the exact output count at a chosen byte of the compressed input:
+ * zlib is given the input up to that byte alone, and once it has used it,
+ * every byte it can output from it has been output.
+ */
+export interface InflateObserver {
+  /** The byte of `chunk` (at `offset` of the file) before which to pause, if any. */
+  cut(chunk: Buffer, offset: number): number | undefined;
+  /** zlib has used every byte before `offset` and put out `produced` bytes in all. */
+  reached(offset: number, produced: number): void;
 }
 
 /** The compressed input, a chunk at a time, with room to put back what a member did not use. */
@@ -104,7 +118,7 @@ function once(emitter: NodeJS.EventEmitter, events: string[]): Promise<void> {
  * zlib takes all it is given until the deflate data ends; the input it did
  * not use is handed back for the trailer and the next member.
  */
-async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize: number): AsyncGenerator<Buffer, { crc: number; size: number }> {
+async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize: number, outputBefore: number): AsyncGenerator<Buffer, { crc: number; size: number }> {
   const dataStart = progress.consumed;
   const inflate = createInflateRaw({ chunkSize });
   const queue: Buffer[] = [];
@@ -116,7 +130,9 @@ async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize:
     wake = undefined;
     w?.();
   };
+  let received = 0;
   inflate.on('data', (c: Buffer) => {
+    received += c.length;
     queue.push(c);
     if (queue.length >= QUEUE_LIMIT) inflate.pause();
     notify();
@@ -126,16 +142,30 @@ async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize:
   // Input handed to zlib and not yet known to be used: what follows the deflate data is in here.
   const fed: Buffer[] = [];
   let fedStart = 0;
+  let fedBytes = 0;
+  const observer = progress.observer;
   const pump = (async () => {
     for (;;) {
       if (ended || failed) return;
-      const chunk = await input.next();
+      let chunk = await input.next();
       if (ended || failed) return chunk && input.unshift(chunk);
       if (!chunk) {
         inflate.end();
         return;
       }
+      const at = observer?.cut(chunk, dataStart + fedBytes);
+      if (observer && at !== undefined && at > 0 && at < chunk.length) {
+        const head = chunk.subarray(0, at);
+        fed.push(head);
+        fedBytes += at;
+        await Promise.race([new Promise((used) => inflate.write(head, used)), once(inflate, ['end', 'error', 'close'])]);
+        if (ended || failed) return input.unshift(chunk.subarray(at));
+        // Whatever zlib put out for this input is pushed by now: passed on, or waiting in the stream.
+        observer.reached(dataStart + fedBytes, outputBefore + received + inflate.readableLength);
+        chunk = chunk.subarray(at);
+      }
       fed.push(chunk);
+      fedBytes += chunk.length;
       if (!inflate.write(chunk)) await once(inflate, ['drain', 'end', 'error', 'close']);
     }
   })().catch((err: Error) => {
@@ -194,6 +224,7 @@ async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize:
  */
 export async function* gunzip(source: AsyncIterable<Buffer>, progress: GunzipProgress, chunkSize = 256 * 1024): AsyncGenerator<Buffer> {
   const input = new Input(source[Symbol.asyncIterator]());
+  let output = 0;
   for (let member = 0; ; member++) {
     const start = progress.consumed;
     const length = await header(input, member === 0);
@@ -209,7 +240,8 @@ export async function* gunzip(source: AsyncIterable<Buffer>, progress: GunzipPro
       return;
     }
     progress.consumed += length;
-    const { crc, size } = yield* inflateMember(input, progress, chunkSize);
+    const { crc, size } = yield* inflateMember(input, progress, chunkSize, output);
+    output += size;
     const trailer = await input.exact(8);
     progress.consumed += trailer.length;
     if (trailer.length < 8) throw new Error('unexpected end of file');
