@@ -172,6 +172,17 @@ export class Sandbox {
     }
   }
 
+  /** Removes a file this sandbox wrote for `name` (salvage: its content turned out cut or wrong). */
+  async discard(name: string): Promise<void> {
+    const where = this.place(name);
+    if ('refused' in where || !this.taken.has(where.path)) return;
+    const info = await lstat(where.path).catch(() => undefined);
+    if (!info?.isFile()) return;
+    await unlink(where.path);
+    this.stats.files--;
+    this.stats.bytes -= info.size;
+  }
+
   private async addDirectory(entry: ArchiveEntry, path: string): Promise<void> {
     if (this.folders.has(path)) return;
     const info = this.taken.has(path) ? await lstat(path).catch(() => undefined) : undefined;
