@@ -101,6 +101,14 @@ export class Runs {
     this.skipped += n;
   }
 
+  /** Reads the rest of the input, for what the decoder has still to say (a trailer's CRC, a loss). */
+  async drain(): Promise<void> {
+    for (;;) {
+      while ((await this.fill(1024 * 1024)) > 0) this.take(1024 * 1024);
+      if (!(await this.nextRun())) return;
+    }
+  }
+
   /** After a break: on to the next run; false when the input has ended. */
   async nextRun(): Promise<boolean> {
     this.skipped += this.heldBytes;

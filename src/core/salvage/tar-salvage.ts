@@ -71,7 +71,8 @@ export async function* salvageTar(pieces: AsyncIterable<Piece>, sandbox: Sandbox
     }
     const spoiled = (why: string): SalvageEvent => ({ type: 'tar-damage', ...(headerAt === undefined ? {} : { offset: headerAt }), why });
     if (isZeroBlock(block.bytes)) {
-      // The end-of-archive marker; anything after it is not tar's.
+      // The end-of-archive marker; what follows is not tar's, but the decoder may still have news.
+      await runs.drain();
       break;
     }
     let header;
