@@ -9,11 +9,10 @@
 //
 //   node bench/deep.mjs [--runs 5] [--dir .bench] [--files 10000] [--markdown]
 import { spawnSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
-import { log } from './lib/text.mjs';
+import { makeArchive } from './lib/archive.mjs';
 import { median, timeRounds } from './lib/timing.mjs';
 
 const args = process.argv.slice(2);
@@ -24,30 +23,10 @@ const dir = opt('dir', DEFAULT_DIR);
 /** The most each may take, as a multiple of tar -xzf + find. */
 const TARGETS = { 'restorable deep': 0.8, 'restorable restore-test': 1.2 };
 
-/** Log-like text (compresses as real backups do) mixed with some incompressible bytes. */
-function makeArchive(path) {
-  if (existsSync(path)) return;
-  log(`  creating ${path} (${files} files)…`);
-  const src = mkdtempSync(join(dir, 'deep-src-'));
-  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16));
-  for (let i = 0; i < files; i++) {
-    const folder = join(src, 'data', `d${String(i % 100).padStart(2, '0')}`);
-    if (i < 100) mkdirSync(folder, { recursive: true });
-    const line = `2026-11-20T02:00:${String(i % 60).padStart(2, '0')}Z host-${i % 17} GET /api/orders/${i} 200 ${i * 7}\n`;
-    const text = line.repeat(Math.ceil(40_000 / line.length));
-    const noise = cipher.update(Buffer.alloc(10_000)).toString('base64');
-    writeFileSync(join(folder, `f${i}.log`), text + noise);
-  }
-  const r = spawnSync('tar', ['-czf', path, '-C', src, 'data']);
-  rmSync(src, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`tar -czf failed: ${r.stderr}`);
-}
-
-
 function main() {
   mkdirSync(dir, { recursive: true });
   const archive = join(dir, `deep-${files}-files.tar.gz`);
-  makeArchive(archive);
+  makeArchive(archive, files, dir);
   // The same bytes under a second name, with a content index beside it.
   const indexed = join(dir, `deep-${files}-files-indexed.tar.gz`);
   if (!existsSync(`${indexed}.contents.json`)) {

@@ -144,6 +144,8 @@ async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize:
   let fedStart = 0;
   let fedBytes = 0;
   const observer = progress.observer;
+  // Made once: a listener per pause would pile up.
+  let over: Promise<void> | undefined;
   const pump = (async () => {
     for (;;) {
       if (ended || failed) return;
@@ -158,7 +160,8 @@ async function* inflateMember(input: Input, progress: GunzipProgress, chunkSize:
         const head = chunk.subarray(0, at);
         fed.push(head);
         fedBytes += at;
-        await Promise.race([new Promise((used) => inflate.write(head, used)), once(inflate, ['end', 'error', 'close'])]);
+        over ??= once(inflate, ['end', 'error', 'close']);
+        await Promise.race([new Promise((used) => inflate.write(head, used)), over]);
         if (ended || failed) return input.unshift(chunk.subarray(at));
         // Whatever zlib put out for this input is pushed by now: passed on, or waiting in the stream.
         observer.reached(dataStart + fedBytes, outputBefore + received + inflate.readableLength);

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Salvage benchmarks (part of `npm run bench`), on the deep check's generated
+// tar.gz (10,000 files, ~500 MB uncompressed), whole processes, rounds
+// interleaved, medians:
+// - `restorable salvage` of the healthy archive against `tar -xzf` into an
+//   empty folder (target ≤ 1.5x), without and with a content index;
+// - `manifest --contents` (the content index with its restart points)
+//   against `manifest` alone; and the index's size as a share of the archive.
+//
+//   node bench/salvage.mjs [--runs 3] [--dir .bench] [--files 10000] [--markdown]
+import { spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeArchive } from './lib/archive.mjs';
+import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
+import { median, timeRounds } from './lib/timing.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const runs = Number(opt('runs', '3'));
+const files = Number(opt('files', '10000'));
+const dir = opt('dir', DEFAULT_DIR);
+const TARGETS = { 'restorable salvage': 1.5, 'restorable salvage, with a content index': 1.5 };
+
+mkdirSync(dir, { recursive: true });
+const archive = join(dir, `deep-${files}-files.tar.gz`);
+makeArchive(archive, files, dir);
+// The same bytes under another name, with a fresh content index (restart points included).
+const indexed = join(dir, `salvage-${files}-files-indexed.tar.gz`);
+rmSync(indexed, { force: true });
+linkSync(archive, indexed);
+const made = spawnSync(process.execPath, [CLI, 'manifest', indexed, '--contents', '--force'], { encoding: 'utf8' });
+if (made.status !== 0) throw new Error(`manifest --contents failed: ${made.stderr}`);
+const scratch = join(dir, 'salvage-scratch');
+const fresh = `rm -rf "${scratch}" && mkdir "${scratch}"`;
+const node = (...argv) => ['sh', '-c', `${fresh} && "${process.execPath}" "${CLI}" ${argv.map((a) => `"${a}"`).join(' ')}`];
+const times = timeRounds(
+  {
+    'tar -xzf': ['sh', '-c', `${fresh} && tar -xzf "${archive}" -C "${scratch}"`],
+    'restorable salvage': node('salvage', archive, '--out', join(scratch, 'out')),
+    'restorable salvage, with a content index': node('salvage', indexed, '--out', join(scratch, 'out')),
+    'restorable manifest': node('manifest', archive, '--force'),
+    'restorable manifest --contents': node('manifest', indexed, '--contents', '--force'),
+  },
+  runs,
+);
+rmSync(scratch, { recursive: true, force: true });
+const size = statSync(archive).size;
+const index = JSON.parse(readFileSync(`${indexed}.contents.json`, 'utf8'));
+const windows = (index.restart_points ?? []).reduce((n, p) => n + (p.window?.length ?? 0), 0);
+const indexBytes = statSync(`${indexed}.contents.json`).size;
+const rows = [];
+const row = (name, base) => {
+  const m = median(times[name]);
+  const ratio = base ? m / median(times[base]) : undefined;
+  const target = TARGETS[name];
+  rows.push({ name, m, ratio, target, verdict: target === undefined ? '' : ratio <= target ? 'PASS' : 'FAIL' });
+};
+row('tar -xzf');
+row('restorable salvage', 'tar -xzf');
+row('restorable salvage, with a content index', 'tar -xzf');
+row('restorable manifest');
+row('restorable manifest --contents', 'restorable manifest');
+console.log(`salvage and content index, ${files} files (${(size / 1e6).toFixed(0)} MB compressed), median of ${runs}:`);
+for (const r of rows) console.log(`  ${r.name.padEnd(44)} ${r.m.toFixed(3)} s${r.ratio === undefined ? '' : `   ${r.ratio.toFixed(2)}x${r.target ? `   target ≤ ${r.target}   ${r.verdict}` : ''}`}`);
+console.log(`  restart points: ${index.restart_points?.length ?? 0}, their windows ${(100 * windows / size).toFixed(2)}% of the archive; the whole index ${(100 * indexBytes / size).toFixed(2)}%`);
+if (args.includes('--markdown')) {
+  console.log(`\n| salvage measurement | median s | ratio | target | result |\n|---|---:|---:|---|---|`);
+  for (const r of rows) console.log(`| \`${r.name}\` | ${r.m.toFixed(3)} | ${r.ratio === undefined ? '' : r.ratio.toFixed(2)} | ${r.target ? `≤ ${r.target}` : ''} | ${r.verdict ? (r.verdict === 'PASS' ? 'pass' : '**missed**') : ''} |`);
+}
+process.exit(rows.some((r) => r.verdict === 'FAIL') ? 1 : 0);
