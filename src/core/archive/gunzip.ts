@@ -51,20 +51,6 @@ class Input {
     }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
   }
-  /** A zero-terminated field (a name or comment in the header); its length with the NUL. */
-  async skipString(): Promise<number> {
-    let n = 0;
-    for (;;) {
-      const b = await this.next();
-      if (!b) throw new Error('unexpected end of file');
-      const nul = b.indexOf(0);
-      if (nul >= 0) {
-        this.unshift(b.subarray(nul + 1));
-        return n + nul + 1;
-      }
-      n += b.length;
-    }
-  }
 }
 
 const FHCRC = 2;
@@ -72,30 +58,54 @@ const FEXTRA = 4;
 const FNAME = 8;
 const FCOMMENT = 16;
 
+/**
+ * The gzip member header at the start of `b`: its length, 'more' when `b`
+ * ends inside it, or what is wrong with it, in zlib's words.
+ */
+export function gzipHeaderLength(b: Uint8Array): number | 'more' | { wrong: string } {
+  if (b.length < 2) return b.length && b[0] !== 0x1f ? { wrong: 'incorrect header check' } : 'more';
+  if (b[0] !== 0x1f || b[1] !== 0x8b) return { wrong: 'incorrect header check' };
+  if (b.length < 10) return 'more';
+  if (b[2] !== 8) return { wrong: 'unknown compression method' };
+  const flags = b[3]!;
+  let p = 10;
+  if (flags & FEXTRA) {
+    if (b.length < p + 2) return 'more';
+    p += 2 + (b[p]! | (b[p + 1]! << 8));
+  }
+  for (const field of [FNAME, FCOMMENT]) {
+    if (!(flags & field)) continue;
+    const nul = b.indexOf(0, p);
+    if (nul < 0) return 'more';
+    p = nul + 1;
+  }
+  if (flags & FHCRC) p += 2;
+  return p <= b.length ? p : 'more';
+}
+
 /** Reads a member header; its length, or undefined at the end of the input. Throws what zlib would say. */
 async function header(input: Input, first: boolean): Promise<number | 'not-gzip' | undefined> {
-  const h = await input.exact(10);
+  let h = await input.exact(10);
   if (h.length === 0) return undefined;
-  if (h.length < 2 || h[0] !== 0x1f || h[1] !== 0x8b) {
-    if (first) throw new Error('incorrect header check');
-    input.unshift(h);
-    return 'not-gzip';
+  for (;;) {
+    const r = gzipHeaderLength(h);
+    if (typeof r === 'number') {
+      input.unshift(h.subarray(r));
+      return r;
+    }
+    const more = r === 'more' ? await input.next() : undefined;
+    if (more) {
+      h = Buffer.concat([h, more]);
+      continue;
+    }
+    // The input ends inside the header, or it is none: a byte or two at the end is not gzip either.
+    const wrong = r === 'more' ? (h.length < 2 ? 'incorrect header check' : 'unexpected end of file') : r.wrong;
+    if (wrong === 'incorrect header check' && !first) {
+      input.unshift(h);
+      return 'not-gzip';
+    }
+    throw new Error(wrong);
   }
-  if (h.length < 10) throw new Error('unexpected end of file');
-  if (h[2] !== 8) throw new Error('unknown compression method');
-  const flags = h[3]!;
-  let length = 10;
-  if (flags & FEXTRA) {
-    const x = await input.exact(2);
-    if (x.length < 2) throw new Error('unexpected end of file');
-    const extra = await input.exact(x.readUInt16LE(0));
-    if (extra.length < x.readUInt16LE(0)) throw new Error('unexpected end of file');
-    length += 2 + extra.length;
-  }
-  if (flags & FNAME) length += await input.skipString();
-  if (flags & FCOMMENT) length += await input.skipString();
-  if (flags & FHCRC) length += (await input.exact(2)).length;
-  return length;
 }
 
 /** Output pieces held before zlib is paused: bounds memory on data that expands ~1000x. */

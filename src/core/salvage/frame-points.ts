@@ -35,6 +35,17 @@ export class PositionalReader {
     }
     return this.buf.subarray(position - this.start, position - this.start + length);
   }
+
+  /** Bytes [from, to) in fresh buffers of up to `piece` bytes each, read straight into them. */
+  async *range(from: number, to: number, piece = 1024 * 1024): AsyncGenerator<Buffer> {
+    for (let at = from; at < to; ) {
+      const buf = Buffer.allocUnsafe(Math.min(piece, to - at));
+      const { bytesRead } = await this.handle.read(buf, 0, buf.length, at);
+      if (!bytesRead) return;
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  }
 }
 
 export const ZSTD_MAGIC = 0xfd2fb528;

@@ -1,42 +1,27 @@
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { decompress } from '../archive/decompress.js';
 import type { Compression } from '../archive/detect.js';
-import { RestorableError } from '../errors.js';
 import { ZSTD_MAGIC, xzBlocks, zstdFrameAt, type PositionalReader } from './frame-points.js';
 import type { Piece } from './pieces.js';
 
 const PIECE = 1024 * 1024;
 
-/** Bytes [from, to) of the file, a piece at a time. */
-async function* range(reader: PositionalReader, from: number, to: number): AsyncGenerator<Buffer> {
-  for (let at = from; at < to; ) {
-    const b = Buffer.from(await reader.bytes(at, Math.min(PIECE, to - at)));
-    if (!b.length) return;
-    at += b.length;
-    yield b;
+/**
+ * Decodes `input` as the deep check does (decompress: the system's program,
+ * fed through a pipe): its output as data, then what the decoder said if it
+ * failed, and how much input it had taken by then.
+ */
+async function* decoded(input: Iterable<Buffer> | AsyncIterable<Buffer>, compression: Compression, file: string): AsyncGenerator<Piece, { problem?: string; consumed: number }> {
+  const dec = await decompress(Readable.from(input), compression, file);
+  try {
+    for await (const bytes of dec.output as AsyncIterable<Buffer>) yield { kind: 'data', bytes };
+  } catch {
+    // judged below, from what the decoder said
   }
-}
-
-/** Runs a decompressing program on `input`: its output, then whether it succeeded and what it said. */
-async function* program(cmd: string, args: string[], pkg: string, input: AsyncIterable<Buffer>): AsyncGenerator<Buffer, string | undefined> {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const exited = new Promise<{ code: number | null; missing: boolean }>((done) => {
-    child.once('error', (e: NodeJS.ErrnoException) => done({ code: null, missing: e.code === 'ENOENT' }));
-    child.once('close', (code) => done({ code, missing: false }));
-  });
-  let said = '';
-  child.stderr.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
-  child.stdin.on('error', () => {}); // it may stop reading at damage: its exit says why
-  void (async () => {
-    for await (const b of input) if (!child.stdin.write(b)) await new Promise((r) => child.stdin.once('drain', r).once('close', r));
-    child.stdin.end();
-  })().catch(() => child.stdin.destroy());
-  for await (const out of child.stdout as AsyncIterable<Buffer>) yield out;
-  const { code, missing } = await exited;
-  if (missing) throw new RestorableError(`${cmd} is not installed; it is needed to salvage this archive (Debian: apt-get install ${pkg})`);
-  return code === 0 ? undefined : `${cmd}: ${said.trim().split('\n').pop() || `exit code ${code}`}`;
+  await dec.finished;
+  dec.rethrowReadError();
+  return { problem: dec.problem(), consumed: dec.consumed() };
 }
 
 /** The next place at or after `from` where a whole zstd frame starts. */
@@ -57,27 +42,18 @@ async function nextFrame(reader: PositionalReader, from: number): Promise<number
  * it, and decoding picks up at the next whole frame (pzstd and
  * `--rsyncable` write many; a single-frame archive ends at damage).
  */
-export async function* zstdPieces(reader: PositionalReader): AsyncGenerator<Piece> {
+export async function* zstdPieces(reader: PositionalReader, file: string): AsyncGenerator<Piece> {
   let at = 0;
   while (at < reader.size) {
     const frame = await zstdFrameAt(reader, at);
     const end = frame ? at + frame.length : ((await nextFrame(reader, at + 1)) ?? reader.size);
-    const failed = yield* decoded(program('zstd', ['-dcq'], 'zstd', range(reader, at, end)));
+    const failed = (yield* decoded(reader.range(at, end), 'zstd', file)).problem;
     if (failed || !frame) {
       yield { kind: 'lost', from: at, to: end, why: failed ?? 'a zstd frame that does not hold together' };
       if (end >= reader.size) return;
       yield { kind: 'resumed', compressed: end, how: 'at the next zstd frame' };
     }
     at = end;
-  }
-}
-
-/** Yields a decoder's output as data; what it said if it failed. */
-async function* decoded(output: AsyncGenerator<Buffer, string | undefined>): AsyncGenerator<Piece, string | undefined> {
-  for (;;) {
-    const r = await output.next();
-    if (r.done) return r.value;
-    yield { kind: 'data', bytes: r.value };
   }
 }
 
@@ -128,26 +104,14 @@ export async function* xzPieces(reader: PositionalReader, file: string): AsyncGe
     const onDisk = Math.ceil(b.unpadded / 4) * 4;
     const block = Buffer.from(await reader.bytes(b.compressed, onDisk));
     if (lostBefore) yield { kind: 'resumed', compressed: b.compressed, uncompressed: b.uncompressed, how: 'at the next xz block' };
-    const failed = yield* decoded(program('xz', ['-dcq'], 'xz-utils', streamOf(xzStreamAround(block, b.unpadded, b.size, b.check))));
+    const failed = (yield* decoded(xzStreamAround(block, b.unpadded, b.size, b.check), 'xz', file)).problem;
     lostBefore = failed !== undefined;
     if (failed) yield { kind: 'lost', from: b.compressed, to: b.compressed + onDisk, why: failed };
   }
 }
 
-async function* streamOf(parts: Buffer[]): AsyncGenerator<Buffer> {
-  yield* parts;
-}
-
 /** Any other compression: decoded to the end or to the damage; nothing after damage can be found. */
 export async function* streamPieces(reader: PositionalReader, compression: Compression, file: string): AsyncGenerator<Piece> {
-  const dec = await decompress(Readable.from(range(reader, 0, reader.size)), compression, file);
-  try {
-    for await (const bytes of dec.output as AsyncIterable<Buffer>) yield { kind: 'data', bytes };
-  } catch {
-    // judged below, from what the decompressor said
-  }
-  await dec.finished;
-  dec.rethrowReadError();
-  const problem = dec.problem();
-  if (problem) yield { kind: 'lost', from: dec.consumed(), to: reader.size, why: `${problem}; ${compression} cannot be decoded past damage` };
+  const { problem, consumed } = yield* decoded(reader.range(0, reader.size), compression, file);
+  if (problem) yield { kind: 'lost', from: consumed, to: reader.size, why: `${problem}; ${compression} cannot be decoded past damage` };
 }

@@ -1,29 +1,23 @@
 import { crc32, inflateRawSync } from 'node:zlib';
+import { gzipHeaderLength } from '../archive/gunzip.js';
 import { findDynamicBlock } from './deflate-header.js';
 import { WINDOW, type RestartPoint } from './deflate-points.js';
 import type { PositionalReader } from './frame-points.js';
 import { InflateRun, type RunEnd } from './inflate-run.js';
 import type { Piece } from './pieces.js';
 
-/** The length of the gzip member header at `at`, or undefined if there is none. */
+/**
+ * The length of the gzip member header at `at`, or undefined if there is
+ * none. Stricter than gunzip's (reserved flags must be clear): when looking
+ * for the next member in damaged data, a chance 1f 8b 08 must not pass.
+ */
 async function gzipHeader(reader: PositionalReader, at: number): Promise<number | undefined> {
-  const h = await reader.bytes(at, 10);
-  if (h.length < 10 || h[0] !== 0x1f || h[1] !== 0x8b || h[2] !== 8 || (h[3]! & 0xe0)) return undefined;
-  let p = at + 10;
-  const flags = h[3]!;
-  if (flags & 4) p += 2 + (await reader.bytes(p, 2)).readUInt16LE(0);
-  for (const flag of [8, 16]) {
-    if (!(flags & flag)) continue;
-    for (;;) {
-      const b = await reader.bytes(p, 4096);
-      if (!b.length) return undefined;
-      const nul = b.indexOf(0);
-      p += nul < 0 ? b.length : nul + 1;
-      if (nul >= 0) break;
-    }
+  for (let n = 4096; ; n *= 16) {
+    const b = await reader.bytes(at, n);
+    const r = gzipHeaderLength(b);
+    if (typeof r === 'number') return b[3]! & 0xe0 ? undefined : r;
+    if (r !== 'more' || b.length < n) return undefined;
   }
-  if (flags & 2) p += 2;
-  return p <= reader.size ? p - at : undefined;
 }
 
 /** Output both decoders agree on for this long: the lost window no longer matters. */

@@ -81,9 +81,8 @@ export class InflateRun {
   private async pump(): Promise<void> {
     try {
       await this.write(this.lead);
-      while (!this.finished && this.given < this.stopByte) {
-        const piece = Buffer.from(await this.reader.bytes(this.given, Math.min(INPUT_PIECE, this.stopByte - this.given)));
-        if (!piece.length) break;
+      for await (const piece of this.reader.range(this.given, this.stopByte, INPUT_PIECE)) {
+        if (this.finished) break;
         this.pieceStart = this.given;
         this.given += piece.length;
         await this.write(piece);

@@ -13,8 +13,6 @@ export class Runs {
   broken = false;
   /** where the next byte belongs in the uncompressed stream, when known */
   position: number | undefined = 0;
-  /** bytes dropped while looking for a header after a break */
-  skipped = 0;
 
   constructor(
     private readonly source: AsyncIterator<Piece>,
@@ -98,7 +96,6 @@ export class Runs {
   /** Drops `n` held bytes (looking for a header). */
   skip(n: number): void {
     this.take(n);
-    this.skipped += n;
   }
 
   /** Reads the rest of the input, for what the decoder has still to say (a trailer's CRC, a loss). */
@@ -111,7 +108,6 @@ export class Runs {
 
   /** After a break: on to the next run; false when the input has ended. */
   async nextRun(): Promise<boolean> {
-    this.skipped += this.heldBytes;
     this.held = [];
     this.heldBytes = 0;
     this.position = undefined;

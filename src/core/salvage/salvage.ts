@@ -1,6 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { loadContentIndex } from '../archive/contents-schema.js';
 import type { ContentIndex } from '../archive/contents.js';
+import type { Compression } from '../archive/detect.js';
 import { openArchive } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, Sandbox, limitsForFolder } from '../archive/sandbox.js';
 import { EXIT, RestorableError, fsError } from '../errors.js';
@@ -54,15 +55,9 @@ export async function* salvage(file: string, out: string): AsyncGenerator<Salvag
     // Without an index nothing checks a member, so output just before a decoder gave up is not believed.
     const decoded = piecesFor(compression, reader, index, file);
     const pieces = index ? decoded : holdBack(decoded);
-    let read = 0;
-    const counted = (async function* () {
-      for await (const p of pieces) {
-        if (p.kind === 'resumed' || p.kind === 'lost') read = Math.max(read, p.kind === 'lost' ? p.to : p.compressed);
-        yield p;
-      }
-    })();
     const limits = await limitsForFolder(out, DEFAULT_LIMITS, index?.uncompressed_size);
-    const sandbox = new Sandbox(out, limits, () => Math.max(read, reader.size), true);
+    // The ratio limit is judged against the whole file: salvage skips about in it.
+    const sandbox = new Sandbox(out, limits, () => reader.size, true);
     const report: SalvageReport = {
       file,
       format,
@@ -78,7 +73,7 @@ export async function* salvage(file: string, out: string): AsyncGenerator<Salvag
       bytes: 0,
     };
     let afterLoss = false;
-    for await (const event of salvageTar(counted, sandbox, index)) {
+    for await (const event of salvageTar(pieces, sandbox, index)) {
       if (event.type === 'member') {
         if (event.member.type !== 'file') report.entries++;
         else report.counts[event.member.state]++;
@@ -103,18 +98,21 @@ export async function* salvage(file: string, out: string): AsyncGenerator<Salvag
   }
 }
 
-function piecesFor(compression: string, reader: PositionalReader, index: ContentIndex | undefined, file: string): AsyncIterable<Piece> {
+function piecesFor(compression: Compression, reader: PositionalReader, index: ContentIndex | undefined, file: string): AsyncIterable<Piece> {
   switch (compression) {
     case 'gzip':
       return gzipPieces(reader, index?.restart_points);
     case 'zstd':
-      return zstdPieces(reader);
+      return zstdPieces(reader, file);
     case 'xz':
       return xzPieces(reader, file);
     case 'none':
-      return plainPieces(reader);
+      // An uncompressed tar: its bytes as they are.
+      return (async function* () {
+        for await (const bytes of reader.range(0, reader.size)) yield { kind: 'data', bytes } as const;
+      })();
     default:
-      return streamPieces(reader, compression as never, file);
+      return streamPieces(reader, compression, file);
   }
 }
 
@@ -145,16 +143,6 @@ async function* holdBack(pieces: AsyncIterable<Piece>): AsyncGenerator<Piece> {
     yield p;
   }
   yield* held;
-}
-
-/** An uncompressed tar: its bytes as they are. */
-async function* plainPieces(reader: PositionalReader): AsyncGenerator<Piece> {
-  for (let at = 0; at < reader.size; ) {
-    const bytes = Buffer.from(await reader.bytes(at, 1024 * 1024));
-    if (!bytes.length) return;
-    yield { kind: 'data', bytes };
-    at += bytes.length;
-  }
 }
 
 /** `out` made if missing; refused if it holds anything, so nothing recovered mixes with what was there. */

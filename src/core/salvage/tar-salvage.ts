@@ -44,7 +44,8 @@ export async function* salvageTar(pieces: AsyncIterable<Piece>, sandbox: Sandbox
   const notes: SalvageEvent[] = [];
   const runs = new Runs(pieces[Symbol.asyncIterator](), (piece) => notes.push({ type: 'piece', piece }));
   const expected = new Map<string, ContentMember>();
-  for (const m of index?.members ?? []) expected.set(m.path.replace(/\/+$/, ''), m);
+  // By name, as the deep check matches them: the index was read by the same tar reader (the last of a name wins).
+  for (const m of index?.members ?? []) expected.set(m.path, m);
   const seen = new Set<string>();
   const pax = new PaxState();
   let synced = true;
@@ -107,10 +108,10 @@ export async function* salvageTar(pieces: AsyncIterable<Piece>, sandbox: Sandbox
     pax.next();
     const size = entry.storedSize;
     const result = await takeMember(runs, sandbox, entry, size);
-    const known = expected.get(entry.path.replace(/^(\.\/)+/, '').replace(/\/+$/, '')) ?? expected.get(entry.path.replace(/\/+$/, ''));
+    const known = expected.get(entry.path);
     const member: SalvagedMember = { path: entry.path, type: entry.type, size: entry.size, state: result.complete ? 'recovered' : 'damaged', ...(headerAt === undefined ? {} : { offset: headerAt + BLOCK }) };
     if (known) {
-      seen.add(known.path.replace(/\/+$/, ''));
+      seen.add(known.path);
       member.offset = known.offset;
       if (result.complete && known.sha256 !== undefined) {
         if (result.sha256 === known.sha256 && size === known.size) member.state = 'verified';
@@ -130,9 +131,8 @@ export async function* salvageTar(pieces: AsyncIterable<Piece>, sandbox: Sandbox
     }
   }
   yield* notes.splice(0);
-  for (const m of index?.members ?? []) {
-    const key = m.path.replace(/\/+$/, '');
-    if (!seen.has(key)) yield { type: 'member', member: { path: m.path, type: m.type, size: m.size, state: 'lost', offset: m.offset } };
+  for (const m of expected.values()) {
+    if (!seen.has(m.path)) yield { type: 'member', member: { path: m.path, type: m.type, size: m.size, state: 'lost', offset: m.offset } };
   }
 }
 
