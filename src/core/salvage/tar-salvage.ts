@@ -107,8 +107,9 @@ export async function* salvageTar(pieces: AsyncIterable<Piece>, sandbox: Sandbox
     }
     pax.next();
     const size = entry.storedSize;
-    const result = await takeMember(runs, sandbox, entry, size);
     const known = expected.get(entry.path);
+    // Hashed only when there is a sha256 to compare with.
+    const result = await takeMember(runs, sandbox, entry, size, known?.sha256 !== undefined);
     const member: SalvagedMember = { path: entry.path, type: entry.type, size: entry.size, state: result.complete ? 'recovered' : 'damaged', ...(headerAt === undefined ? {} : { offset: headerAt + BLOCK }) };
     if (known) {
       seen.add(known.path);
@@ -137,8 +138,8 @@ export async function* salvageTar(pieces: AsyncIterable<Piece>, sandbox: Sandbox
 }
 
 /** Writes a member's content through the sandbox; whether all of it was there and known, and its sha256. */
-async function takeMember(runs: Runs, sandbox: Sandbox, entry: ArchiveEntry, size: number): Promise<{ complete: true; sha256: string } | { complete: false; why: string }> {
-  const hash = createHash('sha256');
+async function takeMember(runs: Runs, sandbox: Sandbox, entry: ArchiveEntry, size: number, hashed: boolean): Promise<{ complete: true; sha256?: string } | { complete: false; why: string }> {
+  const hash = hashed ? createHash('sha256') : undefined;
   let left = size;
   let why = '';
   async function* content(): AsyncGenerator<Buffer> {
@@ -147,7 +148,7 @@ async function takeMember(runs: Runs, sandbox: Sandbox, entry: ArchiveEntry, siz
       if (n === 0) throw new Cut((why = 'output was lost inside it'));
       const piece = runs.take(n);
       if (piece.unknown) throw new Cut((why = 'part of it depends on output lost to damage'));
-      hash.update(piece.bytes);
+      hash?.update(piece.bytes);
       left -= n;
       yield piece.bytes;
     }
@@ -161,7 +162,7 @@ async function takeMember(runs: Runs, sandbox: Sandbox, entry: ArchiveEntry, siz
     await sandbox.discard(entry.path);
     return { complete: false, why };
   }
-  return { complete: true, sha256: hash.digest('hex') };
+  return { complete: true, ...(hash ? { sha256: hash.digest('hex') } : {}) };
 }
 
 /** Drops bytes until a whole header that passes its checksum starts the run; false if the run ends first. */
