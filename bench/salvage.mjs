@@ -32,15 +32,18 @@ linkSync(archive, indexed);
 const made = spawnSync(process.execPath, [CLI, 'manifest', indexed, '--contents', '--force'], { encoding: 'utf8' });
 if (made.status !== 0) throw new Error(`manifest --contents failed: ${made.stderr}`);
 const scratch = join(dir, 'salvage-scratch');
-const fresh = `rm -rf "${scratch}" && mkdir "${scratch}"`;
-const node = (...argv) => ['sh', '-c', `${fresh} && "${process.execPath}" "${CLI}" ${argv.map((a) => `"${a}"`).join(' ')}`];
+// Each extraction has its own folder and removes only what it wrote itself the round before,
+// so each pays the same removal (removing another's 500 MB would tilt the ratios).
+const into = (name) => join(scratch, name);
+const fresh = (name) => `rm -rf "${into(name)}" && mkdir -p "${into(name)}"`;
+const node = (argv, name) => ['sh', '-c', `${name ? `${fresh(name)} && rmdir "${into(name)}" && ` : ''}"${process.execPath}" "${CLI}" ${argv.map((a) => `"${a}"`).join(' ')}`];
 const times = timeRounds(
   {
-    'tar -xzf': ['sh', '-c', `${fresh} && tar -xzf "${archive}" -C "${scratch}"`],
-    'restorable salvage': node('salvage', archive, '--out', join(scratch, 'out')),
-    'restorable salvage, with a content index': node('salvage', indexed, '--out', join(scratch, 'out')),
-    'restorable manifest': node('manifest', archive, '--force'),
-    'restorable manifest --contents': node('manifest', indexed, '--contents', '--force'),
+    'tar -xzf': ['sh', '-c', `${fresh('tar')} && tar -xzf "${archive}" -C "${into('tar')}"`],
+    'restorable salvage': node(['salvage', archive, '--out', into('salvage')], 'salvage'),
+    'restorable salvage, with a content index': node(['salvage', indexed, '--out', into('indexed')], 'indexed'),
+    'restorable manifest': node(['manifest', archive, '--force']),
+    'restorable manifest --contents': node(['manifest', indexed, '--contents', '--force']),
   },
   runs,
 );

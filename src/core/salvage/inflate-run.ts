@@ -81,11 +81,16 @@ export class InflateRun {
   private async pump(): Promise<void> {
     try {
       await this.write(this.lead);
-      for await (const piece of this.reader.range(this.given, this.stopByte, INPUT_PIECE)) {
-        if (this.finished) break;
+      const pieces = this.reader.range(this.given, this.stopByte, INPUT_PIECE);
+      // The next piece is read from disk while zlib decodes this one.
+      let next = pieces.next();
+      for (;;) {
+        const r = await next;
+        if (r.done || this.finished) break;
+        next = pieces.next();
         this.pieceStart = this.given;
-        this.given += piece.length;
-        await this.write(piece);
+        this.given += r.value.length;
+        await this.write(r.value);
       }
       if (!this.finished) this.zlib.end();
     } catch (err) {
