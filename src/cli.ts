@@ -4,6 +4,7 @@ import { EXIT, RestorableError, isAbort } from './core/errors.js';
 import { jsonText, printable } from './output/format.js';
 import { finalExitCode, installInterrupts, interruptSignal } from './commands/interrupt.js';
 import { registerBlocks } from './commands/blocks.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDeep } from './commands/deep.js';
 import { registerDrill } from './commands/drill.js';
 import { registerDemo } from './commands/demo.js';
@@ -51,6 +52,7 @@ registerStatus(program);
 registerReceipt(program);
 registerLocations(program);
 registerHeal(program);
+registerCompare(program);
 registerDemo(program);
 registerKeygen(program);
 program.addHelpText(

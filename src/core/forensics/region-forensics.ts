@@ -1,6 +1,13 @@
 import type { Region, RegionForensics } from '../events/types.js';
 import type { RangeReader } from '../inspect/find-bytes.js';
 
+/** What says how long the file should be, in the words of a truncation and of an appended tail. */
+export interface SizeSource {
+  short: string;
+  beyond: string;
+}
+const MANIFEST_SIZE: SizeSource = { short: 'its manifest', beyond: "the manifest's size" };
+
 /** Zero bytes in a row that say "a hole", not "a value of 0". */
 const ZERO_RUN = 512;
 /** Most of a region read to judge it: a MiB block is read whole, a GiB region is sampled at its start. */
@@ -20,15 +27,16 @@ const alignedWords = (a: 512 | 4096 | undefined) => (a === 4096 ? 'on a 4 KiB bo
  * differs: how many bytes and bits, in how many bursts, and what that looks
  * like ("3 isolated bit flips: memory or transport").
  */
-export async function regionForensics(region: Region, read: RangeReader, opts: { other?: RangeReader; compressed: boolean; fileSize: number }): Promise<RegionForensics> {
+export async function regionForensics(region: Region, read: RangeReader, opts: { other?: RangeReader; compressed: boolean; fileSize: number; sizeFrom?: SizeSource }): Promise<RegionForensics> {
+  const from = opts.sizeFrom ?? MANIFEST_SIZE;
   if (region.kind === 'missing') {
-    return { kind: 'truncated', summary: `the file ends at byte ${opts.fileSize.toLocaleString('en-US')}, ${plural(region.length, 'byte')} short of its manifest: truncated (an interrupted write, copy or upload)` };
+    return { kind: 'truncated', summary: `the file ends at byte ${opts.fileSize.toLocaleString('en-US')}, ${plural(region.length, 'byte')} short of ${from.short}: truncated (an interrupted write, copy or upload)` };
   }
   const length = Math.min(region.length, MAX_READ);
   const ours = await read(region.offset, length);
   if (region.kind === 'extra') {
     const what = describeBytes(ours, region.offset, opts.compressed);
-    return { ...what, kind: 'appended', summary: `${plural(region.length, 'byte')} beyond the manifest's size, from byte ${region.offset.toLocaleString('en-US')}: appended (a second write, or files run together)${what.kind === 'unknown' ? '' : `; in them: ${what.summary}`}` };
+    return { ...what, kind: 'appended', summary: `${plural(region.length, 'byte')} beyond ${from.beyond}, from byte ${region.offset.toLocaleString('en-US')}: appended (a second write, or files run together)${what.kind === 'unknown' ? '' : `; in them: ${what.summary}`}` };
   }
   if (opts.other) {
     const theirs = await opts.other(region.offset, length);

@@ -132,13 +132,7 @@ export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenera
     let repaired: string | undefined;
     if (local && req.replace && !req.out) {
       yield step('replace', `replacing ${local}`, 'running');
-      await rename(local, `${local}.damaged`).catch((err: unknown) => {
-        throw fsError(err, local);
-      });
-      await rename(temp, local).catch(async (err: unknown) => {
-        await rename(`${local}.damaged`, local).catch(() => {});
-        throw fsError(err, local);
-      });
+      await swapIn(temp, local);
       findings.push({ severity: 'info', message: `replaced ${local}; the damaged copy is kept as ${local}.damaged` });
       repaired = local;
       yield step('replace', `replacing ${local}`, 'ok');
@@ -171,6 +165,19 @@ export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenera
   function outcome(status: 'verified', findings: Finding[], regions: Region[]): CheckResult {
     return { file, status, size: map!.file_size, expectedSize: map!.file_size, regions, blockSize: map!.block_size, findings, manifests: [], checks: ['locations'], checkedAt: new Date().toISOString(), durationMs: Date.now() - started };
   }
+}
+
+/** Puts a repaired file in place of a damaged one, which is kept beside it as NAME.damaged; returns that name. */
+export async function swapIn(repaired: string, path: string): Promise<string> {
+  const damaged = `${path}.damaged`;
+  await rename(path, damaged).catch((err: unknown) => {
+    throw fsError(err, path);
+  });
+  await rename(repaired, path).catch(async (err: unknown) => {
+    await rename(damaged, path).catch(() => {});
+    throw fsError(err, path);
+  });
+  return damaged;
 }
 
 /** A heal that could not produce a verified file: an integrity problem (exit 1), not a usage error. */
