@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../core/errors.js';
 import type { CopySide } from '../core/locate/copy-side.js';
+import type { RepairOutcome } from '../core/locate/repair.js';
 import { jsonOption } from './options.js';
 import { openSession } from './session.js';
 
@@ -69,21 +70,22 @@ async function runCompare(names: string[], flags: CompareFlags): Promise<number>
     }
     bar?.clear();
     const report = next.value;
-    const repaired = [];
+    const repaired: RepairOutcome[] = [];
     if (flags.heal) {
       const { repairFromCopy } = await import('../core/locate/repair.js');
       for (const [i, c] of report.copies.entries()) {
         if (c.right !== false || !sides[i]!.path) continue;
         repaired.push(await repairFromCopy(report, sides, i, { out: flags.out, replace: flags.replace, signal: session.signal }));
       }
-      if (report.right === undefined && report.regions.length) throw new UsageError('--heal: no copy is known to be right (a manifest with the backup\'s digest, or a third copy, would say which); nothing was repaired');
       // Transfer counts include the bytes fetched for the repair.
       for (const [i, side] of sides.entries()) report.copies[i]!.moved = side.moved;
     }
     const { compareText, compareExitCode } = await import('../output/compare-report.js');
     const { jsonText } = await import('../output/format.js');
     const code = compareExitCode(report, repaired);
-    process.stdout.write(flags.json ? jsonText({ ok: code === EXIT.ok, ...report, repaired }) : compareText(report, repaired, flags.verbose));
+    // A damaged copy left as it was (not known which is right, or not on this machine) is said, not hidden.
+    const unhealed = flags.heal && code !== EXIT.ok ? report.copies.flatMap((c, i) => (c.right !== true && !repaired.some((h) => h.side === i) ? [i] : [])) : [];
+    process.stdout.write(flags.json ? jsonText({ ok: code === EXIT.ok, ...report, repaired, unhealed }) : compareText(report, { repaired, unhealed, verbose: flags.verbose }));
     return code;
   } finally {
     await Promise.all(sides.map((s) => s.close()));

@@ -15,7 +15,8 @@ export function compareExitCode(r: LocateReport, repaired: RepairOutcome[] = [])
 }
 
 /** Where the copies differ, which one is right, and what the comparison cost each copy's link. */
-export function compareText(r: LocateReport, repaired: RepairOutcome[] = [], verbose = false): string {
+export function compareText(r: LocateReport, opts: { repaired?: RepairOutcome[]; unhealed?: number[]; verbose?: boolean } = {}): string {
+  const { repaired = [], unhealed = [], verbose = false } = opts;
   const lines: string[] = [];
   const size = Math.max(...r.copies.map((c) => c.size));
   lines.push(`compared ${r.copies.length} copies (${formatBytes(size)}) in ${r.levels} round${r.levels === 1 ? '' : 's'} of digests over ${formatBytes(r.leafSize)} leaves`);
@@ -46,7 +47,8 @@ export function compareText(r: LocateReport, repaired: RepairOutcome[] = [], ver
   } else {
     lines.push(`  right: not known: ${r.copies.length < 3 ? 'two copies cannot outvote each other; a manifest with the backup\'s digest, or a third copy, would say' : 'no copy holds the majority\'s bytes everywhere'}`);
   }
-  for (const h of repaired) lines.push(`✓ healed ${printable(h.damaged ? h.path : h.path)}: ${n(h.regions)} region${h.regions === 1 ? '' : 's'} (${formatBytes(h.fetchedBytes)}) from the right copy, the whole file checked${h.damaged ? `; the damaged copy is kept as ${printable(h.damaged)}` : ''}`);
+  if (unhealed.length) lines.push(`  not healed: ${unhealed.map(letter).join(', ')}: ${r.right === undefined ? "no copy is known to be right (a manifest with the backup's digest, or a third copy, would say which)" : 'only a copy on this machine is repaired; run the comparison where the copy lies'}`);
+  for (const h of repaired) lines.push(`✓ healed ${printable(h.path)}: ${n(h.regions)} region${h.regions === 1 ? '' : 's'} (${formatBytes(h.fetchedBytes)}) from the right copy, the whole file checked${h.damaged ? `; the damaged copy is kept as ${printable(h.damaged)}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

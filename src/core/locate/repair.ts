@@ -8,6 +8,8 @@ import type { LocateReport } from './locate.js';
 import { swapIn } from '../locations/heal.js';
 
 export interface RepairOutcome {
+  /** the copy repaired (its index in the comparison) */
+  side: number;
   /** the repaired file */
   path: string;
   /** the damaged copy, when it was swapped out */
@@ -72,7 +74,7 @@ export async function repairFromCopy(report: LocateReport, sides: CopySide[], da
         throw fsError(err, final);
       });
     kept = true;
-    return { path: final, damaged: damagedKept, regions: patched, fetchedBytes: fetched };
+    return { side: damaged, path: final, damaged: damagedKept, regions: patched, fetchedBytes: fetched };
   } finally {
     if (!kept) await unlink(temp).catch(() => {});
     untrack();

@@ -43,7 +43,7 @@ export interface HealOutcome {
 export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenerator<CheckEvent, HealOutcome> {
   const map = req.expectations.find((e) => e.blockMap)?.blockMap;
   const file = req.target.describe(req.key);
-  if (!map) throw new RestorableError(`${file}: no block map (NAME.blocks.json), so the damage cannot be located block by block; make one with \`restorable manifest --blocks\` while a copy is good`);
+  if (!map) throw new RestorableError(`${file}: no block map (NAME.blocks.json), so the damage cannot be located block by block; make one with \`restorable manifest --blocks\` while a copy is good, or find the damage with \`restorable compare\` against another copy`);
   const step = (id: string, title: string, state: 'running' | 'ok' | 'failed', detail?: string): CheckEvent => ({ type: 'step', file, id, title, state, detail });
   const local = req.target instanceof LocalLocation ? req.target.pathOf(req.key) : undefined;
   if (!local && !req.out && !req.replace) throw new RestorableError(`${file}: give --out PATH to keep the repaired file, or --replace to upload it over the damaged object`);
