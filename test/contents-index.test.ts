@@ -38,6 +38,21 @@ describe('content index (manifest --contents)', () => {
     }
   });
 
+  it('records restart points in a .tar.gz index, and leaves them out on request (--no-restart-points)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'numbers.txt'), Array.from({ length: 600_000 }, (_, i) => `${i * 7919}`).join('\n'));
+    const file = join(dir, 'c.tar.gz');
+    execFileSync('tar', ['-czf', file, '-C', join(dir, 'src'), 'numbers.txt']);
+    expect((await runCli(['manifest', file, '--contents'])).code).toBe(0);
+    const withPoints = JSON.parse(readFileSync(`${file}.contents.json`, 'utf8'));
+    expect(withPoints.restart_points.length).toBeGreaterThan(0);
+    expect((await runCli(['manifest', file, '--contents', '--no-restart-points', '--force'])).code).toBe(0);
+    const without = JSON.parse(readFileSync(`${file}.contents.json`, 'utf8'));
+    expect(without.restart_points).toBeUndefined();
+    expect(without.members).toEqual(withPoints.members);
+  });
+
   it('names the members a damaged region of a tar.gz spoils, and the restore test checks content against it', async () => {
     const dir = tempDir();
     const { src, names } = tree(dir);

@@ -13,6 +13,7 @@ interface ManifestFlags {
   sha256sum?: boolean;
   force?: boolean;
   contents?: boolean;
+  restartPoints?: boolean;
   sign?: string;
   json?: boolean;
   threads?: number;
@@ -27,7 +28,8 @@ export function registerManifest(program: Command): void {
     .option('--blocks', 'also write a block map NAME.blocks.json')
     .option('--block-size <size>', 'block size of the block map, 4KiB to 1GiB (implies --blocks)', blockSizeArg)
     .option('--sha256sum', 'also write NAME.sha256, which `sha256sum -c` accepts')
-    .option('--contents', 'also write NAME.contents.json: each member of a tar archive, its offset and sha256')
+    .option('--contents', 'also write NAME.contents.json: each member of a tar archive, its offset and sha256, and restart points where salvage can resume after damage')
+    .option('--no-restart-points', 'with --contents: leave the restart points out (a smaller index; salvage of a .tar.gz then stops at damage)')
     .option('--force', 'replace manifests that already exist')
     .option('--sign <key>', 'sign every manifest written with this minisign secret key (from `restorable keygen` or `minisign -G -W`): FILE.minisig beside each')
     .addOption(jsonOption())
@@ -41,7 +43,7 @@ export function registerManifest(program: Command): void {
         const ctx = { pool: session.pool, signal: session.signal };
         const jobs = files.map((f) => resolve(f)).map((file) => ({
           file,
-          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force, contents: flags.contents, signer }),
+          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force, contents: flags.contents, restartPoints: flags.restartPoints, signer }),
         }));
         process.exitCode = await runJobs(jobs, flags);
       } finally {

@@ -41,12 +41,13 @@ export interface ContentIndex {
 /** Uncompressed bytes between checkpoints: fine enough to name the member damage falls in. */
 const CHECKPOINT_EVERY = 64 * 1024;
 
-export async function buildContentIndex(file: string): Promise<ContentIndex> {
+export async function buildContentIndex(file: string, opts: { restartPoints?: boolean } = {}): Promise<ContentIndex> {
+  const withPoints = opts.restartPoints !== false;
   const { handle, before, compression, container, format } = await openArchive(file);
   try {
     if (container !== 'tar') throw new RestorableError(`${file}: a content index is for tar archives`);
     // Small output pieces: each checkpoint pairs the two offsets within 16 KiB.
-    const deflatePoints = compression === 'gzip' ? new DeflatePointMaker() : undefined;
+    const deflatePoints = withPoints && compression === 'gzip' ? new DeflatePointMaker() : undefined;
     const dec = await decompress(readBackup(handle), compression, file, { chunkSize: 16 * 1024, observer: deflatePoints });
     const checkpoints: ContentIndex['checkpoints'] = [{ compressed: 0, uncompressed: 0 }];
     let produced = 0;
@@ -85,7 +86,7 @@ export async function buildContentIndex(file: string): Promise<ContentIndex> {
     if (problem) throw new RestorableError(`${file}: ${problem}`, EXIT.integrity);
     if (!end.endMarker) throw new RestorableError(`${file}: the archive ends without its end-of-archive marker`, EXIT.integrity);
     const members = entries.map((e): ContentMember => ({ path: e.path, type: e.type, size: e.size, mode: e.mode, offset: e.offset, ...(e.facts?.sha256 ? { sha256: e.facts.sha256 } : {}) }));
-    const restart = deflatePoints?.finish() ?? (await framePoints(handle, before.size, compression));
+    const restart = !withPoints ? undefined : (deflatePoints?.finish() ?? (await framePoints(handle, before.size, compression)));
     return {
       file: basename(file),
       format,

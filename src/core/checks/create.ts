@@ -24,6 +24,8 @@ export interface CreateOptions {
   force?: boolean;
   /** also write NAME.contents.json, the content index of a tar archive */
   contents?: boolean;
+  /** false: the content index without restart points */
+  restartPoints?: boolean;
   /** sign every manifest written: FILE.minisig beside each, as `minisign -S` writes it */
   signer?: SecretKey;
   now?: Date;
@@ -106,7 +108,7 @@ export async function* createManifests(file: string, ctx: CheckContext, opts: Cr
   if (opts.contents) {
     yield { type: 'step', file, id: 'contents', title: 'content index (every member and its sha256)', state: 'running' };
     const { buildContentIndex } = await import('../archive/contents.js');
-    const index = await buildContentIndex(file).catch((err: Error) => {
+    const index = await buildContentIndex(file, { restartPoints: opts.restartPoints }).catch((err: Error) => {
       throw new RestorableError(err.message);
     });
     files.push([`${file}${CONTENTS_SUFFIX}`, `${JSON.stringify(index, null, 1)}\n`]);

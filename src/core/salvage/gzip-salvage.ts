@@ -5,6 +5,7 @@ import { WINDOW, type RestartPoint } from './deflate-points.js';
 import type { PositionalReader } from './frame-points.js';
 import { InflateRun, type RunEnd } from './inflate-run.js';
 import type { Piece } from './pieces.js';
+import { PointCheck } from './point-check.js';
 
 /**
  * The length of the gzip member header at `at`, or undefined if there is
@@ -88,10 +89,9 @@ class PairedRun {
 
 type Run = { next(): Promise<{ bytes: Buffer; unknown?: Uint8Array } | RunEnd>; stop(): void };
 
-/** A run whose window is known, held back at the next restart point (which it then names). */
-async function knownRun(reader: PositionalReader, points: RestartPoint[], bit: number, window: Uint8Array): Promise<{ run: Run; stop?: RestartPoint }> {
-  const stop = points.find((p) => bitOf(p) > bit);
-  const run = await InflateRun.start(reader, bit, window, stop ? Math.ceil(bitOf(stop) / 8) : undefined);
+/** A run whose window is known, decoding on past restart points (the PointCheck checks its output at each). */
+async function knownRun(reader: PositionalReader, _points: RestartPoint[], bit: number, window: Uint8Array): Promise<{ run: Run; stop?: RestartPoint }> {
+  const run = await InflateRun.start(reader, bit, window);
   return {
     run: {
       async next() {
@@ -100,7 +100,6 @@ async function knownRun(reader: PositionalReader, points: RestartPoint[], bit: n
       },
       stop: () => run.stop(),
     },
-    stop,
   };
 }
 
@@ -116,6 +115,9 @@ const windowOf = (p: RestartPoint) => (p.window ? inflateRawSync(Buffer.from(p.w
  */
 export async function* gzipPieces(reader: PositionalReader, points: RestartPoint[] = []): AsyncGenerator<Piece> {
   const deflatePoints = points.filter((p) => p.window !== undefined).sort((a, b) => bitOf(a) - bitOf(b));
+  // The output position is known from the start, and again from each restart point decoding picks up at.
+  const check = new PointCheck(deflatePoints, windowOf);
+  check.at(0);
   let at = 0;
   while (at < reader.size) {
     const header = await gzipHeader(reader, at);
@@ -135,29 +137,45 @@ export async function* gzipPieces(reader: PositionalReader, points: RestartPoint
     let end: RunEnd;
     for (;;) {
       let c = await run.next();
+      let failed: RestartPoint | undefined;
       while ('bytes' in c) {
+        const passed = c.unknown ? { bytes: c.bytes } : check.pass(c.bytes);
         if (clean) {
-          crc = crc32(c.bytes, crc);
-          size += c.bytes.length;
+          crc = crc32(passed.bytes, crc);
+          size += passed.bytes.length;
         }
-        yield { kind: 'data', bytes: c.bytes, ...(c.unknown ? { unknown: c.unknown } : {}) };
+        yield { kind: 'data', bytes: passed.bytes, ...(c.unknown ? { unknown: c.unknown } : {}) };
+        if ((failed = passed.failed)) break;
         c = await run.next();
       }
-      end = c;
+      if (failed) {
+        // The output before this restart point is not the index's: changed bytes zlib did not notice.
+        run.stop();
+        clean = false;
+        yield { kind: 'warning', message: 'gzip: the output before a restart point differs from the window the content index stored there: bytes before it were changed without breaking the decoding', damage: { from: check.lastPassed?.compressed ?? at, to: failed.compressed } };
+        ({ run, stop } = await knownRun(reader, deflatePoints, bitOf(failed), windowOf(failed)));
+        check.at(failed.uncompressed, failed);
+        yield { kind: 'resumed', compressed: failed.compressed, uncompressed: failed.uncompressed, how: 'at a restart point of the content index' };
+        continue;
+      }
+      end = c as RunEnd;
       if (end.kind === 'end') break;
       if (end.kind === 'stopped' && stop) {
         // At a restart point: decoding goes on from it, with its window.
         const point: RestartPoint = stop;
         ({ run, stop } = await knownRun(reader, deflatePoints, bitOf(point), windowOf(point)));
+        check.at(point.uncompressed, point);
         yield { kind: 'resumed', compressed: point.compressed, uncompressed: point.uncompressed, how: 'at a restart point of the content index' };
         continue;
       }
       if (end.kind !== 'error') break;
       clean = false;
+      check.at(undefined);
       yield { kind: 'lost', from: end.from, to: end.to, why: `gzip: ${end.message}` };
       const resumed = await resume(reader, end, deflatePoints);
       if (!resumed) break;
       ({ run, stop } = resumed);
+      if (resumed.piece.kind === 'resumed' && resumed.piece.uncompressed !== undefined) check.at(resumed.piece.uncompressed, deflatePoints.find((p) => p.compressed === (resumed.piece as { compressed: number }).compressed));
       yield resumed.piece;
     }
     if (end.kind !== 'end') {
