@@ -10,7 +10,7 @@ export type Action =
   | 'up' | 'down' | 'left' | 'right' | 'top' | 'bottom' | 'pageUp' | 'pageDown'
   | 'open' | 'verify' | 'verifyAll' | 'blockMap' | 'deep' | 'restore' | 'drill' | 'create' | 'filter' | 'sort'
   | 'reverse' | 'failuresOnly' | 'nextFailure' | 'prevFailure' | 'goTo' | 'search' | 'nextMatch' | 'copy' | 'export'
-  | 'nextRegion' | 'prevRegion' | 'hex' | 'pane'
+  | 'nextRegion' | 'prevRegion' | 'hex' | 'pane' | 'sideBySide'
   | 'location' | 'checkCopies' | 'heal';
 
 /** Bindings that only mean something with storage locations configured (--location). */
@@ -69,6 +69,7 @@ export const BINDINGS: Binding[] = [
   { keys: [':'], label: ':', help: 'go to a byte offset (decimal, or 0x…)', action: 'goTo', screens: ['hex'], bar: true, short: 'go to' },
   { keys: ['/'], label: '/', help: 'search bytes (de ad be ef) or text ("cafe")', action: 'search', screens: ['hex'], bar: true, short: 'search' },
   { keys: ['n'], label: 'n', help: 'next match, copy difference, or zero run', action: 'nextMatch', screens: ['hex'], bar: true, short: 'next' },
+  { keys: ['d'], label: 'd', help: 'side by side with a verified copy elsewhere (differing bytes marked)', action: 'sideBySide', screens: ['hex'], needs: 'locations' },
   { keys: ['tab'], label: 'tab', help: 'switch between the grid and the region list', action: 'pane', screens: ['blocks'], bar: true, short: 'pane' },
   { keys: ['y'], label: 'y', help: 'copy the path (OSC 52: works over SSH)', action: 'copy', screens: ['list', 'detail'] },
   { keys: ['y'], label: 'y', help: 'copy the path and the block\'s byte range', action: 'copy', screens: ['blocks'] },

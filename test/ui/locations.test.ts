@@ -169,7 +169,20 @@ describe('storage locations in the inspector', () => {
       await ui.waitFor(new RegExp(`${last - first} bytes differ from the copy in spare at byte ${first}`));
       // the line of the first difference is the top one, marked
       expect(ui.lines()[2]).toMatch(new RegExp(`^${String(first - (first % 16)).padStart(10, '0')} `));
-      // n again: no other difference in this block
+      // d: the two side by side, 8 bytes a line; the other copy's bytes only where they differ.
+      await ui.type('d');
+      await ui.waitFor(/left: this copy; right: the copy in spare, where it differs/);
+      const row = await ui.waitFor(new RegExp(`^${String(first - (first % 8)).padStart(10, '0')}  .*│ `, 'm'));
+      const line = row.split('\n').find((l) => l.startsWith(String(first - (first % 8)).padStart(10, '0')))!;
+      const [left, right] = line.slice(12).split('│').map((h) => h.trim().split(' '));
+      const k = first % 8;
+      expect(left![k]).toBe(mine[first]!.toString(16).padStart(2, '0'));
+      expect(right![k]).toBe(theirs[first]!.toString(16).padStart(2, '0'));
+      if (k > 0) expect(right![k - 1]).toBe('··'); // the byte before it is the same in both
+      expect(ui.lines()[1]).toMatch(/offset  00 01 02 03 04 05 06 07  │ in spare/);
+      // d again: back to 16 bytes a line with the text column; n again: no other difference in this block
+      await ui.type('d');
+      await ui.waitFor(/offset  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  text/);
       await ui.type('n');
       await ui.waitFor(new RegExp(`no difference from the copy in spare after byte ${last} in this block`));
     });

@@ -18,8 +18,10 @@ function peek(data: Uint8Array, bit: number, count: number): number {
 }
 
 /** Whether lengths form a code zlib accepts: never over-full; complete, unless `single` allows one code of length 1. */
+const perLength = new Uint16Array(16);
+
 function acceptable(lengths: Uint8Array, from: number, count: number, maxBits: number, single: boolean): boolean {
-  const per = new Uint16Array(maxBits + 1);
+  const per = perLength.fill(0, 0, maxBits + 1);
   let max = 0;
   for (let i = from; i < from + count; i++) {
     const l = lengths[i]!;
@@ -45,6 +47,8 @@ function reverse(code: number, n: number): number {
 const lengthsScratch = new Uint8Array(286 + 30);
 const precode = new Uint8Array(19);
 const table = new Uint16Array(128);
+const countScratch = new Uint16Array(8);
+const nextScratch = new Uint16Array(8);
 
 /**
  * If a dynamic-Huffman block header starts at `bit` and every rule zlib
@@ -56,15 +60,33 @@ export function dynamicHeaderAt(data: Uint8Array, bit: number): number {
   const hdist = peek(data, bit + 8, 5) + 1;
   if (hlit > 286 || hdist > 30) return -1;
   const hclen = peek(data, bit + 13, 4) + 4;
-  precode.fill(0);
   let p = bit + 17;
-  for (let i = 0; i < hclen; i++, p += 3) precode[CODE_LENGTH_ORDER[i]!] = peek(data, p, 3);
-  if (!acceptable(precode, 0, 19, 7, false)) return -1;
+  // The code-length code must be complete (zlib refuses it otherwise): its Kraft sum, in 1/128ths, is exactly 128.
+  // Most positions fail here, so its lengths are read through a bit accumulator rather than peek().
+  let kraft = 0;
+  let at = p >>> 3;
+  let acc = (data[at++] ?? 0) >>> (p & 7);
+  let held = 8 - (p & 7);
+  for (let i = 0; i < hclen; i++) {
+    if (held < 3) {
+      acc |= (data[at++] ?? 0) << held;
+      held += 8;
+    }
+    const l = acc & 7;
+    acc >>>= 3;
+    held -= 3;
+    precode[CODE_LENGTH_ORDER[i]!] = l;
+    if (l) kraft += 128 >>> l;
+    if (kraft > 128) return -1; // over-subscribed: nothing read later can mend it
+  }
+  if (kraft !== 128) return -1;
+  for (let i = hclen; i < 19; i++) precode[CODE_LENGTH_ORDER[i]!] = 0;
+  p += hclen * 3;
   // A lookup of the next 7 bits (as they arrive) to symbol and length.
-  const count = new Uint16Array(8);
+  const count = countScratch.fill(0);
   for (let s = 0; s < 19; s++) count[precode[s]!]!++;
   count[0] = 0;
-  const next = new Uint16Array(8);
+  const next = nextScratch.fill(0);
   for (let l = 1, code = 0; l <= 7; l++) {
     code = (code + count[l - 1]!) << 1;
     next[l] = code;
@@ -114,12 +136,16 @@ export function dynamicHeaderAt(data: Uint8Array, bit: number): number {
  * confirm a find by decoding from it.
  */
 export function findDynamicBlock(data: Uint8Array, from: number, to: number): number {
-  for (let bit = from; bit < to; bit++) {
-    // The cheap part inline: BTYPE 2, HLIT ≤ 29, HDIST ≤ 29.
-    const i = bit >>> 3;
-    const word = ((data[i] ?? 0) | ((data[i + 1] ?? 0) << 8) | ((data[i + 2] ?? 0) << 16)) >>> (bit & 7);
-    if ((word & 6) !== 4 || ((word >>> 3) & 31) > 29 || ((word >>> 8) & 31) > 29) continue;
-    if (dynamicHeaderAt(data, bit) >= 0) return bit;
+  // The cheap part inline, eight bit positions per byte loaded: BTYPE 2, HLIT ≤ 29, HDIST ≤ 29.
+  for (let i = from >>> 3; i * 8 < to; i++) {
+    const word = (data[i] ?? 0) | ((data[i + 1] ?? 0) << 8) | ((data[i + 2] ?? 0) << 16) | ((data[i + 3] ?? 0) << 24);
+    for (let k = i * 8 < from ? from & 7 : 0; k < 8; k++) {
+      const w = word >>> k;
+      if ((w & 6) !== 4 || ((w >>> 3) & 31) > 29 || ((w >>> 8) & 31) > 29) continue;
+      const bit = i * 8 + k;
+      if (bit >= to) return -1;
+      if (dynamicHeaderAt(data, bit) >= 0) return bit;
+    }
   }
   return -1;
 }

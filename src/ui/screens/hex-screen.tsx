@@ -8,12 +8,13 @@ import { cutMiddle, formatBytes, printable } from '../../output/format.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useCopy } from '../input/clipboard.js';
 import { memberMarks } from '../components/hex-members.js';
+import { HexDiffRow, hexDiffHeading } from '../components/hex-diff.js';
 import { useTarMembers } from '../hooks/use-tar-members.js';
 import { parsePosition, usePrompt } from '../input/use-prompt.js';
 import { GLYPH, tint } from '../theme.js';
 
-/** Bytes per line: 16 when the line fits (78 columns, 80 with a tar member's mark), else 8. */
-const perLineFor = (width: number): number => (width >= 80 ? 16 : 8);
+/** Bytes per line: 16 when the line fits (78 columns, 80 with a tar member's mark), else 8; side by side, half that. */
+const perLineFor = (width: number, side = false): number => (side ? (width >= 80 ? 8 : 4) : width >= 80 ? 16 : 8);
 
 /**
  * One line of the view: the byte offset in decimal (as everywhere else in
@@ -59,8 +60,10 @@ function useHealthyCopy(entry: BackupEntry, copies?: CopyChecks): { name: string
  */
 export function HexScreen({ entry, block, width, height, active, onBack, copies }: { entry: BackupEntry; block: Block; width: number; height: number; active: boolean; onBack: () => void; copies?: CopyChecks }) {
   const members = useTarMembers(entry.file);
-  const PER_LINE = perLineFor(width);
+  const [side, setSide] = useState(false);
+  const PER_LINE = perLineFor(width, side);
   const reference = useHealthyCopy(entry, copies);
+  const [theirs, setTheirs] = useState<{ at: number; bytes: Uint8Array }>();
   // A tar's legend takes lines of its own: a heading and one per member in view (each has a 512-byte header).
   const legendRoom = members.length > 0 ? 1 + Math.min(3, 1 + Math.ceil(((height - 4) * PER_LINE) / 512)) : 0;
   const lines = Math.max(1, height - 4 - legendRoom);
@@ -95,6 +98,20 @@ export function HexScreen({ entry, block, width, height, active, onBack, copies 
       live = false;
     };
   }, [entry.file, block.offset, top, lines, PER_LINE]);
+  // Side by side: the same bytes of the verified copy elsewhere.
+  useEffect(() => {
+    if (!side || !reference) return setTheirs(undefined);
+    let live = true;
+    const at = block.offset + top * PER_LINE;
+    const want = Math.min(lines * PER_LINE, block.offset + block.size - at);
+    reference.readRange(at, Math.max(0, want)).then(
+      (bytes) => live && setTheirs({ at, bytes }),
+      (err: unknown) => live && setNotice(`the copy in ${reference.name}: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [side, reference, block.offset, top, lines, PER_LINE]);
   const scroll = (to: number) => setTop(Math.max(0, Math.min(Math.max(0, totalLines - lines), to)));
   const end = block.offset + block.size;
   const show = (offset: number) => scroll(Math.floor((offset - block.offset) / PER_LINE));
@@ -161,17 +178,30 @@ export function HexScreen({ entry, block, width, height, active, onBack, copies 
           },
         }),
       nextMatch: () => void find(needle ?? (reference ? 'difference' : 'zeros'), after()),
+      sideBySide: () => {
+        if (!reference) return setNotice('no verified copy elsewhere to set beside this one: check the copies (c) first');
+        // The byte at the top stays at the top.
+        const first = block.offset + top * PER_LINE;
+        const next = perLineFor(width, !side);
+        setSide(!side);
+        setTop(Math.floor((first - block.offset) / next));
+        setNotice(side ? '' : `left: this copy; right: the copy in ${reference.name}, where it differs (·· the same)`);
+      },
       copy: () => setNotice(copy(`${entry.file} byte ${found && found.at >= block.offset + top * PER_LINE && found.at < block.offset + (top + lines) * PER_LINE ? found.at : block.offset + top * PER_LINE}`)),
     },
     active && !prompt.isOpen,
   );
   const offsets: number[] = [];
   for (let i = 0; data && i < data.bytes.length; i += PER_LINE) offsets.push(data.at + i);
-  const { marks, legend } = memberMarks(members, offsets, width);
+  const { marks, legend } = side ? { marks: [], legend: [] } : memberMarks(members, offsets, width);
   const rows = offsets.map((at, k) => ({
+    at,
+    bytes: data!.bytes.subarray(at - data!.at, at - data!.at + PER_LINE),
     text: hexLine(at, data!.bytes.subarray(at - data!.at, at - data!.at + PER_LINE), marks[k], PER_LINE),
     hit: found !== undefined && found.at < at + PER_LINE && found.at + found.length > at,
   }));
+  // The other copy's bytes for a line, once they are read for this page (its end may come first: "--").
+  const theirBytes = (at: number) => (theirs && theirs.at === data?.at ? theirs.bytes.subarray(at - theirs.at, at - theirs.at + PER_LINE) : undefined);
   // Where this is, whole: the size in words gives way first, then the backup's name is cut in the middle.
   const where = (size: string) => `: bytes ${block.offset}-${end - 1}${size}, line ${top + 1}/${totalLines}`;
   const long = where(` (${formatBytes(block.size)})`);
@@ -182,14 +212,18 @@ export function HexScreen({ entry, block, width, height, active, onBack, copies 
       <Text bold wrap="truncate">
         {title}
       </Text>
-      <Text dimColor>{`    offset${members.length > 0 ? '  ' : ''}  ${hexHeading(PER_LINE)}  text`}</Text>
+      <Text dimColor wrap="truncate">{side ? `    offset  ${hexDiffHeading(PER_LINE)}  │ ${reference ? `in ${reference.name}` : ''}` : `    offset${members.length > 0 ? '  ' : ''}  ${hexHeading(PER_LINE)}  text`}</Text>
       {error && <Text>{error}</Text>}
       {data && data.bytes.length === 0 && <Text>(no bytes here: the file ends at byte {data.at} or before, so this part of the block is missing)</Text>}
-      {rows.map((r, i) => (
-        <Text key={i} bold={r.hit} color={r.hit ? tint('yellow') : undefined}>
-          {r.text}
-        </Text>
-      ))}
+      {rows.map((r, i) =>
+        side ? (
+          <HexDiffRow key={i} offset={r.at} ours={r.bytes} theirs={theirBytes(r.at)} perLine={PER_LINE} hit={r.hit} />
+        ) : (
+          <Text key={i} bold={r.hit} color={r.hit ? tint('yellow') : undefined}>
+            {r.text}
+          </Text>
+        ),
+      )}
       <Box flexGrow={1} />
       {legend.length > 0 && <Text dimColor>members (capital: header, small: data, .: padding)</Text>}
       {legend.slice(0, legendRoom - 1).map((l) => (
