@@ -54,9 +54,15 @@ describe('restorable verify on the demo set', () => {
     // The demo flips bytes in compressed data: no zeros, pattern or text to see without a healthy copy.
     const looked = expect.objectContaining({ kind: 'unknown', summary: expect.stringMatching(/--against COPY/) });
     expect(corrupted.regions).toEqual([
-      { kind: 'corrupt', state: 'confirmed', firstBlock: 5, lastBlock: 5, offset: 5 * bs, length: bs, members: ['app/logs/access.log'], affectedMembers: 6, forensics: looked },
+      // Decoding picks up again at the next restart point of the index: only the members before it are spoiled.
+      { kind: 'corrupt', state: 'confirmed', firstBlock: 5, lastBlock: 5, offset: 5 * bs, length: bs, members: ['app/logs/access.log'], affectedMembers: 2, resumesAt: { compressed: expect.any(Number), uncompressed: expect.any(Number) }, forensics: looked },
+      // No restart point follows this one: it spoils every member after it.
       { kind: 'corrupt', state: 'confirmed', firstBlock: 19, lastBlock: 20, offset: 19 * bs, length: 2 * bs, members: ['app/uploads/photo-0002.jpg'], affectedMembers: 4, forensics: looked },
     ]);
+    const points = JSON.parse(readFileSync(`${byRole('corrupted').file}.contents.json`, 'utf8')).restart_points as { compressed: number; uncompressed: number }[];
+    const next = points.find((p) => p.compressed > 5 * bs)!;
+    expect(corrupted.regions[0].resumesAt).toEqual({ compressed: next.compressed, uncompressed: next.uncompressed });
+    expect(points.some((p) => p.compressed > 19 * bs)).toBe(false);
 
     const truncated = result(byRole('truncated').file);
     expect(truncated.status).toBe('size_mismatch');

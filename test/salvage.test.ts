@@ -8,7 +8,7 @@ import { inflateFrom } from '../src/core/salvage/deflate-points.js';
 import type { SalvageReport } from '../src/core/salvage/salvage.js';
 import { salvageText } from '../src/output/salvage-report.js';
 import { tempDir } from './helpers/fixtures.js';
-import { runCli } from './helpers/run-cli.js';
+import { parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { textTree } from './helpers/text-tree.js';
 import { craftTar } from './helpers/tar-craft.js';
 
@@ -198,6 +198,15 @@ describe('salvage of multi-frame zstd and multi-block xz', () => {
     expect(recovered / total).toBeGreaterThanOrEqual(0.9);
     expect(gnuTarCount(bad, '--zstd')).toBeLessThan(files.size * 0.6);
     for (const [path, got] of filesUnder(out)) expect(got.equals(files.get(path)!), path).toBe(true);
+
+    // The deep check says the same: it runs the same machinery past the damage, so its "lost" is salvage's.
+    const checked = await runCli(['deep', bad, '--json']);
+    expect(checked.code).toBe(1);
+    const result = parseJsonOutput(checked).results[0]!;
+    expect(result.salvage.past).toEqual({ ...report.counts, resumedAt: report.resumes.map((r) => r.compressed) });
+    const stopped = (result.findings as { message: string }[]).find((f) => f.message.startsWith('reading stopped'))!.message;
+    expect(stopped).toMatch(new RegExp(`past the damage, salvage picks up again at byte \\d+ of the file and gets back ${report.counts.recovered} of ${report.counts.recovered + report.counts.damaged + report.counts.lost} files \\(unverified: no content index vouches for them\\)`));
+    expect(stopped).not.toMatch(/everything after it is lost/);
   });
 
   it('xz: a damaged block is lost, the blocks after it are read', async () => {

@@ -1,3 +1,4 @@
+import { salvageLine } from './salvage-report.js';
 import type { CheckResult, Region } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
 import { EXIT } from '../core/errors.js';
@@ -105,7 +106,11 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
   const indent = '    ';
   for (const region of r.regions ?? []) {
     lines.push(`${indent}${regionLine(region)}`);
-    if (region.affectedMembers) lines.push(`${indent}  spoils ${printable(region.members?.[0] ?? '')} and the ${region.affectedMembers - 1} members after it (compressed data cannot be read past damage)`);
+    if (region.affectedMembers) {
+      const after = region.affectedMembers - 1;
+      const spoils = `spoils ${printable(region.members?.[0] ?? '')}${after ? ` and the ${after} member${after === 1 ? '' : 's'} after it` : ''}`;
+      lines.push(`${indent}  ${spoils} ${region.resumesAt ? `up to the restart point at byte ${region.resumesAt.compressed} (restorable salvage reads on from there)` : '(compressed data cannot be read past damage)'}`);
+    }
     else if (region.members?.length) lines.push(`${indent}  in ${region.members.slice(0, 5).map(printable).join(', ')}${region.members.length > 5 ? `, and ${region.members.length - 5} more` : ''}`);
     // What the bytes say happened; "nothing to see without a copy" only with -v (always in --json).
     if (region.forensics && (region.forensics.kind !== 'unknown' || opts.verbose)) lines.push(`${indent}  ${region.forensics.summary}`);
@@ -113,7 +118,8 @@ export function renderResult(result: CheckResult, p: Paint, opts: { verbose?: bo
   if (r.salvage) {
     const s = r.salvage;
     lines.push(`${indent}salvage: reading stopped at byte ${s.compressedOffset} of the file (byte ${s.uncompressedOffset} uncompressed)${s.member ? `, inside ${s.member}` : ''}`);
-    lines.push(`${indent}         recoverable: ${s.recoverableMembers} members (${formatBytes(s.recoverableBytes)}); lost: ${s.member ? `${s.member} and ` : ''}all after it (${formatBytes(s.unreadBytes)} of the file unread)`);
+    lines.push(`${indent}         before it: ${s.recoverableMembers} members (${formatBytes(s.recoverableBytes)})${s.past?.resumedAt.length ? '' : `; lost: ${s.member ? `${s.member} and ` : ''}all after it (${formatBytes(s.unreadBytes)} of the file unread)`}`);
+    if (s.past?.resumedAt.length) lines.push(`${indent}         ${salvageLine(s.past)}`);
   }
   // Every table's rows with -v (always in --json), beside what the dump itself holds.
   if (r.drill && opts.verbose) for (const t of r.drill.tables) lines.push(`${indent}${tableLine(t)}`);

@@ -1,9 +1,17 @@
 import type { SalvageReport } from '../core/salvage/salvage.js';
 import { EXIT } from '../core/errors.js';
+import type { SalvagePast } from '../core/events/types.js';
 import { printable } from './format.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const LISTED = 20;
+
+/** What salvage, reading on past a stop, gets back: one line for the deep check's report and the inspector. */
+export function salvageLine(p: SalvagePast): string {
+  const back = p.verified + p.recovered;
+  if (!p.resumedAt.length) return 'reading on past it, salvage found nowhere to pick up again: the rest is lost';
+  return `reading on past it, salvage gets back ${n(back)} of ${n(back + p.damaged + p.lost)} files (${p.verified ? `${n(p.verified)} verified against the content index` : 'unverified'}), ${n(p.damaged + p.lost)} damaged or lost: restorable salvage FILE --out DIR`;
+}
 
 /** 0 when every member came out whole and nothing was lost; 1 when the archive is damaged. */
 export function salvageExitCode(r: SalvageReport): number {

@@ -7,7 +7,7 @@ import { runPgRestore } from '../dumps/pg-restore.js';
 import { checkSqliteFile } from '../dumps/sqlite-file.js';
 import { emptyBackupResult, openArchive, stepsFor } from '../archive/open-archive.js';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../archive/sandbox.js';
-import type { CheckEvent, CheckResult, DumpReport, Finding, Status } from '../events/types.js';
+import type { CheckEvent, CheckResult, DumpReport, Finding, SalvagePast, Status } from '../events/types.js';
 import { AbortError, isAbort, throwIfAborted } from '../errors.js';
 import { changedSince } from '../hash/file-identity.js';
 import { makeTempDir, type TempDir } from '../temp-paths.js';
@@ -21,6 +21,27 @@ export interface DeepOptions {
   tempDir?: string;
   limits?: ExtractLimits;
   signal?: AbortSignal;
+}
+
+/** Runs salvage into a folder of its own (removed after) and counts what it made of the members; undefined if it could not run. */
+async function salvagePast(file: string, opts: DeepOptions): Promise<SalvagePast | undefined> {
+  const dir = await makeTempDir('restorable-deep-salvage-', opts.tempDir);
+  try {
+    const { salvage } = await import('../salvage/salvage.js');
+    const run = salvage(file, dir.path);
+    let next = await run.next();
+    while (!next.done) {
+      throwIfAborted(opts.signal);
+      next = await run.next();
+    }
+    const r = next.value;
+    return { ...r.counts, resumedAt: r.resumes.map((x) => x.compressed) };
+  } catch (err) {
+    if (isAbort(err, opts.signal)) throw err;
+    return undefined;
+  } finally {
+    await dir.remove();
+  }
 }
 
 /**
@@ -70,7 +91,14 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
         },
       });
       findings.push(...box.findings);
-      const judged = judgeTarRead({ summary, listing, index, fileSize: before.size, compression, head });
+      let judged = judgeTarRead({ summary, listing, index, fileSize: before.size, compression, head });
+      if (judged.salvage) {
+        // Past the damage: what salvage gets back, so that "lost" here means what salvage would lose too.
+        yield step('salvage', 'read past the damage, as restorable salvage does', 'running');
+        const past = await salvagePast(file, opts);
+        if (past) judged = judgeTarRead({ summary, listing, index, fileSize: before.size, compression, head, past });
+        yield step('salvage', 'read past the damage, as restorable salvage does', past ? 'ok' : 'skipped', past ? `${past.verified + past.recovered} members back, ${past.damaged + past.lost} damaged or lost` : 'salvage could not run here');
+      }
       findings.push(...judged.findings);
       const stats = box.stats;
       yield step('read', 'read every member and extract it into a sandbox', summary.failure ? 'failed' : 'ok', `${summary.entries} members, ${summary.contentBytes} bytes`);

@@ -3,7 +3,7 @@ import type { Compression } from '../archive/detect.js';
 import { judgeMembers, memberFindings, type MemberVerdict } from '../archive/member-check.js';
 import type { ArchiveEntry } from '../archive/tar-member.js';
 import type { ReadSummary } from '../archive/tar-reader.js';
-import type { ArchiveReport, Finding, SalvageReport } from '../events/types.js';
+import type { ArchiveReport, Finding, SalvagePast, SalvageReport } from '../events/types.js';
 
 export interface TarJudgement {
   findings: Finding[];
@@ -39,13 +39,23 @@ function some(names: string[], max = 5): string {
   return `${names.slice(0, max).join(', ')}${names.length > max ? ', …' : ''}`;
 }
 
+/** What became of the members after a stop: lost, or what salvage gets back past it. */
+function afterStop(member: string | undefined, past: SalvagePast | undefined, indexed: boolean): string {
+  const from = member ? `${member} and ` : '';
+  if (!past || past.resumedAt.length === 0) return `${from}everything after it is lost${past ? ' (salvage found nowhere to pick up again)' : ''}`;
+  const back = past.verified + past.recovered;
+  const of = back + past.damaged + past.lost;
+  const how = indexed ? `${past.verified} verified against the content index` : 'unverified: no content index vouches for them';
+  return `past the damage, salvage picks up again at byte ${past.resumedAt[0]} of the file and gets back ${back} of ${of} files (${how}), ${past.damaged + past.lost} damaged or lost; \`restorable salvage FILE --out DIR\` writes them out`;
+}
+
 /**
  * What one read of a tar archive says about it, for the deep check and the
  * restore test alike: where it stopped and why, each member against the
  * content index when there is one, trailing data, how the archive ended,
  * and the members that are empty, all zeros or unreadable by anyone.
  */
-export function judgeTarRead(x: { summary: ReadSummary; listing: ArchiveEntry[]; index?: ContentIndex; fileSize: number; compression: Compression; head: Uint8Array }): TarJudgement {
+export function judgeTarRead(x: { summary: ReadSummary; listing: ArchiveEntry[]; index?: ContentIndex; fileSize: number; compression: Compression; head: Uint8Array; past?: SalvagePast }): TarJudgement {
   const { summary, listing, index } = x;
   const f = summary.failure;
   const findings: Finding[] = [];
@@ -72,10 +82,11 @@ export function judgeTarRead(x: { summary: ReadSummary; listing: ArchiveEntry[];
       recoverableMembers: verdict ? verdict.intact : summary.entries,
       recoverableBytes: summary.contentBytes,
       unreadBytes: Math.max(0, x.fileSize - stop.compressedOffset),
+      ...(x.past ? { past: x.past } : {}),
     };
     findings.push({
       severity: 'error',
-      message: `reading stopped at byte ${stop.compressedOffset} of the file (byte ${stop.uncompressedOffset} of the archive)${stop.member ? ` inside ${stop.member}` : ''}: ${stop.message}. ${readToEnd} before it were read to their end${proven}; ${stop.member ? `${stop.member} and ` : ''}everything after it is lost`,
+      message: `reading stopped at byte ${stop.compressedOffset} of the file (byte ${stop.uncompressedOffset} of the archive)${stop.member ? ` inside ${stop.member}` : ''}: ${stop.message}. ${readToEnd} before it were read to their end${proven}; ${afterStop(stop.member, x.past, index !== undefined)}`,
       offset: stop.compressedOffset,
       member: stop.member,
     });

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EXIT, RestorableError, describeFsError, isFsError } from '../errors.js';
 import { emptyFinding, type CheckEvent, type CheckKind, type CheckResult, type Finding, type Region, type Status } from '../events/types.js';
+import type { ContentIndex } from '../archive/contents.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
 import type { BlockMap } from '../manifest/model.js';
@@ -257,6 +258,12 @@ export async function nameMembers(file: string, regions: Region[], trust?: Trust
   }
 }
 
+/** The first restart point of the index past compressed byte `at` that says where its output belongs. */
+function nextRestart(index: ContentIndex, at: number): { compressed: number; uncompressed: number } | undefined {
+  const p = (index.restart_points ?? []).find((x) => x.compressed > at && x.uncompressed !== undefined);
+  return p && { compressed: p.compressed, uncompressed: p.uncompressed! };
+}
+
 /**
  * A compressed tar's damage, named through its content index (`manifest
  * --contents`), when there is one: the archive is read and every file's
@@ -295,11 +302,16 @@ async function nameCompressedMembers(file: string, archive: OpenArchive, regions
   if (stop?.member && verdict.notReached.length) {
     const r = regionOf(stop.member);
     r.members = [stop.member, ...(r.members ?? []).filter((m) => m !== stop.member)];
-    r.affectedMembers = verdict.notReached.length + 1;
+    // With restart points, decoding picks up again at the first one past the damage (as salvage does):
+    // only the members before it are spoiled.
+    const resume = (r.resumesAt = nextRestart(index, stop.compressedOffset));
+    r.affectedMembers = resume ? 1 + verdict.notReached.filter((p) => (where.get(p)?.offset ?? 0) < resume.uncompressed).length : verdict.notReached.length + 1;
+    if (!resume) delete r.resumesAt;
     // Regions past the stop were never read: the index still says which member each falls in.
     for (const later of damage.filter((d) => d.offset > stop.compressedOffset && !d.members)) {
-      const spoiled = index.members.filter((m) => m.offset + m.size > startOf(later));
-      if (spoiled.length) Object.assign(later, { members: [spoiled[0]!.path], affectedMembers: spoiled.length });
+      const next = nextRestart(index, later.offset);
+      const spoiled = index.members.filter((m) => m.offset + m.size > startOf(later) && (!next || m.offset < next.uncompressed));
+      if (spoiled.length) Object.assign(later, { members: [spoiled[0]!.path], affectedMembers: spoiled.length, ...(next ? { resumesAt: next } : {}) });
     }
   }
 }

@@ -72,6 +72,8 @@ export interface Region {
   members?: string[];
   /** compressed archives: how many members, from the first above, cannot be read past this damage */
   affectedMembers?: number;
+  /** where decoding picks up again after it: the next restart point of the content index */
+  resumesAt?: { compressed: number; uncompressed: number };
   /** what the bytes say happened to them */
   forensics?: RegionForensics;
 }
@@ -239,6 +241,18 @@ export interface SalvageReport {
   recoverableBytes: number;
   /** compressed bytes after the failure point, which could not be read */
   unreadBytes: number;
+  /** what salvage (the machinery of `restorable salvage`) recovers past the damage, when it could run */
+  past?: SalvagePast;
+}
+
+/** Members past the damage, by what salvage made of them, and where it picked up again. */
+export interface SalvagePast {
+  verified: number;
+  recovered: number;
+  damaged: number;
+  lost: number;
+  /** compressed bytes where decoding picked up again after damage */
+  resumedAt: number[];
 }
 
 export interface RestoreReport {

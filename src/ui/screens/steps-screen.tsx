@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { salvageLine } from '../../output/salvage-report.js';
 import { useState } from 'react';
 import type { BackupRun, StepsKind } from '../../core/checks/queue.js';
 import { formatBytes, formatDuration, formatRate, printable } from '../../output/format.js';
@@ -111,8 +112,9 @@ export function StepsView({ title, run, frame, width, height, cancelled, notes =
           </Text>
           {result.salvage.member && <Text wrap="wrap">first damaged member: {result.salvage.member}</Text>}
           <Text wrap="wrap">
-            recoverable: {result.salvage.recoverableMembers} members ({formatBytes(result.salvage.recoverableBytes)}); unread: {formatBytes(result.salvage.unreadBytes)}
+            before it: {result.salvage.recoverableMembers} members ({formatBytes(result.salvage.recoverableBytes)}); not read by tar: {formatBytes(result.salvage.unreadBytes)}
           </Text>
+          {result.salvage.past && <Text wrap="wrap">{salvageLine(result.salvage.past)}</Text>}
         </Box>
       )}
       <Box ref={paneRef} flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
