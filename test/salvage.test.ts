@@ -209,6 +209,26 @@ describe('salvage of multi-frame zstd and multi-block xz', () => {
     expect(stopped).not.toMatch(/everything after it is lost/);
   });
 
+  it('bzip2: a damaged block is lost, the blocks after it are found by their magic and read', async () => {
+    const bz = join(dir, 'docs.tar.bz2');
+    execFileSync('sh', ['-c', `bzip2 -1 -c '${tar}' > '${bz}'`]);
+    const data = readFileSync(tar);
+    const healthy = await salvage(bz);
+    expect(healthy.code).toBe(0);
+    expect(healthy.report.counts.recovered).toBe(files.size);
+    const bad = damaged(bz, join(dir, 'bad.tar.bz2'), Math.floor(statSync(bz).size / 2));
+    const { code, report, out } = await salvage(bad);
+    expect(code).toBe(1);
+    expect(report.losses).toHaveLength(1);
+    expect(report.losses[0]!.why).toBe('bzip2: Data integrity error when decompressing.');
+    expect(report.resumes.map((r) => r.how)).toEqual(['at the next bzip2 block']);
+    // A bzip2 -1 block holds at most 100 kB of the tar: what follows the damaged one comes back.
+    const { recovered, total } = after(out, data, Math.floor(data.length / 2) + 200_000);
+    expect(recovered / total).toBeGreaterThanOrEqual(0.9);
+    expect(gnuTarCount(bad, '-j')).toBeLessThan(files.size * 0.6);
+    for (const [path, got] of filesUnder(out)) expect(got.equals(files.get(path)!), path).toBe(true);
+  });
+
   it('xz: a damaged block is lost, the blocks after it are read', async () => {
     const xz = join(dir, 'docs.tar.xz');
     execFileSync('sh', ['-c', `xz -T1 -1 --block-size=262144 -c '${tar}' > '${xz}'`]);

@@ -11,7 +11,7 @@ export function registerSalvage(program: Command): void {
   program
     .command('salvage')
     .description('recover every member of a damaged tar archive that can still be had, past the damage; with NAME.contents.json each is verified by its sha256')
-    .argument('<file>', 'a tar archive, plain or compressed (gzip, zstd and xz resume after damage; others stop at it)')
+    .argument('<file>', 'a tar archive, plain or compressed (gzip, zstd, xz and bzip2 resume after damage; others stop at it)')
     .requiredOption('--out <dir>', 'an empty or new folder to write the recovered members into')
     .option('-v, --verbose', 'list every damaged and lost member')
     .addOption(jsonOption())

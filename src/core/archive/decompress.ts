@@ -100,7 +100,9 @@ async function decompressor(input: Readable, compression: Compression, file: str
   child.stdin!.on('error', () => {}); // the program may stop reading first: its exit says why
   let trailing: string | undefined;
   const finished = child.then((r) => {
-    const said = String(r.stderr ?? '').trim().split('\n').pop() ?? '';
+    // The program's own error line (bzip2 follows it with advice), without its name, else its last line.
+    const lines = String(r.stderr ?? '').trim().split('\n');
+    const said = (lines.find((l) => l.startsWith(`${cmd}: `)) ?? lines.pop() ?? '').replace(`${cmd}: `, '');
     // bzip2 and lzop decode the stream and then warn of what follows it: not damage.
     if (/trailing garbage/i.test(said)) trailing = `${cmd}: ${said.split(': ').pop()}`;
     else if (r.exitCode !== 0 && !r.isTerminated) problem = `${cmd}: ${said || `exit code ${r.exitCode}`}`;

@@ -12,7 +12,7 @@ const PIECE = 1024 * 1024;
  * fed through a pipe): its output as data, then what the decoder said if it
  * failed, and how much input it had taken by then.
  */
-async function* decoded(input: Iterable<Buffer> | AsyncIterable<Buffer>, compression: Compression, file: string): AsyncGenerator<Piece, { problem?: string; consumed: number }> {
+export async function* decoded(input: Iterable<Buffer> | AsyncIterable<Buffer>, compression: Compression, file: string): AsyncGenerator<Piece, { problem?: string; consumed: number }> {
   const dec = await decompress(Readable.from(input), compression, file);
   try {
     for await (const bytes of dec.output as AsyncIterable<Buffer>) yield { kind: 'data', bytes };

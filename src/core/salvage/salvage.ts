@@ -9,7 +9,8 @@ import { PositionalReader } from './frame-points.js';
 import { gzipPieces } from './gzip-salvage.js';
 import type { Piece } from './pieces.js';
 import { salvageTar, type SalvageEvent, type SalvagedMember } from './tar-salvage.js';
-import { streamPieces, zstdPieces, xzPieces } from './frame-salvage.js';
+import { decoded, streamPieces, zstdPieces, xzPieces } from './frame-salvage.js';
+import { bzip2Pieces } from './bzip2-salvage.js';
 
 export interface SalvageReport {
   file: string;
@@ -106,6 +107,8 @@ function piecesFor(compression: Compression, reader: PositionalReader, index: Co
       return zstdPieces(reader, file);
     case 'xz':
       return xzPieces(reader, file);
+    case 'bzip2':
+      return bzip2Pieces(reader, (stream) => decoded([stream], 'bzip2', file));
     case 'none':
       // An uncompressed tar: its bytes as they are.
       return (async function* () {
