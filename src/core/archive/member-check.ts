@@ -58,7 +58,7 @@ export function memberFindings(v: MemberVerdict): Finding[] {
   for (const d of v.damaged.slice(0, 20)) out.push({ severity: 'error', message: `${d.path}: ${d.why}`, member: d.path });
   if (v.damaged.length > 20) out.push({ severity: 'error', message: `and ${v.damaged.length - 20} more damaged members` });
   if (v.missing.length) out.push({ severity: 'error', message: `${v.missing.length} files of the content index are not in the archive: ${list(v.missing)}` });
-  if (v.notReached.length) out.push({ severity: 'error', message: `${v.notReached.length} files of the content index were not reached: reading stopped before them (what salvage gets back past the damage is said apart): ${list(v.notReached)}` });
+  if (v.notReached.length) out.push({ severity: 'error', message: `${v.notReached.length} files of the content index were not reached: reading stopped before them: ${list(v.notReached)}` });
   if (v.unlisted.length) out.push({ severity: 'warning', message: `${v.unlisted.length} files are not in the content index: ${list(v.unlisted)}` });
   out.push({ severity: 'info', message: `${v.intact} files match the content index (size and sha256)` });
   return out;

@@ -97,7 +97,7 @@ export async function* deepCheck(file: string, opts: DeepOptions = {}): AsyncGen
         yield step('salvage', 'read past the damage, as restorable salvage does', 'running');
         const past = await salvagePast(file, opts);
         if (past) judged = judgeTarRead({ summary, listing, index, fileSize: before.size, compression, head, past });
-        yield step('salvage', 'read past the damage, as restorable salvage does', past ? 'ok' : 'skipped', past ? `${past.verified + past.recovered} members back, ${past.damaged + past.lost} damaged or lost` : 'salvage could not run here');
+        yield step('salvage', 'read past the damage, as restorable salvage does', past ? 'ok' : 'skipped', past ? `${past.verified + past.recovered} of ${past.verified + past.recovered + past.damaged + past.lost} files back` : 'salvage could not run here');
       }
       findings.push(...judged.findings);
       const stats = box.stats;
