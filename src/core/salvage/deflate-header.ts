@@ -48,6 +48,8 @@ const lengthsScratch = new Uint8Array(286 + 30);
 const precode = new Uint8Array(19);
 const table = new Uint16Array(128);
 const countScratch = new Uint16Array(8);
+/** The Kraft sums (in 1/128ths) of every four 3-bit code lengths, as they arrive (the first in the low bits). */
+const KRAFT4 = Uint16Array.from({ length: 4096 }, (_, v) => [0, 3, 6, 9].reduce((n, s) => n + ((v >> s) & 7 ? 128 >> ((v >> s) & 7) : 0), 0));
 const nextScratch = new Uint16Array(8);
 
 /**
@@ -62,7 +64,11 @@ export function dynamicHeaderAt(data: Uint8Array, bit: number): number {
   const hclen = peek(data, bit + 13, 4) + 4;
   let p = bit + 17;
   // The code-length code must be complete (zlib refuses it otherwise): its Kraft sum, in 1/128ths, is exactly 128.
-  // Most positions fail here, so its lengths are read through a bit accumulator rather than peek().
+  // Nearly every position fails here: the sum is looked up four lengths at a time first.
+  let sum = 0;
+  for (let k = 0; k + 4 <= hclen; k += 4) sum += KRAFT4[peek(data, p + k * 3, 12)]!;
+  if (hclen & 3) sum += KRAFT4[peek(data, p + (hclen & ~3) * 3, (hclen & 3) * 3)]!;
+  if (sum !== 128) return -1;
   let kraft = 0;
   let at = p >>> 3;
   let acc = (data[at++] ?? 0) >>> (p & 7);
