@@ -11,8 +11,9 @@ export type RunEnd =
   /** the input given (up to a restart point) is used up */
   | { kind: 'stopped' };
 
-const INPUT_PIECE = 64 * 1024;
-const OUTPUT_PIECE = 64 * 1024;
+/** Large pieces each way: fewer buffers to make and collect (most of salvage's garbage collection). */
+const INPUT_PIECE = 256 * 1024;
+const OUTPUT_PIECE = 256 * 1024;
 
 /**
  * zlib decoding a deflate stream from any bit of a file (led in by
@@ -50,7 +51,9 @@ export class InflateRun {
     this.zlib.on('error', (e: Error) => {
       // Input held back at a restart point: zlib misses the rest, as planned.
       const held = this.given >= this.stopByte && this.stopByte < this.reader.size;
-      this.settle(held ? { kind: 'stopped' } : { kind: 'error', from: this.pieceStart, to: this.given, message: e.message });
+      // zlib counts the input it has used: the damage lies past it, in the piece being decoded.
+      const used = this.startByte + 1 + this.zlib.bytesWritten - this.lead.length;
+      this.settle(held ? { kind: 'stopped' } : { kind: 'error', from: Math.max(this.pieceStart, Math.min(used, this.given - 1)), to: this.given, message: e.message });
     });
     this.gone = new Promise((done) => this.zlib.once('close', done));
   }

@@ -72,6 +72,12 @@ export class Runs {
     return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts, got), unknown };
   }
 
+  /** Up to `max` bytes from the first held piece (call fill first): a view, never a copy. */
+  takeSome(max: number): { bytes: Buffer; unknown: boolean } {
+    const first = this.held[0];
+    return first ? this.take(Math.min(max, first.bytes.length)) : { bytes: Buffer.alloc(0), unknown: false };
+  }
+
   /** `n` held bytes from `at` on (call fill first), without taking them. */
   peekAt(at: number, n: number): { bytes: Buffer; unknown: boolean } {
     const parts: Buffer[] = [];

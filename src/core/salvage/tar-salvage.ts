@@ -144,12 +144,12 @@ async function takeMember(runs: Runs, sandbox: Sandbox, entry: ArchiveEntry, siz
   let why = '';
   async function* content(): AsyncGenerator<Buffer> {
     while (left > 0) {
-      const n = await runs.fill(Math.min(left, 1024 * 1024));
-      if (n === 0) throw new Cut((why = 'output was lost inside it'));
-      const piece = runs.take(n);
+      // A piece of output at a time, as the decoder gave it: no copying into larger buffers.
+      if ((await runs.fill(1)) === 0) throw new Cut((why = 'output was lost inside it'));
+      const piece = runs.takeSome(left);
       if (piece.unknown) throw new Cut((why = 'part of it depends on output lost to damage'));
       hash?.update(piece.bytes);
-      left -= n;
+      left -= piece.bytes.length;
       yield piece.bytes;
     }
   }
