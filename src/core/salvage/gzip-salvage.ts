@@ -90,16 +90,14 @@ class PairedRun {
 type Run = { next(): Promise<{ bytes: Buffer; unknown?: Uint8Array } | RunEnd>; stop(): void };
 
 /** A run whose window is known, decoding on past restart points (the PointCheck checks its output at each). */
-async function knownRun(reader: PositionalReader, _points: RestartPoint[], bit: number, window: Uint8Array): Promise<{ run: Run; stop?: RestartPoint }> {
+async function knownRun(reader: PositionalReader, bit: number, window: Uint8Array): Promise<Run> {
   const run = await InflateRun.start(reader, bit, window);
   return {
-    run: {
-      async next() {
-        const c = await run.next();
-        return Buffer.isBuffer(c) ? { bytes: c } : c;
-      },
-      stop: () => run.stop(),
+    async next() {
+      const c = await run.next();
+      return Buffer.isBuffer(c) ? { bytes: c } : c;
     },
+    stop: () => run.stop(),
   };
 }
 
@@ -130,7 +128,16 @@ export async function* gzipPieces(reader: PositionalReader, points: RestartPoint
       continue;
     }
     // One member: decode, and on damage pick up again, until its last block ends.
-    let { run, stop } = await knownRun(reader, deflatePoints, (at + header) * 8, Buffer.alloc(0));
+    let run = await knownRun(reader, (at + header) * 8, Buffer.alloc(0));
+    /** where a run with a lost window is held back: the restart point decoding goes on from */
+    let stop: RestartPoint | undefined;
+    /** Decoding goes on from a restart point, with its window, its output's place known again. */
+    const pickUpAt = async (p: RestartPoint): Promise<Piece> => {
+      run = await knownRun(reader, bitOf(p), windowOf(p));
+      stop = undefined;
+      check.at(p.uncompressed, p);
+      return { kind: 'resumed', compressed: p.compressed, uncompressed: p.uncompressed, how: 'at a restart point of the content index' };
+    };
     let clean = true;
     let crc = 0;
     let size = 0;
@@ -153,19 +160,14 @@ export async function* gzipPieces(reader: PositionalReader, points: RestartPoint
         run.stop();
         clean = false;
         yield { kind: 'warning', message: 'gzip: the output before a restart point differs from the window the content index stored there: bytes before it were changed without breaking the decoding', damage: { from: check.lastPassed?.compressed ?? at, to: failed.compressed } };
-        ({ run, stop } = await knownRun(reader, deflatePoints, bitOf(failed), windowOf(failed)));
-        check.at(failed.uncompressed, failed);
-        yield { kind: 'resumed', compressed: failed.compressed, uncompressed: failed.uncompressed, how: 'at a restart point of the content index' };
+        yield await pickUpAt(failed);
         continue;
       }
       end = c as RunEnd;
       if (end.kind === 'end') break;
       if (end.kind === 'stopped' && stop) {
-        // At a restart point: decoding goes on from it, with its window.
-        const point: RestartPoint = stop;
-        ({ run, stop } = await knownRun(reader, deflatePoints, bitOf(point), windowOf(point)));
-        check.at(point.uncompressed, point);
-        yield { kind: 'resumed', compressed: point.compressed, uncompressed: point.uncompressed, how: 'at a restart point of the content index' };
+        // A run with a lost window reached the restart point it was held back at.
+        yield await pickUpAt(stop);
         continue;
       }
       if (end.kind !== 'error') break;
@@ -174,9 +176,11 @@ export async function* gzipPieces(reader: PositionalReader, points: RestartPoint
       yield { kind: 'lost', from: end.from, to: end.to, why: `gzip: ${end.message}` };
       const resumed = await resume(reader, end, deflatePoints);
       if (!resumed) break;
-      ({ run, stop } = resumed);
-      if (resumed.piece.kind === 'resumed' && resumed.piece.uncompressed !== undefined) check.at(resumed.piece.uncompressed, deflatePoints.find((p) => p.compressed === (resumed.piece as { compressed: number }).compressed));
-      yield resumed.piece;
+      if ('point' in resumed) yield await pickUpAt(resumed.point);
+      else {
+        ({ run, stop } = resumed);
+        yield resumed.piece;
+      }
     }
     if (end.kind !== 'end') {
       // The rest of this member is lost; a later member may still be whole.
@@ -203,7 +207,7 @@ export async function* gzipPieces(reader: PositionalReader, points: RestartPoint
  * first deflate block found by trial that decodes well past the damage
  * (before the next restart point), or that restart point.
  */
-async function resume(reader: PositionalReader, end: Extract<RunEnd, { kind: 'error' }>, points: RestartPoint[]): Promise<{ run: Run; stop?: RestartPoint; piece: Piece } | undefined> {
+async function resume(reader: PositionalReader, end: Extract<RunEnd, { kind: 'error' }>, points: RestartPoint[]): Promise<{ run: Run; stop?: RestartPoint; piece: Piece } | { point: RestartPoint } | undefined> {
   const point = points.find((p) => p.compressed >= end.from);
   const limit = point ? bitOf(point) : reader.size * 8;
   const SPAN = 1024 * 1024;
@@ -222,9 +226,7 @@ async function resume(reader: PositionalReader, end: Extract<RunEnd, { kind: 'er
     if (run) return { run, stop: point, piece: { kind: 'resumed', compressed: Math.floor(bit / 8), how: 'at the next deflate block, its window lost' } };
     from = bit + 1;
   }
-  if (!point) return undefined;
-  const next = await knownRun(reader, points, limit, windowOf(point));
-  return { ...next, piece: { kind: 'resumed', compressed: point.compressed, uncompressed: point.uncompressed, how: 'at a restart point of the content index' } };
+  return point && { point };
 }
 
 /** A paired run from `bit`, if it decodes past byte `past` (or to its end) without an error; what it decoded so far is replayed. */
