@@ -3,7 +3,10 @@ import { copyFile, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { RestorableError, fsError } from '../errors.js';
 import { trackTempFile } from '../temp-paths.js';
-import { ScannedSide, type CopySide } from './copy-side.js';
+import type { CopySide } from './copy-side.js';
+import type { Algorithm } from '../hash/algorithms.js';
+import { LocalLocation } from '../storage/local-location.js';
+import { CopyDigester } from '../locations/copy-digester.js';
 import type { LocateReport } from './locate.js';
 import { swapIn } from '../locations/heal.js';
 
@@ -63,10 +66,13 @@ export async function repairFromCopy(report: LocateReport, sides: CopySide[], da
       await handle.close();
     }
     // Accepted only when the whole file is the right copy: every digest it was compared by.
-    const check = await ScannedSide.file(temp, opts.signal).scan(report.leafSize, Object.keys(report.copies[right]!.digests) as never);
+    // Whole-file digests only, as heal checks its result: no leaf tree is needed here.
     const want = report.copies[right]!.digests;
-    const wrong = Object.entries(want).find(([a, v]) => check.digests[a as keyof typeof want] !== v);
-    if (wrong || check.size !== rightSize) throw new RestorableError(`${final}: the repaired file is not the right copy (${wrong ? `${wrong[0]} differs` : `${check.size} bytes`}); nothing was kept`, 1);
+    const digester = await CopyDigester.create({ algorithms: Object.keys(want) as Algorithm[] });
+    for await (const chunk of new LocalLocation('repaired', dirname(temp)).read(basename(temp), { signal: opts.signal })) digester.update(chunk);
+    const check = digester.finish();
+    const wrong = Object.entries(want).find(([a, v]) => check.digests[a as Algorithm] !== v);
+    if (wrong || check.bytes !== rightSize) throw new RestorableError(`${final}: the repaired file is not the right copy (${wrong ? `${wrong[0]} differs` : `${check.bytes} bytes`}); nothing was kept`, 1);
     let damagedKept: string | undefined;
     if (opts.replace && !opts.out) damagedKept = await swapIn(temp, target.path);
     else
