@@ -16,11 +16,10 @@ import { dataFileName, ensureDataFile } from './lib/data-file.mjs';
 import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
 import { MiB } from './lib/sizes.mjs';
 import { median, timeRounds } from './lib/timing.mjs';
+import { flag, option } from './lib/options.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const runs = Number(opt('runs', '3'));
-const dir = opt('dir', DEFAULT_DIR);
+const runs = Number(option('runs', '3'));
+const dir = option('dir', DEFAULT_DIR);
 const SIZE = 512 * MiB;
 const CROSSED_TARGET = 0.1;
 
@@ -55,7 +54,7 @@ console.log(`compare, two ${SIZE / MiB} MiB copies, one damaged MiB, median of $
 console.log(`  sha256sum of each copy, both at once     ${base.toFixed(3)} s`);
 console.log(`  restorable compare A HOST:B              ${m.toFixed(3)} s   ${(m / base).toFixed(2)}x`);
 console.log(`  located: bytes ${region.offset}–${region.offset + region.length - 1}; crossed from the far copy: ${far.moved} bytes, ${(100 * crossed).toFixed(2)}% (target < ${100 * CROSSED_TARGET}%)   ${crossed < CROSSED_TARGET ? 'PASS' : 'FAIL'}`);
-if (args.includes('--markdown')) {
+if (flag('markdown')) {
   console.log(`\n| compare measurement | median s | ratio | crossed | target | result |\n|---|---:|---:|---:|---|---|`);
   console.log(`| \`sha256sum\` of each copy, both at once | ${base.toFixed(3)} |  |  |  |  |`);
   console.log(`| \`restorable compare A HOST:B\` | ${m.toFixed(3)} | ${(m / base).toFixed(2)} | ${(100 * crossed).toFixed(2)}% | < ${100 * CROSSED_TARGET}% | ${crossed < CROSSED_TARGET ? 'pass' : '**missed**'} |`);

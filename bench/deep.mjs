@@ -14,12 +14,11 @@ import { join } from 'node:path';
 import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
 import { makeArchive } from './lib/archive.mjs';
 import { median, timeRounds } from './lib/timing.mjs';
+import { flag, option } from './lib/options.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const runs = Number(opt('runs', '5'));
-const files = Number(opt('files', '10000'));
-const dir = opt('dir', DEFAULT_DIR);
+const runs = Number(option('runs', '5'));
+const files = Number(option('files', '10000'));
+const dir = option('dir', DEFAULT_DIR);
 /** The most each may take, as a multiple of tar -xzf + find. */
 const TARGETS = { 'restorable deep': 0.8, 'restorable restore-test': 1.2 };
 
@@ -56,7 +55,7 @@ function main() {
     rows.push({ name, m, ratio, verdict, target });
     console.log(`  ${name.padEnd(46)} ${m.toFixed(3)} s${name.startsWith('tar') ? '' : `   ${ratio.toFixed(2)}x${target ? `   target ≤ ${target}   ${verdict}` : ''}`}`);
   }
-  if (args.includes('--markdown')) {
+  if (flag('markdown')) {
     console.log(`\n| deep / restore measurement | median s | ratio | target | result |\n|---|---:|---:|---|---|`);
     for (const r of rows) console.log(`| \`${r.name}\` | ${r.m.toFixed(3)} | ${r.name.startsWith('tar') ? '' : r.ratio.toFixed(2)} | ${r.target ? `≤ ${r.target}` : ''} | ${r.verdict ? (r.verdict === 'PASS' ? 'pass' : '**missed**') : ''} |`);
   }

@@ -16,11 +16,10 @@ import { join } from 'node:path';
 import { CLI } from './lib/paths.mjs';
 import { log } from './lib/text.mjs';
 import { median, timeRounds } from './lib/timing.mjs';
+import { flag, option } from './lib/options.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const runs = Number(opt('runs', '3'));
-const rows = Number(opt('rows', '3500000'));
+const runs = Number(option('runs', '3'));
+const rows = Number(option('rows', '3500000'));
 const TARGET = 1.2;
 
 /** The server programs, where Debian puts them. */
@@ -101,7 +100,7 @@ function main() {
   console.log(`restore drill, a ${(gb * 1000).toFixed(0)} MB PostgreSQL dump (${rows} rows), median of ${runs}:`);
   console.log(`  ${handName.padEnd(44)} ${hand.toFixed(2)} s   ${(hand / gb).toFixed(1)} s/GB`);
   console.log(`  ${drillName.padEnd(44)} ${drill.toFixed(2)} s   ${(drill / gb).toFixed(1)} s/GB   ${ratio.toFixed(2)}x   target ≤ ${TARGET}   ${verdict}`);
-  if (args.includes('--markdown')) {
+  if (flag('markdown')) {
     console.log(`\n| drill measurement | median s | s per GB of dump | ratio | target | result |\n|---|---:|---:|---:|---|---|`);
     console.log(`| ${handName} | ${hand.toFixed(2)} | ${(hand / gb).toFixed(1)} | | | |`);
     console.log(`| \`${drillName}\` | ${drill.toFixed(2)} | ${(drill / gb).toFixed(1)} | ${ratio.toFixed(2)} | ≤ ${TARGET} | ${verdict === 'PASS' ? 'pass' : '**missed**'} |`);

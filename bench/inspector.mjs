@@ -23,17 +23,13 @@ import { runCleanups } from './lib/interrupt.mjs';
 import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
 import { parseSize, sizeLabel } from './lib/sizes.mjs';
 import { median, medianOf } from './lib/timing.mjs';
+import { flag, option } from './lib/options.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
-const runs = Number(opt('runs', '5'));
-const count = Number(opt('count', '5000'));
-const only = opt('only');
+const runs = Number(option('runs', '5'));
+const count = Number(option('count', '5000'));
+const only = option('only');
 const measures = (name) => only === undefined || only === name;
-const dir = resolve(opt('dir', DEFAULT_DIR));
+const dir = resolve(option('dir', DEFAULT_DIR));
 const SOCKET = `restorable-bench-${process.pid}`;
 
 const tmux = (...a) => spawnSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...a], { encoding: 'utf8' });
@@ -194,7 +190,7 @@ function verifyInShell(folder) {
 }
 
 async function main() {
-  const size = parseSize(opt('size', '1GiB'));
+  const size = parseSize(option('size', '1GiB'));
   const sizeText = sizeLabel(size);
   if (spawnSync('tmux', ['-V']).status !== 0) {
     console.log('inspector benchmarks skipped: tmux is not installed');
@@ -244,7 +240,7 @@ async function main() {
     md.push(`| V over them in the inspector, key to every row ✓ | ${all.seconds.toFixed(3)} | ${allRatio.toFixed(2)} | ≤ 1.50 | ${allRatio <= 1.5 ? 'pass' : '**missed**'} |`);
     if (latency !== undefined) md.push(`| a key while V runs, to the frame that shows it (median of ${all.presses} presses, one every 300 ms; 90th percentile ${(all.p90 / 1000).toFixed(3)} s) | ${(latency / 1000).toFixed(3)} | | < 0.150 s | ${latency < 150 ? 'pass' : '**missed**'} |`);
   }
-  if (args.includes('--markdown')) console.log(`\n| inspector measurement | median s | ratio | target | result |\n|---|---:|---:|---|---|\n${md.join('\n')}`);
+  if (flag('markdown')) console.log(`\n| inspector measurement | median s | ratio | target | result |\n|---|---:|---:|---|---|\n${md.join('\n')}`);
   rmSync(bigDir, { recursive: true, force: true });
 }
 

@@ -16,12 +16,11 @@ import { join } from 'node:path';
 import { makeArchive } from './lib/archive.mjs';
 import { CLI, DEFAULT_DIR } from './lib/paths.mjs';
 import { median, timeRounds } from './lib/timing.mjs';
+import { flag, option } from './lib/options.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const runs = Number(opt('runs', '3'));
-const files = Number(opt('files', '10000'));
-const dir = opt('dir', DEFAULT_DIR);
+const runs = Number(option('runs', '3'));
+const files = Number(option('files', '10000'));
+const dir = option('dir', DEFAULT_DIR);
 const TARGETS = { 'restorable salvage': 1.5, 'restorable salvage, with a content index': 1.5, 'restorable manifest --contents': 1.3 };
 
 mkdirSync(dir, { recursive: true });
@@ -78,7 +77,7 @@ row('restorable manifest --contents', 'restorable manifest --contents --no-resta
 console.log(`salvage and content index, ${files} files (${(size / 1e6).toFixed(0)} MB compressed), extracted into ${inMemory ? 'memory (/dev/shm)' : dir}, median of ${runs}:`);
 for (const r of rows) console.log(`  ${r.name.padEnd(56)} ${r.m.toFixed(3)} s${r.ratio === undefined ? '' : `   ${r.ratio.toFixed(2)}x${r.target ? `   target ≤ ${r.target}   ${r.verdict}` : ''}`}`);
 console.log(`  restart points: ${index.restart_points?.length ?? 0}, their windows ${(100 * windows / size).toFixed(2)}% of the archive; the whole index ${(100 * indexBytes / size).toFixed(2)}%`);
-if (args.includes('--markdown')) {
+if (flag('markdown')) {
   console.log(`\n| salvage measurement | median s | ratio | target | result |\n|---|---:|---:|---|---|`);
   for (const r of rows) console.log(`| \`${r.name}\` | ${r.m.toFixed(3)} | ${r.ratio === undefined ? '' : r.ratio.toFixed(2)} | ${r.target ? `≤ ${r.target}` : ''} | ${r.verdict ? (r.verdict === 'PASS' ? 'pass' : '**missed**') : ''} |`);
 }
