@@ -304,9 +304,9 @@ async function nameCompressedMembers(file: string, archive: OpenArchive, regions
     r.members = [stop.member, ...(r.members ?? []).filter((m) => m !== stop.member)];
     // With restart points, decoding picks up again at the first one past the damage (as salvage does):
     // only the members before it are spoiled.
-    const resume = (r.resumesAt = nextRestart(index, stop.compressedOffset));
+    const resume = nextRestart(index, stop.compressedOffset);
+    if (resume) r.resumesAt = resume;
     r.affectedMembers = resume ? 1 + verdict.notReached.filter((p) => (where.get(p)?.offset ?? 0) < resume.uncompressed).length : verdict.notReached.length + 1;
-    if (!resume) delete r.resumesAt;
     // Regions past the stop were never read: the index still says which member each falls in.
     for (const later of damage.filter((d) => d.offset > stop.compressedOffset && !d.members)) {
       const next = nextRestart(index, later.offset);
