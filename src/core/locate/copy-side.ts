@@ -53,14 +53,17 @@ export class ScannedSide implements CopySide {
     return new ScannedSide(name, 'here', new LocalLocation('here', dirname(full)), basename(full), signal, full);
   }
 
+  /** the size a stat gave, so that a scan after it asks no second time */
+  private statted?: number;
+
   async size(): Promise<number> {
     const info = await this.location.stat(this.key, { signal: this.signal });
     if (!info) throw new RestorableError(`${this.name}: no such file`);
-    return info.size;
+    return (this.statted = info.size);
   }
 
   async scan(leafSize: number, algorithms: Algorithm[], onProgress?: (bytes: number) => void): Promise<ScanSummary> {
-    const tree = await LeafDigests.create(leafSize, await this.size(), algorithms);
+    const tree = await LeafDigests.create(leafSize, this.statted ?? (await this.size()), algorithms);
     for await (const chunk of this.location.read(this.key, { signal: this.signal })) {
       tree.update(chunk);
       this.count(chunk.length);
