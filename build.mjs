@@ -36,7 +36,7 @@ await build({
   // node_modules they took longer than listing 5,000 backups. React's production build only
   // (its development build checks every render); Ink's devtools hook is never used.
   // The S3 SDK is large and loads from node_modules only when a bucket is configured.
-  external: ['@napi-rs/blake-hash', 'hash-wasm', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'react-devtools-core'],
+  external: ['@napi-rs/blake-hash', '@node-rs/crc32', 'hash-wasm', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'react-devtools-core'],
   define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS dependencies call require(); give them the real one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

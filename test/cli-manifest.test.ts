@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runCli } from './helpers/run-cli.js';
 import { bytes, digest, tempDir, writeFixture } from './helpers/fixtures.js';
+import { crc32cReference, crc64nvmeReference } from './helpers/crc-reference.js';
 
 describe('restorable manifest', () => {
   it('writes a JSON manifest both reader generations accept, a block map and a .sha256 that sha256sum -c accepts', async () => {
@@ -22,7 +23,7 @@ describe('restorable manifest', () => {
       file_size: data.length,
       size: data.length,
       hash: digest('sha256', data),
-      hashes: { md5: digest('md5', data), sha256: digest('sha256', data), sha512: digest('sha512', data) },
+      hashes: { md5: digest('md5', data), sha256: digest('sha256', data), sha512: digest('sha512', data), crc64nvme: crc64nvmeReference(data), crc32c: crc32cReference(data) },
     });
     expect(Date.parse(manifest.created_at)).not.toBeNaN();
 
@@ -42,6 +43,30 @@ describe('restorable manifest', () => {
     const verify = await runCli(['verify', file, '--json']);
     expect(verify.code).toBe(0);
     expect(Object.keys(parseJsonOutput(verify).results[0]!.digests).sort()).toEqual(['md5', 'sha256', 'sha512']);
+  });
+
+  it('records the CRC64NVME and CRC32C a bucket keeps for an object, from the same read; verify leaves them to buckets when a digest is there', async () => {
+    expect(crc64nvmeReference(Buffer.from('123456789'))).toBe('ae8b14860a799888');
+    expect(crc32cReference(Buffer.from('123456789'))).toBe('e3069283');
+    const dir = tempDir();
+    // Sizes that end mid-word and span many reads of the hash engine.
+    const data = bytes('crc', 700 * 1024 + 13);
+    const file = writeFixture(dir, 'db.sql.gz', data);
+    expect((await runCli(['manifest', file])).code).toBe(0);
+    const hashes = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')).hashes;
+    expect(hashes).toEqual({ sha256: digest('sha256', data), crc64nvme: crc64nvmeReference(data), crc32c: crc32cReference(data) });
+    // verify hashes sha256 only; asked for the CRC, it checks it and finds a change.
+    const verify = await runCli(['verify', file, '--json']);
+    expect(Object.keys(parseJsonOutput(verify).results[0]!.digests)).toEqual(['sha256']);
+    const changed = Buffer.from(data);
+    changed[500_000]! ^= 0x10;
+    writeFileSync(file, changed);
+    const byCrc = await runCli(['verify', file, '--algo', 'crc64nvme', '--json']);
+    expect(byCrc.code).toBe(1);
+    expect(parseJsonOutput(byCrc).results[0]!.digests.crc64nvme).toMatchObject({ ok: false, expected: crc64nvmeReference(data), actual: crc64nvmeReference(changed) });
+    // --no-crc leaves them out.
+    expect((await runCli(['manifest', file, '--force', '--no-crc'])).code).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')).hashes)).toEqual(['sha256']);
   });
 
   it('refuses to replace a manifest without --force, and replaces it with --force', async () => {

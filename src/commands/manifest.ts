@@ -14,6 +14,7 @@ interface ManifestFlags {
   force?: boolean;
   contents?: boolean;
   restartPoints?: boolean;
+  crc?: boolean;
   sign?: string;
   json?: boolean;
   threads?: number;
@@ -25,6 +26,7 @@ export function registerManifest(program: Command): void {
     .description('write sidecar manifests (NAME.manifest.json, and on request NAME.blocks.json and NAME.sha256) from one read of each backup')
     .argument('<file...>', 'backup files')
     .option('--algo <list>', 'digests to record; sha256 is always included', algorithmsArg, ['sha256'] as Algorithm[])
+    .option('--no-crc', 'leave out the CRC64NVME and CRC32C, which let `locations` compare a copy in a bucket with the bucket\'s own checksum, without a download')
     .option('--blocks', 'also write a block map NAME.blocks.json')
     .option('--block-size <size>', 'block size of the block map, 4KiB to 1GiB (implies --blocks)', blockSizeArg)
     .option('--sha256sum', 'also write NAME.sha256, which `sha256sum -c` accepts')
@@ -43,7 +45,7 @@ export function registerManifest(program: Command): void {
         const ctx = { pool: session.pool, signal: session.signal };
         const jobs = files.map((f) => resolve(f)).map((file) => ({
           file,
-          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force, contents: flags.contents, restartPoints: flags.restartPoints, signer }),
+          run: () => createManifests(file, ctx, { algorithms: flags.algo, blockSize, sha256sum: flags.sha256sum, force: flags.force, contents: flags.contents, storeChecksums: flags.crc, restartPoints: flags.restartPoints, signer }),
         }));
         process.exitCode = await runJobs(jobs, flags);
       } finally {

@@ -2,7 +2,7 @@ import { access, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { RestorableError, UsageError, fsError, isFsError } from '../errors.js';
 import type { CheckEvent, CheckResult, DigestComparison, Finding, SignatureCheck } from '../events/types.js';
-import type { Algorithm } from '../hash/algorithms.js';
+import { STORE_CHECKSUMS, type Algorithm } from '../hash/algorithms.js';
 import { atomicWrite } from '../manifest/atomic-write.js';
 import { checksumLine } from '../manifest/checksum-file.js';
 import { buildBlockMap, renderBlockMap, renderJsonManifest } from '../manifest/writers.js';
@@ -20,6 +20,8 @@ export interface CreateOptions {
   blockSize?: number;
   /** also write NAME.sha256 that `sha256sum -c` accepts */
   sha256sum?: boolean;
+  /** false: leave out the CRC64NVME and CRC32C that let a bucket's own checksum vouch for a copy */
+  storeChecksums?: boolean;
   /** replace manifests that exist */
   force?: boolean;
   /** also write NAME.contents.json, the content index of a tar archive */
@@ -77,7 +79,7 @@ export async function* createManifests(file: string, ctx: CheckContext, opts: Cr
     }
   }
 
-  const algorithms: Algorithm[] = opts.algorithms.includes('sha256') ? opts.algorithms : ['sha256', ...opts.algorithms];
+  const algorithms = [...new Set<Algorithm>(['sha256', ...opts.algorithms, ...(opts.storeChecksums === false ? [] : STORE_CHECKSUMS)])];
   yield { type: 'start', file, checks: ['hash', ...(opts.blockSize ? (['blocks'] as const) : [])] };
   yield { type: 'step', file, id: 'hash', title: `hash (${algorithms.join(', ')}${opts.blockSize ? ', blocks' : ''})`, state: 'running' };
   const digest = yield* hashCheck(file, algorithms, ctx, opts.blockSize);

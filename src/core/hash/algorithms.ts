@@ -1,5 +1,5 @@
 /** The digest algorithms restorable reads and writes. */
-export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512', 'blake3'] as const;
+export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512', 'blake3', 'crc64nvme', 'crc32c'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 export const HEX_LENGTH: Record<Algorithm, number> = {
@@ -8,6 +8,8 @@ export const HEX_LENGTH: Record<Algorithm, number> = {
   sha256: 64,
   sha512: 128,
   blake3: 64,
+  crc64nvme: 16,
+  crc32c: 8,
 };
 
 /**
@@ -20,7 +22,21 @@ export const RELATIVE_COST: Record<Algorithm, number> = {
   sha256: 0.75,
   sha512: 1.5,
   blake3: 0.35,
+  crc64nvme: 0.85,
+  crc32c: 0.25,
 };
+
+/**
+ * The checksums object stores keep beside each object (S3's full-object
+ * CRC64NVME, CRC32C): recorded so a copy in a bucket can be compared with
+ * the manifest without a download. They catch accidental change, not
+ * tampering, so `verify` uses them only when a manifest has nothing better.
+ */
+export const STORE_CHECKSUMS: readonly Algorithm[] = ['crc64nvme', 'crc32c'];
+
+export function isStoreChecksum(algorithm: Algorithm): boolean {
+  return STORE_CHECKSUMS.includes(algorithm);
+}
 
 export function isAlgorithm(name: string): name is Algorithm {
   return (ALGORITHMS as readonly string[]).includes(name);

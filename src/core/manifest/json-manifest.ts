@@ -8,6 +8,7 @@ import { fieldPath } from './safe-json.js';
  * NAME.manifest.json in both shapes people already have:
  *   legacy: { hash, size, created_at }                  (hash is sha256)
  *   full:   { backup_file, created_at, file_size, hashes: { md5, sha256, sha512 } }
+ * (restorable adds crc64nvme and crc32c to hashes: what buckets keep per object)
  * restorable writes both sets of fields in one document so either reader accepts it.
  */
 
@@ -26,6 +27,8 @@ const hashes = z
     sha256: hex('sha256').optional(),
     sha512: hex('sha512').optional(),
     blake3: hex('blake3').optional(),
+    crc64nvme: hex('crc64nvme').optional(),
+    crc32c: hex('crc32c').optional(),
   })
   .refine((h) => Object.values(h).some(Boolean), 'lists no digest (expected md5, sha1, sha256, sha512 or blake3)');
 
