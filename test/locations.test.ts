@@ -250,19 +250,21 @@ describe('restorable locations against s3rver: bytes rotted on disk, signed mani
 describe('restorable locations against moto: full-object SHA-256 checksums', () => {
   const env = envOf(moto);
 
-  it('a copy stored with its SHA-256 is vouched for by that checksum without a download; one that differs is read and located', async () => {
+  it('a copy stored with its SHA-256 is vouched for by that checksum without a download; one whose checksum differs is damaged with nothing downloaded, and --full locates it', async () => {
     const { file, args } = await setup(moto, 'sha', {});
     for (const [loc, body] of [['kept', good], ['bad', damaged]] as const) {
       await moto.bucket(`sha-${loc}`);
-      await moto.put(`sha-${loc}`, 'nightly/db-2026-11-20.img', body, { sha256: true });
+      await moto.put(`sha-${loc}`, 'nightly/db-2026-11-20.img', body, { checksum: 'SHA256' });
       args.push('--location', `${loc}=${moto.uri(`sha-${loc}`, 'nightly')}`);
     }
     const run = await runCli(['locations', file, ...args, '--json'], { env });
     expect(run.code).toBe(1);
     const copies = byLocation(parseJsonOutput(run));
     expect(copies.kept).toMatchObject({ status: 'verified', copy: { evidence: 'checksum-sha256', bytesRead: 0 } });
-    expect(copies.bad.status).toBe('corrupt_blocks');
-    expect(copies.bad.regions[0]).toMatchObject({ firstBlock: 7, lastBlock: 7, offset: 7 * MiB, length: MiB });
+    expect(copies.bad).toMatchObject({ status: 'hash_mismatch', copy: { evidence: 'checksum-sha256', bytesRead: 0 } });
+    const full = byLocation(parseJsonOutput(await runCli(['locations', file, ...args, '--full', '--json'], { env })));
+    expect(full.bad.status).toBe('corrupt_blocks');
+    expect(full.bad.regions[0]).toMatchObject({ firstBlock: 7, lastBlock: 7, offset: 7 * MiB, length: MiB });
   });
 });
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chooseSample, rangesOf } from '../src/core/locations/read-copy.js';
-import { partSizeCandidates, providerEvidence } from '../src/core/locations/provider-checksum.js';
+import { base64ToHex, partSizeCandidates, providerEvidence } from '../src/core/locations/provider-checksum.js';
 import { expectedIn } from '../src/core/locations/config.js';
+import { storedChecksums } from '../src/core/storage/s3-location.js';
 import { parseLocationArg, parseLocationUri, redactUri } from '../src/core/storage/uri.js';
 
 /**
@@ -17,10 +18,27 @@ const ref = { size: 100 * MiB, sha256: sha.toString('hex'), md5, etags: { [8 * M
 
 describe('provider checksums', () => {
   it('a full-object x-amz-checksum-sha256 is compared with the manifest\'s sha256; a composite one is not', () => {
-    expect(providerEvidence({ key: 'k', size: ref.size, checksumSha256: sha.toString('base64'), checksumType: 'FULL_OBJECT' }, ref)).toMatchObject({ verdict: 'match', via: 'checksum-sha256' });
+    expect(providerEvidence({ key: 'k', size: ref.size, checksums: { sha256: sha.toString('hex') }, checksumType: 'FULL_OBJECT' }, ref)).toMatchObject({ verdict: 'match', via: 'checksum-sha256' });
     const other = createHash('sha256').update('other').digest('base64');
-    expect(providerEvidence({ key: 'k', size: ref.size, checksumSha256: other }, ref)).toMatchObject({ verdict: 'mismatch', via: 'checksum-sha256' });
-    expect(providerEvidence({ key: 'k', size: ref.size, checksumSha256: `${other}-13`, checksumType: 'COMPOSITE' }, ref).verdict).toBe('unknown');
+    expect(providerEvidence({ key: 'k', size: ref.size, checksums: { sha256: base64ToHex(other) } }, ref)).toMatchObject({ verdict: 'mismatch', via: 'checksum-sha256' });
+    // What a HEAD returned: a composite checksum (of the parts' checksums) is not the object's, and is left out.
+    expect(storedChecksums({ ChecksumSHA256: `${other}-13`, ChecksumType: 'COMPOSITE', $metadata: {} })).toEqual({});
+    expect(storedChecksums({ ChecksumCRC32C: 'AAAAAA==-3', $metadata: {} })).toEqual({});
+    expect(storedChecksums({ ChecksumCRC64NVME: 'rosUhgp5mIg=', ChecksumType: 'FULL_OBJECT', $metadata: {} })).toEqual({ crc64nvme: 'ae8b14860a799888' });
+    // A "CRC64NVME" of four bytes is some other checksum a store filled in: it proves nothing.
+    expect(storedChecksums({ ChecksumCRC64NVME: 'AAAAAA==', $metadata: {} })).toEqual({});
+    // B2 keeps a large file's SHA-1 in its file info, when the uploader set it.
+    expect(storedChecksums({ Metadata: { large_file_sha1: 'A'.repeat(40) }, $metadata: {} })).toEqual({ sha1: 'a'.repeat(40) });
+    expect(storedChecksums({ Metadata: { large_file_sha1: 'none' }, $metadata: {} })).toEqual({});
+  });
+
+  it('a full-object CRC64NVME or CRC32C judges a copy (multipart or not) before the ETag; any that disagrees decides', () => {
+    const crcs = { ...ref, checksums: { crc64nvme: 'ae8b14860a799888', crc32c: 'e3069283' } };
+    const multipart = { key: 'k', size: ref.size, etag: 'c'.repeat(32) + '-13' };
+    expect(providerEvidence({ ...multipart, checksums: { crc64nvme: 'ae8b14860a799888' } }, crcs)).toMatchObject({ verdict: 'match', via: 'checksum-crc64nvme' });
+    expect(providerEvidence({ ...multipart, checksums: { crc64nvme: 'ae8b14860a799888', crc32c: '00000000' } }, crcs)).toMatchObject({ verdict: 'mismatch', via: 'checksum-crc32c', expected: 'e3069283', actual: '00000000' });
+    // A checksum the good bytes' is not known for falls back to the ETag.
+    expect(providerEvidence({ key: 'k', size: ref.size, etag: md5, checksums: { crc32: '12345678' } }, crcs)).toMatchObject({ verdict: 'match', via: 'etag' });
   });
 
   it('a single-part ETag is an MD5; a multipart one is compared under the part size the store tells, or a guessed one', () => {

@@ -1,3 +1,4 @@
+import { evidenceName } from '../core/locations/provider-checksum.js';
 import { salvageLine } from './salvage-report.js';
 import type { CheckResult, Region } from '../core/events/types.js';
 import { isCheckFailure, isIntegrityFailure } from '../core/events/types.js';
@@ -21,22 +22,21 @@ export function regionLine(r: Region, compact = false): string {
   return compact ? `${kind} ${blocks} ${bytes}` : `${kind.padEnd(20)} ${blocks.padEnd(16)} ${bytes}`;
 }
 
-/** How a copy was judged, in a few words: "ETag", "sampled 10%", "read in full". */
+/** How a copy was judged, in a few words: "ETag", "x-amz-checksum-crc64nvme, nothing downloaded", "read in full". */
 export function copyEvidence(c: NonNullable<CheckResult['copy']>): string {
   const pct = `${(c.coverage * 100).toFixed(c.coverage < 0.1 ? 1 : 0)}%`;
   switch (c.evidence) {
-    case 'etag':
-      return c.bytesRead ? `ETag + ${pct} sampled` : 'ETag';
-    case 'checksum-sha256':
-      return c.bytesRead ? `x-amz-checksum-sha256 + ${pct} sampled` : 'x-amz-checksum-sha256';
     case 'sample':
-      return `${pct} sampled by ranged reads`;
+      return `${pct} sampled by ranged reads (${formatBytes(c.bytesRead)} downloaded)`;
     case 'full':
       return 'read in full';
     case 'size':
       return 'size';
-    default:
+    case 'none':
       return 'not read';
+    default:
+      // The store's own checksum or ETag, alone or with samples.
+      return c.bytesRead ? `${evidenceName(c.evidence)} + ${pct} sampled (${formatBytes(c.bytesRead)} downloaded)` : `${evidenceName(c.evidence)}, nothing downloaded`;
   }
 }
 

@@ -35,6 +35,8 @@ interface Rule {
  */
 export class FaultProxy {
   readonly seen: SeenRequest[] = [];
+  /** the bytes of every response body it passed on whole: what a run downloaded, as the wire saw it */
+  bodyBytes = 0;
   private rules: Rule[] = [];
   private hooks: { match: (req: IncomingMessage) => boolean; fn: () => Promise<void> }[] = [];
   private server?: Server;
@@ -66,6 +68,7 @@ export class FaultProxy {
     this.rules = [];
     this.hooks = [];
     this.seen.length = 0;
+    this.bodyBytes = 0;
   }
 
   async stop(): Promise<void> {
@@ -110,6 +113,7 @@ export class FaultProxy {
       }
       if (!fault) {
         res.writeHead(upRes.statusCode!, headers);
+        if (req.method === 'GET') upRes.on('data', (chunk: Buffer) => (this.bodyBytes += chunk.length));
         upRes.pipe(res);
         return;
       }

@@ -48,8 +48,9 @@ export abstract class LoopbackS3 {
     await this.s3().send(new CreateBucketCommand({ Bucket: name }));
   }
 
-  async put(bucket: string, key: string, body: Buffer, opts: { sha256?: boolean } = {}): Promise<void> {
-    await this.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(opts.sha256 ? { ChecksumAlgorithm: 'SHA256' as const } : {}) }));
+  /** One PutObject; with `checksum`, the SDK computes that checksum of the body and sends it for the server to keep. */
+  async put(bucket: string, key: string, body: Buffer, opts: { checksum?: 'SHA256' | 'CRC64NVME' | 'CRC32C' } = {}): Promise<void> {
+    await this.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(opts.checksum ? { ChecksumAlgorithm: opts.checksum } : {}) }));
   }
 
   /** A multipart upload in parts of `partSize` (at least 5 MiB, as S3 requires). */

@@ -1,6 +1,6 @@
 import type { DigestComparison, Finding } from '../events/types.js';
 import { basename } from 'node:path';
-import type { Algorithm } from '../hash/algorithms.js';
+import { isStoreChecksum, type Algorithm } from '../hash/algorithms.js';
 import type { Expectation } from '../manifest/model.js';
 
 /** Every digest the manifests state, per algorithm, with who states it. */
@@ -14,6 +14,16 @@ export function expectedDigests(expectations: Expectation[]): Map<Algorithm, { v
     }
   }
   return out;
+}
+
+/**
+ * The stated digests worth computing on a read: a CRC is there for a
+ * bucket's checksum to be compared with, so it is computed only when the
+ * manifests state nothing stronger (a digest proves more, at less cost than both).
+ */
+export function digestsToCompute(expected: Map<Algorithm, unknown>): Algorithm[] {
+  const all = [...expected.keys()];
+  return all.some((a) => !isStoreChecksum(a)) ? all.filter((a) => !isStoreChecksum(a)) : all;
 }
 
 /** Compares actual digests with every manifest's; disagreeing manifests are a finding too. */

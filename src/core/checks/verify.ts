@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { EXIT, RestorableError, describeFsError, isFsError } from '../errors.js';
 import { emptyFinding, type CheckEvent, type CheckKind, type CheckResult, type Finding, type Region, type Status } from '../events/types.js';
 import type { ContentIndex } from '../archive/contents.js';
-import { STORE_CHECKSUMS, isStoreChecksum, type Algorithm } from '../hash/algorithms.js';
+import type { Algorithm } from '../hash/algorithms.js';
 import type { Target } from '../manifest/discover.js';
 import type { BlockMap } from '../manifest/model.js';
 import { escapesFolder } from '../manifest/resolve.js';
@@ -15,7 +15,7 @@ import type { OpenArchive } from '../archive/open-archive.js';
 import type { ArchiveEntry } from '../archive/tar-member.js';
 import { basename } from 'node:path';
 import { blocksCheck, regionFinding } from './blocks.js';
-import { compareDigests, expectedDigests } from './compare.js';
+import { compareDigests, digestsToCompute, expectedDigests } from './compare.js';
 import type { CheckContext } from './context.js';
 import { hashCheck } from './hash.js';
 
@@ -127,8 +127,8 @@ export async function* verifyTarget(target: Target, ctx: CheckContext, opts: Ver
   if (!wrongSize.length && !useBlocksOnly) {
     const wanted = expectedDigests(expectations);
     if (opts.algorithms) for (const algo of [...wanted.keys()]) if (!opts.algorithms.includes(algo)) wanted.delete(algo);
-    // A CRC is there for the bucket's checksum to be compared with; a digest proves more, at less cost than both.
-    if ([...wanted.keys()].some((a) => !isStoreChecksum(a))) for (const a of STORE_CHECKSUMS) if (!opts.algorithms?.includes(a)) wanted.delete(a);
+    const worth = opts.algorithms ? [...wanted.keys()] : digestsToCompute(wanted);
+    for (const a of [...wanted.keys()]) if (!worth.includes(a)) wanted.delete(a);
     if (wanted.size === 0) {
       const available = [...expectedDigests(expectations).keys()].join(', ');
       findings.push({ severity: 'error', message: `no manifest has a digest for the requested algorithms (manifests have: ${available})` });

@@ -1,4 +1,5 @@
 import type { Algorithm } from '../hash/algorithms.js';
+import type { Evidence } from '../locations/provider-checksum.js';
 import type { ManifestKind } from '../manifest/model.js';
 import type { SignatureState } from '../signing/signature.js';
 
@@ -272,9 +273,9 @@ export interface CopyReport {
   location: string;
   /** the backup's name inside the location */
   backup: string;
-  /** size: exists with the right size; etag / checksum-sha256: the provider's checksum;
+  /** size: exists with the right size; etag / checksum-*: the store's own checksum (checksum-crc64nvme…);
       sample: blocks read by ranged requests; full: every byte read */
-  evidence: 'none' | 'size' | 'etag' | 'checksum-sha256' | 'sample' | 'full';
+  evidence: 'none' | 'size' | Evidence | 'sample' | 'full';
   /** the fraction of the copy's bytes read and checked (1 for a full read) */
   coverage: number;
   bytesRead: number;

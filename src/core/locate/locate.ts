@@ -1,6 +1,6 @@
 import type { CheckEvent, Region, RegionForensics } from '../events/types.js';
 import { eventChannel } from '../events/channel.js';
-import { compareDigests } from '../checks/compare.js';
+import { compareDigests, digestsToCompute } from '../checks/compare.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import { ProgressMeter } from '../hash/progress.js';
 import { regionForensics } from '../forensics/region-forensics.js';
@@ -75,7 +75,7 @@ export function locate(req: LocateRequest, signal?: AbortSignal): AsyncGenerator
     const { sides, file } = req;
     const sizes = await Promise.all(sides.map((s) => s.size()));
     const leafSize = leafSizeFor(Math.max(...sizes));
-    const algorithms = [...(req.expected?.keys() ?? [])];
+    const algorithms = req.expected ? digestsToCompute(req.expected) : [];
 
     // 1. Every copy builds its tree where it lies, all at once.
     void emit({ type: 'step', file, id: 'scan', title: `reading ${sides.length} copies where they lie`, state: 'running' });

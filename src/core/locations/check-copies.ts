@@ -5,9 +5,9 @@ import type { BlockMap, Expectation } from '../manifest/model.js';
 import type { Location, ObjectInfo } from '../storage/location.js';
 import { MAX_LISTED_BAD_BLOCKS, MISSING, OK, TRANSIENT, regionFinding, regionsOf } from '../checks/blocks.js';
 import { sha256Hex } from '../hash/hasher.js';
-import { compareDigests, expectedDigests } from '../checks/compare.js';
+import { compareDigests, digestsToCompute, expectedDigests } from '../checks/compare.js';
 import type { CopyDigests } from './copy-digester.js';
-import { partSizeCandidates, providerEvidence, type Reference } from './provider-checksum.js';
+import { evidenceName, partSizeCandidates, providerEvidence, unknownChecksums, type Evidence, type Reference } from './provider-checksum.js';
 import { applyQuorum } from './quorum.js';
 import { chooseSample, readSample, readWhole, type ReadContext } from './read-copy.js';
 
@@ -65,10 +65,12 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   const expected = expectedDigests(ref.expectations);
   const expectedSize = ref.expectations.find((e) => e.size !== undefined)?.size;
   const sha256 = expected.get('sha256')?.[0]?.value;
-  const reference: Reference = { size: expectedSize, sha256, md5: expected.get('md5')?.[0]?.value, etags: {} };
+  const stated = (a: 'crc64nvme' | 'crc32c' | 'sha1') => expected.get(a)?.[0]?.value;
+  const reference: Reference = { size: expectedSize, sha256, md5: expected.get('md5')?.[0]?.value, etags: {}, checksums: definedOnly({ crc64nvme: stated('crc64nvme'), crc32c: stated('crc32c'), sha1: stated('sha1') }) };
   if (opts.known && opts.known.size === expectedSize && opts.known.sha256 === sha256 && sha256) {
     reference.md5 ??= opts.known.md5;
     Object.assign(reference.etags, opts.known.etags);
+    reference.checksums = { ...opts.known.checksums, ...reference.checksums };
   }
   const manifests: ManifestRef[] = [...new Map(ref.expectations.map((e) => [e.manifest, { path: e.manifest, kind: e.kind }])).values()];
   const started = Date.now();
@@ -138,7 +140,10 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     const m = /-(\d+)$/.exec(s.info!.etag ?? '');
     if (m) for (const p of partSizeCandidates(s.info!.size, Number(m[1]), s.info!.partSize)) partSizes.add(p);
   }
-  const algorithms = [...new Set<Algorithm>([...expected.keys(), 'sha256', 'md5'])];
+  // A read computes what judges it, the MD5 ETags are compared with, and the
+  // store checksums a bucket copy carries that no manifest states: learnt, they vouch next time.
+  const learnable = open().flatMap((s) => unknownChecksums(s.info!, reference).filter((a): a is 'crc64nvme' | 'crc32c' | 'sha1' => a !== 'sha256' && a !== 'crc32'));
+  const algorithms = [...new Set<Algorithm>([...digestsToCompute(expected), 'sha256', 'md5', ...learnable])];
   const plan = { algorithms, etagPartSizes: [...partSizes], blockMap: map };
   for (const s of open().filter((x) => x.place.location.kind === 'local' || opts.full)) {
     yield* guarded(s, readFully(s));
@@ -155,12 +160,22 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     const evidence = providerEvidence(s.info!, reference);
     if (evidence.verdict === 'match') {
       if (opts.sample && map) yield* guarded(s, sample(s, opts.sample, evidence.via));
-      else finish(s, 'verified', evidence.via, { findings: [{ severity: 'info', message: `${evidence.via === 'etag' ? 'ETag' : 'x-amz-checksum-sha256'} ${evidence.actual} is that of the good bytes` }] });
+      else finish(s, 'verified', evidence.via, { findings: [{ severity: 'info', message: `${evidenceName(evidence.via)} ${evidence.actual} is that of the good bytes` }] });
+      continue;
+    }
+    if (evidence.verdict === 'mismatch' && evidence.via !== 'etag') {
+      // A full-object checksum the store computed when the bytes arrived: they are not the backup's. Nothing to download to know it.
+      finish(s, 'hash_mismatch', evidence.via, {
+        findings: [
+          { severity: 'error', message: `the store's ${evidence.via.slice('checksum-'.length)} is ${evidence.actual}, the manifest's ${evidence.expected}: the bytes uploaded were not the backup's (nothing downloaded)` },
+          ...(map ? [{ severity: 'info' as const, message: 'to locate the damage, read it with --full, or run `restorable compare` against a good copy' }] : []),
+        ],
+      });
       continue;
     }
     if (evidence.verdict === 'mismatch') {
-      // The checksum says the stored bytes differ: read them to be sure, and to locate the damage.
-      yield* guarded(s, readFully(s, [{ severity: 'warning', message: `${evidence.via === 'etag' ? 'ETag' : 'x-amz-checksum-sha256'} is ${evidence.actual}, the good bytes' is ${evidence.expected}` }]));
+      // An ETag is not always an MD5 of the content: read the bytes to be sure, and to locate the damage.
+      yield* guarded(s, readFully(s, [{ severity: 'warning', message: `ETag is ${evidence.actual}, the good bytes' is ${evidence.expected}` }]));
       continue;
     }
     if (s.info!.etag && verifiedEtags().has(s.info!.etag) && !opts.sample) {
@@ -207,19 +222,20 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     if (status === 'verified') {
       reference.md5 ??= read.digests.md5;
       for (const [p, e] of Object.entries(read.etags)) reference.etags[p] ??= e;
+      for (const a of ['crc64nvme', 'crc32c', 'sha1'] as const) if (read.digests[a]) (reference.checksums ??= {})[a] ??= read.digests[a];
       if (findings.some((f) => f.severity === 'warning')) findings.push({ severity: 'warning', message: 'yet every byte read matches: the provider\'s checksum is not an MD5 of the content here' });
     }
     finish(s, status, 'full', { digests: cmp.digests, regions, blockSize: map?.block_size, findings: [...regions.map(regionFinding), ...findings, ...cmp.findings] });
   }
 
-  async function* sample(s: CopyState, fraction: number, vouchedBy?: 'etag' | 'checksum-sha256', why?: string): AsyncGenerator<CheckEvent, void> {
+  async function* sample(s: CopyState, fraction: number, vouchedBy?: Evidence, why?: string): AsyncGenerator<CheckEvent, void> {
     const blocks = chooseSample(map!.total_blocks, fraction);
     const got = yield* readSample(s.place.location, ref.key, map!, blocks, opts);
     s.bytesRead += got.bytesRead;
     const bad = [...got.actual.keys()];
     if (bad.length > 0) {
       // Damage found: read the copy whole to locate all of it, not just what the sample hit.
-      yield* readFully(s, [{ severity: 'error', message: `${bad.length} of ${got.blocksRead} sampled blocks do not match the block map${vouchedBy ? ` although the ${vouchedBy === 'etag' ? 'ETag' : 'checksum'} matches (the stored bytes changed after upload)` : ''}` }]);
+      yield* readFully(s, [{ severity: 'error', message: `${bad.length} of ${got.blocksRead} sampled blocks do not match the block map${vouchedBy ? ` although the ${evidenceName(vouchedBy)} matches (the stored bytes changed after upload)` : ''}` }]);
       return;
     }
     const pct = ((100 * got.bytesRead) / Math.max(1, s.info!.size)).toFixed(1);
@@ -254,4 +270,8 @@ function sizeRegions(map: BlockMap, size: number): Region[] {
 async function nameMembersFrom(file: string, regions: Region[]): Promise<void> {
   const { nameMembers } = await import('../checks/verify.js');
   await nameMembers(file, regions).catch(() => {});
+}
+
+function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

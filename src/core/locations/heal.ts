@@ -9,7 +9,7 @@ import type { Expectation } from '../manifest/model.js';
 import { LocalLocation } from '../storage/local-location.js';
 import type { Location } from '../storage/location.js';
 import { OK, regionsOf } from '../checks/blocks.js';
-import { compareDigests, expectedDigests } from '../checks/compare.js';
+import { compareDigests, digestsToCompute, expectedDigests } from '../checks/compare.js';
 import { CopyDigester } from './copy-digester.js';
 import type { ReadContext } from './read-copy.js';
 
@@ -117,7 +117,7 @@ export async function* healCopy(req: HealRequest, ctx: ReadContext): AsyncGenera
     yield step('verify', 'verifying the repaired file', 'running');
     const check = new LocalLocation('repaired', dirname(temp));
     const expected = expectedDigests(req.expectations);
-    const verifier = await CopyDigester.create({ algorithms: [...expected.keys()], blockMap: map });
+    const verifier = await CopyDigester.create({ algorithms: digestsToCompute(expected), blockMap: map });
     for await (const chunk of check.read(basename(temp), { signal: ctx.signal })) verifier.update(chunk);
     const v = verifier.finish();
     const cmp = compareDigests(expected, v.digests);

@@ -1,12 +1,15 @@
-import type { ObjectInfo } from '../storage/location.js';
+import type { ObjectInfo, StoredChecksum } from '../storage/location.js';
 
 /**
- * What a provider's own checksum proves about a copy, without reading it.
- * Only sound evidence counts: a single-part ETag is the object's MD5; a
- * multipart ETag is the MD5 of the parts' MD5s, comparable only when we
- * recompute it with the same part size; x-amz-checksum-sha256 is the
- * object's SHA-256 only when it is a full-object checksum. Anything else
- * (encrypted objects, B2 large files) proves nothing, and we say so.
+ * What a store's own checksums prove about a copy, without reading it.
+ * Only sound evidence counts: a full-object checksum (S3 and R2 keep a
+ * CRC64NVME for every new object, some a CRC32C, SHA-1 or SHA-256) is the
+ * checksum of the bytes uploaded; a single-part ETag is their MD5; a
+ * multipart ETag is the MD5 of the parts' MD5s, comparable only under the
+ * part size it was made with. A composite checksum (of the parts'
+ * checksums), an encrypted object's ETag or a B2 large file without its
+ * SHA-1 proves nothing, and we say so. Each vouches for what was uploaded,
+ * not for bytes that rot afterwards: only reads see that.
  */
 
 /** What the copy should be: digests known from the manifest or a verified read. */
@@ -16,11 +19,23 @@ export interface Reference {
   md5?: string;
   /** part size → multipart ETag of the good bytes */
   etags: Record<string, string>;
+  /** the good bytes' checksums of the kinds stores keep (crc64nvme, crc32c, sha1) */
+  checksums?: Partial<Record<StoredChecksum, string>>;
 }
 
+export type Evidence = 'etag' | `checksum-${StoredChecksum}`;
+
 export type ProviderEvidence =
-  | { verdict: 'match' | 'mismatch'; via: 'etag' | 'checksum-sha256'; expected: string; actual: string }
+  | { verdict: 'match' | 'mismatch'; via: Evidence; expected: string; actual: string }
   | { verdict: 'unknown'; reason: string; partSizes?: number[] };
+
+/** Strongest first: a full-object checksum any of these judges alone. */
+const STORED_ORDER: StoredChecksum[] = ['sha256', 'sha1', 'crc64nvme', 'crc32c', 'crc32'];
+
+/** How a report names a piece of evidence: the header the store sent it in. */
+export function evidenceName(via: Evidence): string {
+  return via === 'etag' ? 'ETag' : `x-amz-${via}`;
+}
 
 const MiB = 1024 * 1024;
 /** Part sizes that common uploaders use (aws cli 8 MiB, SDKs and rclone 5 MiB, s3cmd 15 MiB…). */
@@ -39,24 +54,40 @@ export function base64ToHex(b64: string): string {
   return Buffer.from(b64, 'base64').toString('hex');
 }
 
+/** The reference's value for a stored checksum kind (sha256 lives beside the others). */
+function known(ref: Reference, algorithm: StoredChecksum): string | undefined {
+  return algorithm === 'sha256' ? ref.sha256 : ref.checksums?.[algorithm];
+}
+
+/** The stored checksum kinds a copy carries that the reference has no value for yet: a verified read can learn them. */
+export function unknownChecksums(info: ObjectInfo, ref: Reference): StoredChecksum[] {
+  return STORED_ORDER.filter((a) => info.checksums?.[a] && !known(ref, a));
+}
+
 export function providerEvidence(info: ObjectInfo, ref: Reference): ProviderEvidence {
-  const sha = info.checksumSha256;
-  if (sha && !sha.includes('-') && info.checksumType !== 'COMPOSITE' && ref.sha256) {
-    const actual = base64ToHex(sha);
-    return { verdict: actual === ref.sha256 ? 'match' : 'mismatch', via: 'checksum-sha256', expected: ref.sha256, actual };
-  }
+  // Any full-object checksum that disagrees decides; else the strongest that agrees.
+  const comparable = STORED_ORDER.filter((a) => info.checksums?.[a] && known(ref, a));
+  const compared = comparable.map((a) => ({ via: `checksum-${a}` as Evidence, expected: known(ref, a)!, actual: info.checksums![a]! }));
+  const wrong = compared.find((c) => c.actual !== c.expected);
+  if (wrong) return { verdict: 'mismatch', ...wrong };
+  if (compared[0]) return { verdict: 'match', ...compared[0] };
+  return etagEvidence(info, ref);
+}
+
+function etagEvidence(info: ObjectInfo, ref: Reference): ProviderEvidence {
   const etag = info.etag?.toLowerCase();
-  if (!etag) return { verdict: 'unknown', reason: 'the store gives no checksum' };
+  const composite = info.checksumType === 'COMPOSITE' ? ' (its checksum is a composite of the parts\' checksums)' : '';
+  if (!etag) return { verdict: 'unknown', reason: `the store gives no checksum${composite}` };
   const multipart = /^([0-9a-f]{32})-(\d+)$/.exec(etag);
   if (/^[0-9a-f]{32}$/.test(etag)) {
-    if (!ref.md5) return { verdict: 'unknown', reason: 'the ETag is an MD5, but no MD5 of the good bytes is known yet' };
+    if (!ref.md5) return { verdict: 'unknown', reason: `the ETag is an MD5, but no MD5 of the good bytes is known yet${composite}` };
     return { verdict: etag === ref.md5 ? 'match' : 'mismatch', via: 'etag', expected: ref.md5, actual: etag };
   }
   if (multipart) {
     const parts = Number(multipart[2]);
     const sizes = partSizeCandidates(info.size, parts, info.partSize);
     const known = sizes.filter((p) => ref.etags[p] !== undefined);
-    if (known.length === 0) return { verdict: 'unknown', reason: `multipart ETag (${parts} parts): the part size is not known yet`, partSizes: sizes };
+    if (known.length === 0) return { verdict: 'unknown', reason: `multipart ETag (${parts} parts): the part size is not known yet${composite}`, partSizes: sizes };
     const hit = known.find((p) => ref.etags[p] === etag);
     if (hit !== undefined) return { verdict: 'match', via: 'etag', expected: ref.etags[hit]!, actual: etag };
     // A different ETag under a guessed part size proves nothing; under the size the store told, it is a mismatch.

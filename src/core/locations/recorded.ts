@@ -18,11 +18,12 @@ export async function* checkCopiesRecorded(
   const out = yield* checkCopies(ref, places, { ...opts, known: ledger.known(ref.key) });
   if (opts.display) for (const result of out.results) displayResult(result, opts.display);
   const r = out.reference;
-  if (r.sha256 && r.size !== undefined && (r.md5 || Object.keys(r.etags).length)) ledger.remember(ref.key, { size: r.size, sha256: r.sha256, md5: r.md5, etags: r.etags });
+  const checksums = Object.keys(r.checksums ?? {}).length ? r.checksums : undefined;
+  if (r.sha256 && r.size !== undefined && (r.md5 || Object.keys(r.etags).length || checksums)) ledger.remember(ref.key, { size: r.size, sha256: r.sha256, md5: r.md5, etags: r.etags, checksums });
   for (const result of out.results) {
     if (!result.copy) continue;
     const errors = result.findings.filter((f) => f.severity === 'error').map((f) => f.message);
-    ledger.recordCopy(ref.key, result.copy.location, { timestamp: result.checkedAt, status: result.status, errors, evidence: result.copy.evidence });
+    ledger.recordCopy(ref.key, result.copy.location, { timestamp: result.checkedAt, status: result.status, errors, evidence: result.copy.evidence, bytes_read: result.copy.bytesRead });
   }
   return out;
 }

@@ -31,11 +31,25 @@ const record = z.object({
   vouched: z.boolean().optional(),
 });
 /** The outcome of a `locations` check of one copy, and the evidence it rested on (etag, sample, full…). */
-const integrityCheck = z.object({ timestamp: z.string(), status: z.string(), errors: z.array(z.string()), evidence: z.string().optional() });
+const integrityCheck = z.object({
+  timestamp: z.string(),
+  status: z.string(),
+  errors: z.array(z.string()),
+  evidence: z.string().optional(),
+  /** bytes of the copy read to judge it (downloaded, for a bucket) */
+  bytes_read: z.number().nonnegative().optional(),
+});
 /** One check of a backup, as its history keeps it. */
 const historyEntry = z.object({ at: z.string(), check: z.string(), status: z.string(), detail: z.string().optional() });
 /** What is known of a backup's good bytes beyond its manifest (learnt from a verified read). */
-const knownDigests = z.object({ size: z.number().nonnegative(), sha256: z.string(), md5: z.string().optional(), etags: z.record(z.string()) });
+const knownDigests = z.object({
+  size: z.number().nonnegative(),
+  sha256: z.string(),
+  md5: z.string().optional(),
+  etags: z.record(z.string()),
+  /** checksums of the kinds stores keep (crc64nvme, crc32c, sha1) that no manifest states */
+  checksums: z.record(z.string()).optional(),
+});
 /** The last restore drill of a series of dumps: which one, when, and every table's rows, which the next drill is held to. */
 const drillRecord = z.object({ file: z.string(), at: z.string(), tables: z.record(z.number().nonnegative()) });
 const ledgerSchema = z.object({

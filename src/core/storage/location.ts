@@ -12,13 +12,16 @@ export interface ObjectInfo {
   lastModified?: Date;
   /** S3 ETag without quotes: the MD5 of a single-part upload, or MD5-of-part-MD5s + "-N" */
   etag?: string;
-  /** x-amz-checksum-sha256, base64, when the provider keeps one */
-  checksumSha256?: string;
-  /** FULL_OBJECT or COMPOSITE: only a full-object checksum is the digest of the whole object */
+  /** the full-object checksums the store keeps, in hex (a composite one, of the parts' checksums, is left out) */
+  checksums?: Partial<Record<StoredChecksum, string>>;
+  /** FULL_OBJECT or COMPOSITE, as the store says */
   checksumType?: string;
   /** the size of part 1 of a multipart upload, when the provider tells it */
   partSize?: number;
 }
+
+/** The checksums a store may keep per object: x-amz-checksum-*, and B2's large_file_sha1. */
+export type StoredChecksum = 'crc64nvme' | 'crc32c' | 'crc32' | 'sha1' | 'sha256';
 
 export interface ReadOptions {
   signal?: AbortSignal;

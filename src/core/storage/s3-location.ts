@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { AbortError, RestorableError, onAbort, throwIfAborted } from '../errors.js';
 import { sleep, withRetries, type RetryOptions } from '../retry.js';
-import type { Location, ObjectInfo, ReadOptions } from './location.js';
+import type { Location, ObjectInfo, ReadOptions, StoredChecksum } from './location.js';
 import { describeS3Error, isNotFound, isTransient, retryWaitMs, s3Error } from './s3-errors.js';
 import type { LocationSpec } from './uri.js';
 
@@ -102,7 +102,7 @@ export class S3Location implements Location {
       size: h.ContentLength ?? 0,
       lastModified: h.LastModified,
       etag: h.ETag?.replace(/"/g, ''),
-      checksumSha256: h.ChecksumSHA256,
+      checksums: storedChecksums(h),
       checksumType: h.ChecksumType,
     };
     if (!this.seen.has(key)) this.seen.set(key, { etag: h.ETag, size: info.size });
@@ -238,6 +238,34 @@ export class S3Location implements Location {
   close(): void {
     void this.client?.then(({ s3 }) => s3.destroy());
   }
+}
+
+/**
+ * The full-object checksums a HEAD with ChecksumMode ENABLED returned, in
+ * hex. A composite one ("…-N", of the parts' checksums) is not the
+ * object's and is left out. B2 keeps a large file's SHA-1 as
+ * large_file_sha1 when its uploader set it.
+ */
+const CHECKSUM_HEX_LENGTH: Record<StoredChecksum, number> = { crc64nvme: 16, crc32c: 8, crc32: 8, sha1: 40, sha256: 64 };
+
+export function storedChecksums(h: import('@aws-sdk/client-s3').HeadObjectCommandOutput): Partial<Record<StoredChecksum, string>> {
+  const out: Partial<Record<StoredChecksum, string>> = {};
+  if (h.ChecksumType === 'COMPOSITE') return out;
+  const given: [StoredChecksum, string | undefined][] = [
+    ['crc64nvme', h.ChecksumCRC64NVME],
+    ['crc32c', h.ChecksumCRC32C],
+    ['crc32', h.ChecksumCRC32],
+    ['sha1', h.ChecksumSHA1],
+    ['sha256', h.ChecksumSHA256],
+  ];
+  for (const [algorithm, b64] of given) {
+    const hex = b64 && !b64.includes('-') ? Buffer.from(b64, 'base64').toString('hex') : '';
+    // A value of the wrong length is not that checksum (a store that fills in another one): it proves nothing.
+    if (hex.length === CHECKSUM_HEX_LENGTH[algorithm]) out[algorithm] = hex;
+  }
+  const b2 = h.Metadata?.large_file_sha1;
+  if (!out.sha1 && b2 && /^[0-9a-f]{40}$/i.test(b2)) out.sha1 = b2.toLowerCase();
+  return out;
 }
 
 /**

@@ -1,0 +1,101 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32cReference, crc64nvmeReference } from './helpers/crc-reference.js';
+import { FaultProxy } from './helpers/fault-proxy.js';
+import { bytes, tempDir } from './helpers/fixtures.js';
+import { parseJsonOutput, runCli } from './helpers/run-cli.js';
+import { MotoServer, S3_ENV } from './helpers/s3-server.js';
+
+/**
+ * Proof at rest without egress: the checksums a bucket keeps per object
+ * judge copies with nothing downloaded. moto keeps the CRC64NVME, CRC32C
+ * or SHA-256 the AWS SDK computed on upload; a proxy in front of it counts
+ * every byte of every response body, so "nothing downloaded" is measured
+ * at the wire, not taken from our own report.
+ */
+
+const MiB = 1024 * 1024;
+const SIZE = 6 * MiB + 999;
+const good = bytes('egress-good', SIZE);
+const damaged = Buffer.from(good);
+for (let i = 3 * MiB; i < 3 * MiB + 64; i++) damaged[i] = damaged[i]! ^ 0x21;
+const KEY = 'nightly/db-2026-11-20.img';
+
+const moto = new MotoServer();
+const proxy = new FaultProxy(() => moto.port);
+beforeAll(async () => {
+  await moto.start();
+  await proxy.start();
+});
+afterAll(async () => {
+  await proxy.stop();
+  await moto.stop();
+});
+
+const objectGets = () => proxy.seen.filter((r) => r.method === 'GET' && !r.url.includes('list-type'));
+const viaProxy = (bucket: string) => `s3://${bucket}/nightly?endpoint=${encodeURIComponent(proxy.endpoint)}`;
+
+async function bucketWith(bucket: string, body: Buffer, checksum?: 'CRC64NVME' | 'CRC32C' | 'SHA256'): Promise<string> {
+  await moto.bucket(bucket);
+  await moto.put(bucket, KEY, body, { checksum });
+  return viaProxy(bucket);
+}
+
+/** A backup and its manifests in a folder of its own (no local copy unless asked: the buckets alone are judged). */
+async function manifested(name: string, extra: string[] = []): Promise<{ dir: string; manifests: string; env: NodeJS.ProcessEnv }> {
+  const dir = tempDir();
+  const manifests = join(dir, 'manifests', 'nightly');
+  const file = join(dir, 'db-2026-11-20.img');
+  writeFileSync(file, good);
+  const env = { ...S3_ENV, XDG_STATE_HOME: join(dir, 'state') };
+  expect((await runCli(['manifest', '--blocks', ...extra, file], { env })).code).toBe(0);
+  await moto.bucket(`${name}-manifests`);
+  for (const suffix of ['.manifest.json', '.blocks.json']) await moto.put(`${name}-manifests`, `${KEY}${suffix}`, readFileSync(`${file}${suffix}`));
+  return { dir, manifests, env };
+}
+
+describe('zero-egress evidence', () => {
+  it('a stored CRC64NVME or CRC32C vouches for a copy, and one that disagrees is damage, with not one byte downloaded', async () => {
+    const { env } = await manifested('crc');
+    const args = [
+      '--manifest-location', viaProxy('crc-manifests'),
+      '--location', `aws=${await bucketWith('crc-aws', good, 'CRC64NVME')}`,
+      '--location', `r2=${await bucketWith('crc-r2', good, 'CRC32C')}`,
+      '--location', `rot=${await bucketWith('crc-rot', damaged, 'CRC64NVME')}`,
+    ];
+    proxy.clear();
+    const run = await runCli(['locations', ...args, '--all', '--json'], { env });
+    expect(run.code, run.stderr).toBe(1);
+    // The manifests are downloaded (they are small); no copy is.
+    expect(objectGets().filter((r) => !/\.json(\?|$)/.test(r.url))).toEqual([]);
+    expect(proxy.bodyBytes).toBeLessThan(8 * 1024);
+    const copies = Object.fromEntries(parseJsonOutput(run).results.map((r) => [r.copy.location, r]));
+    expect(copies.aws).toMatchObject({ status: 'verified', copy: { evidence: 'checksum-crc64nvme', bytesRead: 0 } });
+    expect(copies.r2).toMatchObject({ status: 'verified', copy: { evidence: 'checksum-crc32c', bytesRead: 0 } });
+    expect(copies.rot).toMatchObject({ status: 'hash_mismatch', copy: { evidence: 'checksum-crc64nvme', bytesRead: 0 } });
+    expect(copies.rot.findings[0].message).toContain(`crc64nvme is ${crc64nvmeReference(damaged)}, the manifest's ${crc64nvmeReference(good)}`);
+
+    // The text report says which evidence judged each copy and what was downloaded.
+    const text = await runCli(['locations', ...args, '--all', '-v'], { env });
+    expect(text.stdout).toMatch(/verified .*aws.*x-amz-checksum-crc64nvme, nothing downloaded/);
+    expect(text.stdout).toMatch(/verified .*r2.*x-amz-checksum-crc32c, nothing downloaded/);
+    // So does the ledger.
+    const ledger = JSON.parse(readFileSync(join(env.XDG_STATE_HOME!, 'restorable', 'ledger.json'), 'utf8'));
+    expect(ledger.locations['db-2026-11-20.img'].rot.last_integrity_check).toMatchObject({ status: 'hash_mismatch', evidence: 'checksum-crc64nvme', bytes_read: 0 });
+  });
+
+  it('a manifest without CRCs learns them from one verified read, and the store\'s checksum vouches from then on', async () => {
+    const { dir, env } = await manifested('learn', ['--no-crc']);
+    const file = join(dir, 'db-2026-11-20.img');
+    const args = ['--location', `aws=${await bucketWith('learn-aws', good, 'CRC64NVME')}`, '--location', `r2=${await bucketWith('learn-r2', good, 'CRC32C')}`];
+    // The local copy is read in full: that read computes the CRCs the buckets carry.
+    const first = await runCli(['locations', file, ...args, '--json'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const copies = Object.fromEntries(parseJsonOutput(first).results.map((r) => [r.copy.location, r.copy]));
+    expect(copies.aws).toMatchObject({ evidence: 'checksum-crc64nvme', bytesRead: 0 });
+    expect(copies.r2).toMatchObject({ evidence: 'checksum-crc32c', bytesRead: 0 });
+    const ledger = JSON.parse(readFileSync(join(env.XDG_STATE_HOME!, 'restorable', 'ledger.json'), 'utf8'));
+    expect(ledger.known_digests[`db-2026-11-20.img`].checksums).toEqual({ crc64nvme: crc64nvmeReference(good), crc32c: crc32cReference(good) });
+  });
+});
