@@ -99,3 +99,66 @@ describe('zero-egress evidence', () => {
     expect(ledger.known_digests[`db-2026-11-20.img`].checksums).toEqual({ crc64nvme: crc64nvmeReference(good), crc32c: crc32cReference(good) });
   });
 });
+
+describe('--max-egress', () => {
+  it('caps what each run downloads, and carries sampled coverage forward until every block has been read once', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'site.tar');
+    const body = bytes('egress-coverage', 20 * 64 * 1024);
+    writeFileSync(file, body);
+    const env = { ...S3_ENV, XDG_STATE_HOME: join(dir, 'state') };
+    expect((await runCli(['manifest', '--block-size', '64KiB', '--no-crc', file], { env })).code).toBe(0);
+    await moto.bucket('cov-manifests');
+    for (const suffix of ['.manifest.json', '.blocks.json']) await moto.put('cov-manifests', `site.tar${suffix}`, readFileSync(`${file}${suffix}`));
+    // No checksum is stored and no MD5 is known: only reads can judge this copy.
+    await moto.bucket('cov-far');
+    await moto.put('cov-far', 'site.tar', body);
+    const args = ['locations', '--manifest-location', moto.uri('cov-manifests'), '--location', `far=s3://cov-far?endpoint=${encodeURIComponent(proxy.endpoint)}`, '--all', '--sample', '25%', '--max-egress', '192KiB', '--json'];
+
+    const ranges = new Map<number, number>();
+    for (let run = 1; run <= 7; run++) {
+      proxy.clear();
+      const r = await runCli(args, { env });
+      expect(r.code, r.stderr).toBe(0);
+      const copy = parseJsonOutput(r).results[0]!;
+      expect(copy).toMatchObject({ status: 'verified', copy: { evidence: 'sample' } });
+      // 25% would be 5 blocks; the budget pays for 3 (the last run needs 2). Measured at the wire.
+      expect(proxy.bodyBytes).toBe(copy.copy.bytesRead);
+      expect(proxy.bodyBytes).toBeLessThanOrEqual(192 * 1024);
+      for (const g of proxy.seen.filter((q) => q.method === 'GET')) {
+        const [from, to] = /bytes=(\d+)-(\d+)/.exec(String(g.headers.range))!.slice(1).map(Number);
+        for (let b = from! / 65536; b <= to! / 65536 - 1 / 65536; b++) ranges.set(Math.floor(b), (ranges.get(Math.floor(b)) ?? 0) + 1);
+      }
+      if (run === 1) {
+        const status = await runCli(['status'], { env });
+        expect(status.stdout).toContain("blocks read: 15% in 1 run since");
+        expect(status.stdout).toContain("all of them in 6 more runs at the last run's rate");
+      }
+    }
+    // Seven budgeted runs read each of the 20 blocks exactly once.
+    expect([...ranges.keys()].sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+    expect([...ranges.values()].every((n) => n === 1)).toBe(true);
+    expect((await runCli(['status'], { env })).stdout).toContain('blocks read: 100% in 7 runs since');
+  });
+
+  it('a copy whose reads do not fit is deferred: nothing downloaded, not a pass nor a failure, and its last check stands', async () => {
+    const { env } = await manifested('defer');
+    const location = ['--location', `plain=${await bucketWith('defer-plain', good)}`];
+    const args = ['locations', '--manifest-location', moto.uri('defer-manifests', 'nightly'), ...location, '--all'];
+    proxy.clear();
+    const none = await runCli([...args, '--max-egress', '0', '--json'], { env });
+    expect(none.code, none.stderr).toBe(0);
+    expect(parseJsonOutput(none).results[0]).toMatchObject({ status: 'deferred', copy: { bytesRead: 0 } });
+    expect(proxy.bodyBytes).toBe(0);
+    const full = await runCli([...args, '--full', '--max-egress', '1MiB'], { env });
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/· deferred .*plain/);
+    expect(full.stdout).toContain('! the full read (6.00 MiB) left for a later run: the egress budget for plain has 1 MiB left of 1 MiB');
+    expect(full.stdout).toContain('✓ no damage found (1 deferred: the egress budget left their reads for a later run)');
+    expect(full.stdout).not.toContain('all intact');
+    expect(proxy.bodyBytes).toBe(0);
+    // Nothing was judged, so the ledger holds no check of it.
+    const ledger = JSON.parse(readFileSync(join(env.XDG_STATE_HOME!, 'restorable', 'ledger.json'), 'utf8'));
+    expect(ledger.locations?.['db-2026-11-20.img']?.plain).toBeUndefined();
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chooseSample, rangesOf } from '../src/core/locations/read-copy.js';
+import { rangesOf } from '../src/core/locations/read-copy.js';
+import { BlockSet, sampleOrder } from '../src/core/locations/coverage.js';
 import { base64ToHex, partSizeCandidates, providerEvidence } from '../src/core/locations/provider-checksum.js';
 import { expectedIn } from '../src/core/locations/config.js';
 import { storedChecksums } from '../src/core/storage/s3-location.js';
@@ -62,14 +63,32 @@ describe('provider checksums', () => {
 });
 
 describe('sampling', () => {
-  it('always reads the first and the last block, the rest distinct and at random', () => {
-    const picks = chooseSample(1000, 0.1);
+  it('a fresh cycle leads with the first and the last block, the rest distinct and at random', () => {
+    const none = BlockSet.empty(1000);
+    const picks = sampleOrder(1000, 100, none);
     expect(picks).toHaveLength(100);
     expect(new Set(picks).size).toBe(100);
-    expect(picks[0]).toBe(0);
-    expect(picks.at(-1)).toBe(999);
-    expect(chooseSample(1000, 0.1)).not.toEqual(picks);
-    expect(chooseSample(3, 1)).toEqual([0, 1, 2]);
+    expect(picks.slice(0, 2)).toEqual([0, 999]);
+    expect(sampleOrder(1000, 100, none)).not.toEqual(picks);
+    expect(sampleOrder(3, 3, none).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('carried forward, samples read blocks not yet read first, so ten 10% runs read every block exactly once', () => {
+    const done = BlockSet.empty(1000);
+    const seen = new Map<number, number>();
+    for (let run = 0; run < 10; run++) {
+      const picks = sampleOrder(1000, 100, done);
+      expect(picks).toHaveLength(100);
+      for (const i of picks) {
+        seen.set(i, (seen.get(i) ?? 0) + 1);
+        done.add(i);
+      }
+    }
+    expect(done.count()).toBe(1000);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    // Kept as base64 in the ledger and read back whole.
+    expect(BlockSet.fromBase64(1000, done.toBase64()).count()).toBe(1000);
+    expect(sampleOrder(1000, 100, done)).toEqual([]);
   });
 
   it('adjacent blocks become one ranged request, of at most 8 MiB', () => {

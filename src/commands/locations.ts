@@ -9,7 +9,7 @@ import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
 import { alertOptions, deliverAlerts, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
-import { jsonOption, listArg, positiveArg, stateDirOption } from './options.js';
+import { budgetArg, jsonOption, listArg, positiveArg, stateDirOption } from './options.js';
 import { problemUnderTrust, runJobs, untrustedResult, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
 
@@ -17,6 +17,7 @@ export interface LocationsFlags extends LocationFlags, AlertChannels {
   quick?: boolean;
   full?: boolean;
   sample?: number;
+  maxEgress?: number;
   recentDays?: number;
   limit?: number;
   all?: boolean;
@@ -42,6 +43,7 @@ export function registerLocations(program: Command): void {
     .option('--quick', 'exists and size only (one request per copy)')
     .option('--full', 'read every copy in full (downloads everything)')
     .option('--sample <share>', 'read this share of the blocks of every copy by ranged requests, even one its provider\'s checksum vouches for (default: 10%, only where no checksum can)', fractionArg)
+    .option('--max-egress <size>', 'download at most SIZE from each bucket location this run (full reads and samples); copies beyond it are deferred, and samples carry their coverage to the next run; 0 for none', budgetArg)
     .option('--recent-days <n>', 'check backups newer than N days (default 30; backups named on the command line always)', positiveArg)
     .option('--limit <n>', 'check at most N backups, newest first (default 100)', positiveArg)
     .option('--all', 'no age window and no limit')
@@ -80,6 +82,8 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
     const done: CheckResult[] = [];
     const trust = flags.trust ? await (await import('../core/signing/trust.js')).loadTrustedKeys(flags.trust.map((f) => resolve(f))) : undefined;
     const display = refs.display;
+    const maxEgress = flags.maxEgress ?? config.maxEgress;
+    const egress = maxEgress !== undefined ? new (await import('../core/locations/egress.js')).EgressBudget(maxEgress) : undefined;
     const jobs = chosen.map((b) => ({
       file: b.ref.key,
       run: async function* (): AsyncGenerator<CheckEvent, void> {
@@ -89,7 +93,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
           if (untrusted) return void (yield { type: 'result', result: { ...untrusted, checks: ['locations'] } });
         }
         const places: CopyPlace[] = placesFor(b, locations).map((location) => ({ location, expected: expectedIn(config.rules, b.ref.key, location.name) }));
-        const out = yield* checkCopiesRecorded(b.ref, places, ledger, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, signal: session.signal, display });
+        const out = yield* checkCopiesRecorded(b.ref, places, ledger, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, egress, signal: session.signal, display });
         for (const result of out.results) yield { type: 'result', result };
       },
     }));

@@ -22,6 +22,11 @@ export function sizeArg(value: string): number {
   }
 }
 
+/** A byte budget, where 0 (nothing at all) is a budget too. */
+export function budgetArg(value: string): number {
+  return value.trim() === '0' ? 0 : sizeArg(value);
+}
+
 /** A block map's block size: small enough to locate damage, large enough that the map stays small. */
 export function blockSizeArg(value: string): number {
   const n = sizeArg(value);

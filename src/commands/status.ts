@@ -5,6 +5,7 @@ import { displayPath, jsonText, printable } from '../output/format.js';
 import { STATUS_WORD, statusGlyph } from '../output/style.js';
 import type { Status } from '../core/events/types.js';
 import type { BackupState } from '../core/schedule/strength.js';
+import { coveredShare, runsToFull, type CopyCoverage } from '../core/locations/coverage.js';
 import { alertOptions, resolveChannels } from './alert-options.js';
 import { durationArg, jsonOption, stateDirOption } from './options.js';
 import type { AlertChannels } from '../core/report/alerts.js';
@@ -19,7 +20,7 @@ interface Row {
   backup: string;
   state: BackupState;
   acknowledged?: { at: string; by?: string; comment?: string; until?: string };
-  copies: { location: string; state: BackupState }[];
+  copies: { location: string; state: BackupState; coverage?: { share: number; runs: number; since: string; runsToFull?: number } }[];
 }
 
 async function stateFolder(flags: StateFlags): Promise<string> {
@@ -41,6 +42,19 @@ function stateLines(s: BackupState, indent: string): string {
   return lines.map((l) => `${indent}${l}\n`).join('');
 }
 
+/** A copy's sampled coverage, as the ledger carries it from run to run. */
+function coverageOf(c: CopyCoverage | undefined): { coverage?: Row['copies'][number]['coverage'] } {
+  if (!c) return {};
+  return { coverage: { share: coveredShare(c), runs: c.runs, since: c.cycle_started, runsToFull: runsToFull(c) } };
+}
+
+/** "blocks read: 40% in 4 runs since …; all of them in 6 more runs at the last run's rate" */
+function coverageLine(c: NonNullable<Row['copies'][number]['coverage']>): string {
+  const pct = `${Math.floor(c.share * 1000) / 10}%`;
+  const rest = c.runsToFull === 0 ? 'every block' : c.runsToFull === undefined ? 'nothing read yet' : `all of them in ${c.runsToFull} more ${c.runsToFull === 1 ? 'run' : 'runs'} at the last run's rate`;
+  return `blocks read: ${pct} in ${c.runs} ${c.runs === 1 ? 'run' : 'runs'} since ${c.since}; ${rest}`;
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
@@ -60,7 +74,7 @@ export function registerStatus(program: Command): void {
       for (const backup of new Set([...ledger.all().map(([f]) => f), ...copyKeys.keys()])) {
         if (!wanted(backup, asked)) continue;
         const state = ledger.state(backup);
-        const copies = Object.keys(copyKeys.get(backup) ?? {}).map((location) => ({ location, state: ledger.copyState(backup, location)! }));
+        const copies = Object.keys(copyKeys.get(backup) ?? {}).map((location) => ({ location, state: ledger.copyState(backup, location)!, ...coverageOf(ledger.copyCoverage(backup, location)) }));
         if (!state && copies.length === 0) continue;
         const f = alerts.failing[backup];
         rows.push({ backup, state: state ?? copies[0]!.state, ...(acknowledged(f) ? { acknowledged: f!.ack } : {}), copies });
@@ -72,7 +86,7 @@ export function registerStatus(program: Command): void {
       for (const r of rows) {
         process.stdout.write(`${displayPath(r.backup)}\n${stateLines(r.state, '    ')}`);
         if (r.acknowledged) process.stdout.write(`    acknowledged at ${r.acknowledged.at}${r.acknowledged.by ? ` by ${printable(r.acknowledged.by)}` : ''}${r.acknowledged.until ? ` until ${r.acknowledged.until}` : ''}${r.acknowledged.comment ? `: ${printable(r.acknowledged.comment)}` : ''}\n`);
-        for (const c of r.copies) process.stdout.write(`    copy in ${printable(c.location)}:\n${stateLines(c.state, '      ')}`);
+        for (const c of r.copies) process.stdout.write(`    copy in ${printable(c.location)}:\n${stateLines(c.state, '      ')}${c.coverage ? `        ${coverageLine(c.coverage)}\n` : ''}`);
       }
       process.stdout.write(`\n${rows.length} backup${rows.length === 1 ? '' : 's'}: ${failing.length} failing\n`);
     });

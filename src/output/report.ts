@@ -77,6 +77,8 @@ function headline(r: CheckResult): string {
       if (r.regions?.length) parts.push(`${r.regions.length} damaged region${r.regions.length === 1 ? '' : 's'}`);
       return parts.filter(Boolean).join(' · ');
     }
+    case 'deferred':
+      return `${formatBytes(r.size ?? 0)}  exists at the right size; not read this run`;
     case 'tampered': {
       const bad = r.signatures?.filter((x) => x.state !== 'valid').length ?? 1;
       return `${bad} manifest${bad === 1 ? '' : 's'} not validly signed by a trusted key: the backup was not judged by ${bad === 1 ? 'it' : 'them'}`;
@@ -163,8 +165,10 @@ export function renderSummary(checked: CheckResult[], p: Paint): string {
     }
   } else if (results.every((r) => r.status === 'manifest_created')) {
     out += `${p.green('✓ all created')}\n`;
-  } else if (results.some((r) => unvouched(r) || sizeOnly(r) || drilled(r))) {
+  } else if (results.some((r) => unvouched(r) || sizeOnly(r) || drilled(r) || r.status === 'deferred')) {
+    const deferred = results.filter((r) => r.status === 'deferred').length;
     const notes = [
+      deferred ? `${deferred} deferred: the egress budget left their reads for a later run` : '',
       results.some(unvouched) ? `${results.filter(unvouched).length} read to their end: nothing vouches for their bytes` : '',
       results.some(sizeOnly) ? `${results.filter(sizeOnly).length} compared by size only: nothing read their bytes` : '',
       results.some(drilled) ? `${results.filter(drilled).length} restored with every table's rows: nothing compared the values` : '',

@@ -39,6 +39,7 @@ export const STATUS_WORD: Record<Status, string> = {
   drill_failed: 'drill failed',
   tampered: 'tampered',
   empty: 'empty',
+  deferred: 'deferred',
   error: 'error',
 };
 
@@ -66,14 +67,16 @@ export function drilled(r: Pick<CheckResult, 'status' | 'checks'>): boolean {
   return r.status === 'verified' && r.checks.includes('drill');
 }
 
-/** ✓ intact, ✗ damaged, ! could not check. */
+/** ✓ intact, ✗ damaged, ! could not check, · left for a later run. */
 export function statusGlyph(status: Status): string {
+  if (status === 'deferred') return '·';
   if (isIntegrityFailure(status)) return '✗';
   if (isCheckFailure(status)) return '!';
   return '✓';
 }
 
 export function colorFor(status: Status, p: Paint): (s: string) => string {
+  if (status === 'deferred') return p.dim;
   if (isIntegrityFailure(status)) return p.red;
   if (isCheckFailure(status)) return p.yellow;
   return p.green;

@@ -28,6 +28,8 @@ export type Status =
   | 'tampered'
   /** the backup is 0 bytes: there is nothing to restore, whatever a manifest says */
   | 'empty'
+  /** a copy that exists at the right size, whose reads did not fit in this run's egress budget (--max-egress): judged on a later run, neither pass nor failure */
+  | 'deferred'
   | 'error';
 
 /** Statuses that mean the backup itself is damaged or gone, or its manifests were forged (exit code 1). */

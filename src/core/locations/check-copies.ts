@@ -9,7 +9,10 @@ import { compareDigests, digestsToCompute, expectedDigests } from '../checks/com
 import type { CopyDigests } from './copy-digester.js';
 import { evidenceName, partSizeCandidates, providerEvidence, unknownChecksums, type Evidence, type Reference } from './provider-checksum.js';
 import { applyQuorum } from './quorum.js';
-import { chooseSample, readSample, readWhole, type ReadContext } from './read-copy.js';
+import { readSample, readWhole, type ReadContext } from './read-copy.js';
+import { BlockSet, continueCoverage, sampleOrder, type CopyCoverage } from './coverage.js';
+import type { EgressBudget } from './egress.js';
+import { formatBytes } from '../../output/format.js';
 
 /** One backup as the manifests describe it, and where its copies should be. */
 export interface BackupRef {
@@ -37,12 +40,18 @@ export interface CopiesOptions extends ReadContext {
   defaultSample?: number;
   /** digests of the good bytes learnt on an earlier run (the ledger) */
   known?: Reference;
+  /** --max-egress: what each bucket location may still send this run */
+  egress?: EgressBudget;
+  /** the blocks earlier runs sampled of the copy in this location (the ledger) */
+  coverage?: (location: string) => CopyCoverage | undefined;
 }
 
 export interface CopiesOutcome {
   results: CheckResult[];
   /** the good bytes' MD5 and ETags as learnt this run: kept so later runs need no download */
   reference: Reference;
+  /** location → the blocks of its copy read so far this cycle, where this run read any */
+  coverage: Record<string, CopyCoverage>;
 }
 
 interface CopyState {
@@ -52,6 +61,7 @@ interface CopyState {
   bytesRead: number;
   /** full read digests, when the copy was read whole */
   read?: CopyDigests;
+  coverage?: CopyCoverage;
 }
 
 /**
@@ -191,8 +201,9 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
 
   function done(): CopiesOutcome {
     const results = states.filter((s) => s.result).map((s) => s.result!);
+    const coverage = Object.fromEntries(states.filter((s) => s.coverage).map((s) => [s.place.location.name, s.coverage!]));
     applyQuorum(states.filter((s) => s.result).map((s) => ({ result: s.result!, etag: s.info?.etag, sha256: s.read?.digests.sha256, md5: s.read?.digests.md5, etags: s.read?.etags })));
-    return { results, reference };
+    return { results, reference, coverage };
   }
 
   /**
@@ -209,7 +220,19 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     }
   }
 
+  /** Reserves egress for a read of `bytes` from this copy: true when its location can afford them (local reads are free). */
+  function afford(s: CopyState, bytes: number): boolean {
+    return !opts.egress || s.place.location.kind === 'local' || opts.egress.take(s.place.location.name, bytes);
+  }
+
+  /** The copy exists at the right size, but the reads that would judge it do not fit in this run's egress budget. */
+  function defer(s: CopyState, what: string, findings: Finding[] = []): void {
+    const left = opts.egress!.left(s.place.location.name);
+    finish(s, 'deferred', 'size', { findings: [...findings, { severity: 'warning', message: `${what} left for a later run: the egress budget for ${s.place.location.name} has ${formatBytes(left)} left of ${formatBytes(opts.egress!.perLocation)}` }] });
+  }
+
   async function* readFully(s: CopyState, findings: Finding[] = []): AsyncGenerator<CheckEvent, void> {
+    if (!afford(s, s.info!.size)) return defer(s, `the full read (${formatBytes(s.info!.size)})`, findings);
     const read = yield* readWhole(s.place.location, ref.key, s.info!.size, plan, opts);
     s.read = read;
     s.bytesRead += read.bytes;
@@ -220,6 +243,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
     const status: Status = !judged ? 'no_manifest' : regions.length ? 'corrupt_blocks' : cmp.allOk ? 'verified' : 'hash_mismatch';
     if (!judged) findings.push({ severity: 'error', message: 'no manifest: nothing to check this copy against' });
     if (status === 'verified') {
+      if (map) s.coverage = fullCoverage(map, copyIdentity(s.info!));
       reference.md5 ??= read.digests.md5;
       for (const [p, e] of Object.entries(read.etags)) reference.etags[p] ??= e;
       for (const a of ['crc64nvme', 'crc32c', 'sha1'] as const) if (read.digests[a]) (reference.checksums ??= {})[a] ??= read.digests[a];
@@ -229,7 +253,15 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   }
 
   async function* sample(s: CopyState, fraction: number, vouchedBy?: Evidence, why?: string): AsyncGenerator<CheckEvent, void> {
-    const blocks = chooseSample(map!.total_blocks, fraction);
+    const total = map!.total_blocks;
+    const name = s.place.location.name;
+    const cycle = continueCoverage(opts.coverage?.(name), map!.file_hash, total, copyIdentity(s.info!));
+    const chosen = withinBudget(s, sampleOrder(total, Math.max(1, Math.ceil(total * fraction)), cycle.set));
+    if (chosen.length === 0) {
+      if (!vouchedBy) return defer(s, 'the sample');
+      return finish(s, 'verified', vouchedBy, { findings: [{ severity: 'info', message: `${evidenceName(vouchedBy)} is that of the good bytes; the sample is left for a later run (egress budget spent)` }] });
+    }
+    const blocks = chosen.sort((a, b) => a - b);
     const got = yield* readSample(s.place.location, ref.key, map!, blocks, opts);
     s.bytesRead += got.bytesRead;
     const bad = [...got.actual.keys()];
@@ -238,10 +270,47 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
       yield* readFully(s, [{ severity: 'error', message: `${bad.length} of ${got.blocksRead} sampled blocks do not match the block map${vouchedBy ? ` although the ${evidenceName(vouchedBy)} matches (the stored bytes changed after upload)` : ''}` }]);
       return;
     }
+    for (const i of blocks) cycle.set.add(i);
+    s.coverage = {
+      map: map!.file_hash,
+      copy: copyIdentity(s.info!),
+      blocks: total,
+      read: cycle.set.toBase64(),
+      cycle_started: cycle.since ?? new Date().toISOString(),
+      runs: cycle.runs + 1,
+      last_run_blocks: blocks.length,
+    };
+    const covered = cycle.set.count();
     const pct = ((100 * got.bytesRead) / Math.max(1, s.info!.size)).toFixed(1);
-    const findings: Finding[] = [{ severity: 'info', message: `sampled ${got.blocksRead} of ${map!.total_blocks} blocks (${pct}% of the bytes), all match${why ? `; ${why}` : ''}` }];
+    const findings: Finding[] = [
+      { severity: 'info', message: `sampled ${got.blocksRead} of ${total} blocks (${pct}% of the bytes), all match${why ? `; ${why}` : ''}` },
+      { severity: 'info', message: `${covered} of ${total} blocks read this cycle (${cycle.runs + 1} ${cycle.runs === 0 ? 'run' : 'runs'})${covered < total ? `; all of them in ${Math.ceil((total - covered) / blocks.length)} more at this rate` : ': every block'}` },
+    ];
     finish(s, 'verified', vouchedBy ?? 'sample', { blockSize: map!.block_size, findings });
   }
+
+  /** The longest front of `order` whose blocks this run's egress budget can pay for (all of it without a budget). */
+  function withinBudget(s: CopyState, order: number[]): number[] {
+    if (!opts.egress || s.place.location.kind === 'local') return order;
+    let bytes = 0;
+    let n = 0;
+    const left = opts.egress.left(s.place.location.name);
+    while (n < order.length && bytes + map!.blocks[order[n]!]!.size <= left) bytes += map!.blocks[order[n++]!]!.size;
+    opts.egress.take(s.place.location.name, bytes);
+    return order.slice(0, n);
+  }
+}
+
+/** What names the copy whose blocks were read: its ETag, or its size and time where the store gives none. */
+function copyIdentity(info: ObjectInfo): string {
+  return info.etag ?? `${info.size}@${info.lastModified?.toISOString() ?? ''}`;
+}
+
+/** A copy read whole and found good: every block covered. */
+function fullCoverage(map: BlockMap, copy: string): CopyCoverage {
+  const set = BlockSet.empty(map.total_blocks);
+  for (let i = 0; i < map.total_blocks; i++) set.add(i);
+  return { map: map.file_hash, copy, blocks: map.total_blocks, read: set.toBase64(), cycle_started: new Date().toISOString(), runs: 1, last_run_blocks: map.total_blocks };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { globMatcher } from '../glob.js';
+import { parseSize } from '../../output/format.js';
 import { z } from 'zod';
 import { ManifestError } from '../errors.js';
 import { fieldPath } from '../manifest/safe-json.js';
@@ -14,6 +15,7 @@ import { parseLocationUri, type LocationSpec } from '../storage/uri.js';
  *     recent_days: 30        # backups newer than this are checked
  *     limit: 100             # at most this many per run, newest first
  *     sample: 10%            # blocks sampled where no provider checksum vouches
+ *     max_egress: 10GiB      # download at most this from each bucket per run
  *     manifest_location: s3://audit/manifests
  *     rules:                 # the first rule whose pattern matches decides
  *       - { match: "*.wal.gz", not_expected_in: [local] }
@@ -48,6 +50,7 @@ const checkSection = z
     recent_days: z.number().positive('must be positive').optional(),
     limit: z.number().int('expected a whole number').positive('must be positive').optional(),
     sample: z.union([z.number().gt(0).max(1), z.string().regex(/^\d+(\.\d+)?%$/, 'expected a percentage such as 10%')]).optional(),
+    max_egress: z.union([z.number().int().nonnegative(), z.string()]).optional(),
     manifest_location: z.string().optional(),
     rules: z.array(rule).optional(),
   })
@@ -60,6 +63,8 @@ export interface LocationCheckConfig {
   recentDays: number;
   limit: number;
   sample?: number;
+  /** bytes each bucket location may send per run */
+  maxEgress?: number;
   manifestLocation?: string;
   rules: LocationRule[];
 }
@@ -88,6 +93,7 @@ export function locationConfig(file: string | undefined, raw: Record<string, unk
     recentDays: check.recent_days ?? DEFAULT_RECENT_DAYS,
     limit: check.limit ?? DEFAULT_LIMIT,
     sample: typeof check.sample === 'string' ? parseFloat(check.sample) / 100 : check.sample,
+    maxEgress: check.max_egress === undefined ? undefined : sizeIn(file, check.max_egress),
     manifestLocation: check.manifest_location,
     rules: check.rules ?? [],
   };
@@ -104,4 +110,13 @@ export function expectedIn(rules: LocationRule[], backup: string, location: stri
   if (hit.expected_in) return hit.expected_in.includes(location);
   if (hit.not_expected_in) return !hit.not_expected_in.includes(location);
   return true;
+}
+
+function sizeIn(file: string | undefined, value: number | string): number {
+  if (typeof value === 'number' || value.trim() === '0') return Number(value);
+  try {
+    return parseSize(value);
+  } catch (err) {
+    throw new ManifestError(file ?? 'config', 'location_check.max_egress', (err as Error).message);
+  }
 }

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { CheckEvent } from '../events/types.js';
 import { ProgressMeter, PROGRESS_INTERVAL_MS } from '../hash/progress.js';
 import type { BlockMap } from '../manifest/model.js';
@@ -42,24 +42,6 @@ export interface SampleOutcome {
   actual: Map<number, string>;
   bytesRead: number;
   blocksRead: number;
-}
-
-/**
- * The blocks a sample reads: the first and the last (headers and the
- * archive's end, where damage matters most) and a random spread of the rest,
- * so repeated runs cover the whole copy over time.
- */
-export function chooseSample(totalBlocks: number, fraction: number): number[] {
-  const want = Math.min(totalBlocks, Math.max(1, Math.ceil(totalBlocks * fraction)));
-  const chosen = [...new Set([0, totalBlocks - 1])].slice(0, want);
-  // A partial Fisher-Yates shuffle of the blocks in between picks the rest.
-  const middle = Int32Array.from({ length: Math.max(0, totalBlocks - 2) }, (_, i) => i + 1);
-  for (let k = 0; chosen.length < want; k++) {
-    const j = randomInt(k, middle.length);
-    [middle[k], middle[j]] = [middle[j]!, middle[k]!];
-    chosen.push(middle[k]!);
-  }
-  return chosen.sort((a, b) => a - b);
 }
 
 /** Sampled blocks in runs of adjacent ones, each one ranged request of at most `maxBytes`. */

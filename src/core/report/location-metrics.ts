@@ -1,6 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
 import { isIntegrityFailure, type CheckResult } from '../events/types.js';
 import type { Ledger } from '../schedule/ledger.js';
+import { coveredShare } from '../locations/coverage.js';
 
 /**
  * Which storage locations this run could read: a location is down when
@@ -30,6 +31,7 @@ export function locationMetrics(ledger: Ledger, results: CheckResult[], duration
   const labelNames = ['backup', 'location'] as const;
   const ok = new Gauge({ name: 'restorable_copy_ok', help: 'Whether the state of this copy is intact (1) or not (0).', labelNames, registers: [registry] });
   const damaged = new Gauge({ name: 'restorable_copy_damaged', help: 'Whether the state of this copy is damaged, missing or tampered with (1): a failure no check as strong has cleared.', labelNames, registers: [registry] });
+  const covered = new Gauge({ name: 'restorable_copy_blocks_read_ratio', help: 'Share of this copy\'s blocks read and found good in its current sampling cycle (carried from run to run).', labelNames, registers: [registry] });
   const when = new Gauge({ name: 'restorable_copy_last_check_timestamp_seconds', help: 'When this copy was last checked (Unix time).', labelNames, registers: [registry] });
   let failing = 0;
   for (const [backup, copies] of ledger.copyRecords()) {
@@ -41,6 +43,8 @@ export function locationMetrics(ledger: Ledger, results: CheckResult[], duration
       ok.set({ backup, location }, state.status === 'verified' ? 1 : 0);
       damaged.set({ backup, location }, bad ? 1 : 0);
       when.set({ backup, location }, Date.parse(check.timestamp) / 1000);
+      const coverage = ledger.copyCoverage(backup, location);
+      if (coverage) covered.set({ backup, location }, coveredShare(coverage));
     }
   }
   const up = new Gauge({ name: 'restorable_location_up', help: 'Whether the last locations run could read this storage location (1) or not (0).', labelNames: ['location'], registers: [registry] });
@@ -48,6 +52,7 @@ export function locationMetrics(ledger: Ledger, results: CheckResult[], duration
   new Gauge({ name: 'restorable_copies_failing', help: 'Copies whose last check found them damaged, missing or tampered with.', registers: [registry] }).set(failing);
   const read = results.reduce((n, r) => n + (r.copy?.bytesRead ?? 0), 0);
   new Gauge({ name: 'restorable_locations_read_bytes', help: 'Bytes of copies the last locations run read (downloads included).', registers: [registry] }).set(read);
+  new Gauge({ name: 'restorable_locations_deferred_copies', help: 'Copies the last locations run left unread: their reads did not fit in the egress budget.', registers: [registry] }).set(results.filter((r) => r.status === 'deferred').length);
   new Gauge({ name: 'restorable_locations_duration_seconds', help: 'How long the last locations run took.', registers: [registry] }).set(durationSeconds);
   new Gauge({ name: 'restorable_locations_last_run_timestamp_seconds', help: 'When a locations run last ended (Unix time).', registers: [registry] }).set(now / 1000);
   return registry;

@@ -39,6 +39,21 @@ const integrityCheck = z.object({
   /** bytes of the copy read to judge it (downloaded, for a bucket) */
   bytes_read: z.number().nonnegative().optional(),
 });
+/** The blocks of a copy sampled this cycle (see locations/coverage.ts). */
+const copyCoverage = z.object({
+  /** the block map's file hash: the coverage is of the copy of that backup */
+  map: z.string(),
+  /** the copy's ETag (or size and time) when its blocks were read: a replaced copy starts again */
+  copy: z.string().optional(),
+  blocks: z.number().int().nonnegative(),
+  /** one bit per block, base64: read and found good this cycle */
+  read: z.string(),
+  cycle_started: z.string(),
+  /** runs that read blocks this cycle */
+  runs: z.number().int().nonnegative(),
+  /** blocks the latest run read: the rate the report extrapolates from */
+  last_run_blocks: z.number().int().nonnegative(),
+});
 /** One check of a backup, as its history keeps it. */
 const historyEntry = z.object({ at: z.string(), check: z.string(), status: z.string(), detail: z.string().optional() });
 /** What is known of a backup's good bytes beyond its manifest (learnt from a verified read). */
@@ -56,7 +71,7 @@ const ledgerSchema = z.object({
   version: z.literal(1),
   backups: z.record(z.record(record)),
   /** backup name → location name → its last integrity check, and the failure it has not yet cleared */
-  locations: z.record(z.record(z.object({ last_integrity_check: integrityCheck, open_failure: integrityCheck.optional() }))).optional(),
+  locations: z.record(z.record(z.object({ last_integrity_check: integrityCheck, open_failure: integrityCheck.optional(), coverage: copyCoverage.optional() }))).optional(),
   known_digests: z.record(knownDigests).optional(),
   /** backup → its last checks, oldest first (at most HISTORY_LENGTH) */
   history: z.record(z.array(historyEntry)).optional(),
@@ -68,6 +83,7 @@ export type LedgerRecord = z.infer<typeof record>;
 export type IntegrityCheck = z.infer<typeof integrityCheck>;
 export type KnownDigests = z.infer<typeof knownDigests>;
 export type HistoryEntry = z.infer<typeof historyEntry>;
+export type CopyCoverage = z.infer<typeof copyCoverage>;
 export type DrillRecord = z.infer<typeof drillRecord>;
 type LedgerData = z.infer<typeof ledgerSchema>;
 
@@ -208,13 +224,25 @@ export class Ledger {
     let stillOpen: IntegrityCheck | undefined;
     if (isFailing(check.status)) stillOpen = check;
     else if (open && !(isPass(check.status) && strengthOf(check.evidence ?? 'full') >= strengthOf(open.evidence ?? 'full'))) stillOpen = open;
-    copies[location] = { last_integrity_check: check, ...(stillOpen ? { open_failure: stillOpen } : {}) };
+    const coverage = copies[location]?.coverage;
+    copies[location] = { last_integrity_check: check, ...(stillOpen ? { open_failure: stillOpen } : {}), ...(coverage ? { coverage } : {}) };
     this.addHistory(`${location}:${backup}`, { at: check.timestamp, check: check.evidence ?? 'copy', status: check.status, detail: check.errors[0] });
   }
 
   /** A copy swapped in place by a heal, which verified it whole: that clears the failure an earlier check found. */
   recordHealed(backup: string, location: string, healed: { checkedAt: string; status: string }): void {
     this.recordCopy(backup, location, { timestamp: healed.checkedAt, status: healed.status, errors: [], evidence: 'full' });
+  }
+
+  /** The blocks of a copy read so far this sampling cycle. */
+  copyCoverage(backup: string, location: string): CopyCoverage | undefined {
+    return this.data.locations?.[backup]?.[location]?.coverage;
+  }
+
+  /** Kept with the copy's latest check (record that first). */
+  recordCoverage(backup: string, location: string, coverage: CopyCoverage): void {
+    const copy = this.data.locations?.[backup]?.[location];
+    if (copy) copy.coverage = coverage;
   }
 
   /** A copy's failure not yet cleared by a check as strong, if any. */
