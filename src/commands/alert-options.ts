@@ -71,6 +71,24 @@ export async function storageObserved(results: CheckResult[]): Promise<Observed[
 }
 
 /**
+ * Each copy's Object Lock where its location's policy asks for one, as a
+ * state of its own beside the copy's integrity: a copy that is not locked
+ * as it should be is alerted once, and resolved when it is.
+ */
+export function lockObserved(results: CheckResult[]): Observed[] {
+  return results.flatMap((r) => {
+    const lock = r.copy?.lock;
+    if (!lock) return [];
+    return [{
+      key: `lock:${r.copy!.location}:${r.file}`,
+      backup: r.file,
+      state: { status: lock.problem ? 'unlocked' : 'verified', failing: Boolean(lock.problem), check: 'object-lock', at: r.checkedAt, detail: lock.problem },
+      details: () => (lock.problem ? [`object lock: ${lock.problem}`] : []),
+    }];
+  });
+}
+
+/**
  * Alerts for what changed state since the last run, through the outbox: an
  * alert a channel did not take is sent again on the next run. A channel that
  * fails is reported on stderr, never fatal.

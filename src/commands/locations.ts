@@ -7,7 +7,7 @@ import type { References, ReferencedBackup } from '../core/locations/references.
 import type { AlertChannels } from '../core/report/alerts.js';
 import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
-import { alertOptions, deliverAlerts, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
+import { alertOptions, deliverAlerts, lockObserved, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { budgetArg, jsonOption, listArg, positiveArg, stateDirOption } from './options.js';
 import { problemUnderTrust, runJobs, untrustedResult, warnIfFails, writeRunReceipt } from './runner.js';
@@ -92,7 +92,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
           const untrusted = await untrustedResult(b.ref.key, b.ref.expectations, trust, display);
           if (untrusted) return void (yield { type: 'result', result: { ...untrusted, checks: ['locations'] } });
         }
-        const places: CopyPlace[] = placesFor(b, locations).map((location) => ({ location, expected: expectedIn(config.rules, b.ref.key, location.name) }));
+        const places: CopyPlace[] = placesFor(b, locations).map((location) => ({ location, expected: expectedIn(config.rules, b.ref.key, location.name), lock: config.objectLock[location.name] }));
         const out = yield* checkCopiesRecorded(b.ref, places, ledger, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, egress, signal: session.signal, display });
         for (const result of out.results) yield { type: 'result', result };
       },
@@ -107,7 +107,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
         done.push(r);
       },
     });
-    await deliverAlerts(stateDir, [...(await observedFrom(done, ledger)), ...(await storageObserved(done))], resolveChannels(flags, raw));
+    await deliverAlerts(stateDir, [...(await observedFrom(done, ledger)), ...(await storageObserved(done)), ...lockObserved(done)], resolveChannels(flags, raw));
     if (flags.metricsFile || flags.pushgateway) {
       const { locationMetrics } = await import('../core/report/location-metrics.js');
       const { pushMetrics, writeMetricsFile } = await import('../core/report/metrics.js');

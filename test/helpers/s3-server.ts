@@ -44,13 +44,30 @@ export abstract class LoopbackS3 {
     }));
   }
 
-  async bucket(name: string): Promise<void> {
-    await this.s3().send(new CreateBucketCommand({ Bucket: name }));
+  /** `objectLock`: a bucket whose objects can be put under S3 Object Lock. */
+  async bucket(name: string, opts: { objectLock?: boolean } = {}): Promise<void> {
+    await this.s3().send(new CreateBucketCommand({ Bucket: name, ...(opts.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
   }
 
   /** One PutObject; with `checksum`, the SDK computes that checksum of the body and sends it for the server to keep. */
-  async put(bucket: string, key: string, body: Buffer, opts: { checksum?: 'SHA256' | 'CRC64NVME' | 'CRC32C' } = {}): Promise<void> {
-    await this.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(opts.checksum ? { ChecksumAlgorithm: opts.checksum } : {}) }));
+  async put(
+    bucket: string,
+    key: string,
+    body: Buffer,
+    opts: { checksum?: 'SHA256' | 'CRC64NVME' | 'CRC32C'; lock?: { mode: 'COMPLIANCE' | 'GOVERNANCE'; until: Date }; legalHold?: boolean } = {},
+  ): Promise<void> {
+    // A locked upload must carry a checksum (S3 and moto refuse it otherwise).
+    const checksum = opts.checksum ?? (opts.lock || opts.legalHold ? 'CRC32C' : undefined);
+    await this.s3().send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ...(checksum ? { ChecksumAlgorithm: checksum } : {}),
+        ...(opts.lock ? { ObjectLockMode: opts.lock.mode, ObjectLockRetainUntilDate: opts.lock.until } : {}),
+        ...(opts.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
+      }),
+    );
   }
 
   /** A multipart upload in parts of `partSize` (at least 5 MiB, as S3 requires). */

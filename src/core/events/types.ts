@@ -1,5 +1,6 @@
 import type { Algorithm } from '../hash/algorithms.js';
 import type { Evidence } from '../locations/provider-checksum.js';
+import type { CopyLock } from '../locations/object-lock.js';
 import type { ManifestKind } from '../manifest/model.js';
 import type { SignatureState } from '../signing/signature.js';
 
@@ -284,4 +285,6 @@ export interface CopyReport {
   etag?: string;
   /** where three or more copies were compared: whether this one sides with the majority */
   quorum?: 'majority' | 'minority' | 'none';
+  /** its Object Lock, where the location's policy asks for one (a finding of its own, not damage) */
+  lock?: CopyLock;
 }

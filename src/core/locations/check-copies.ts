@@ -9,6 +9,7 @@ import { compareDigests, digestsToCompute, expectedDigests } from '../checks/com
 import type { CopyDigests } from './copy-digester.js';
 import { evidenceName, partSizeCandidates, providerEvidence, unknownChecksums, type Evidence, type Reference } from './provider-checksum.js';
 import { applyQuorum } from './quorum.js';
+import { judgeLock, lockText, type LockPolicy } from './object-lock.js';
 import { readSample, readWhole, type ReadContext } from './read-copy.js';
 import { BlockSet, continueCoverage, sampleOrder, type CopyCoverage } from './coverage.js';
 import type { EgressBudget } from './egress.js';
@@ -27,6 +28,8 @@ export interface CopyPlace {
   location: Location;
   /** false: a rule says this location need not hold it (a missing copy is no failure) */
   expected: boolean;
+  /** the Object Lock every copy in this location should have */
+  lock?: LockPolicy;
 }
 
 export interface CopiesOptions extends ReadContext {
@@ -87,17 +90,19 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   const states: CopyState[] = places.map((place) => ({ place, bytesRead: 0 }));
   const finish = (s: CopyState, status: Status, evidence: CopyReport['evidence'], extra: Partial<CheckResult> = {}) => {
     const size = s.info?.size;
+    const lock = s.info && s.place.lock ? judgeLock(s.info.lock, s.place.lock, new Date()) : undefined;
+    const lockFindings: Finding[] = lock ? [{ severity: lock.problem ? 'warning' : 'info', message: lockText(lock) }] : [];
     s.result = {
       file: s.place.location.describe(ref.key),
       status,
       size,
       expectedSize,
-      findings: [],
       manifests,
       checks: ['locations'],
       checkedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
       ...extra,
+      findings: [...(extra.findings ?? []), ...lockFindings],
       copy: {
         location: s.place.location.name,
         backup: ref.key,
@@ -105,6 +110,7 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
         coverage: size ? Math.min(1, s.bytesRead / size) : 0,
         bytesRead: s.bytesRead,
         etag: s.info?.etag,
+        ...(lock ? { lock } : {}),
       },
     };
   };

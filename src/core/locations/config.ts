@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ManifestError } from '../errors.js';
 import { fieldPath } from '../manifest/safe-json.js';
 import { parseLocationUri, type LocationSpec } from '../storage/uri.js';
+import type { LockPolicy } from './object-lock.js';
 
 /**
  * The config file's storage sections (the same --config file as `scan`):
@@ -11,6 +12,7 @@ import { parseLocationUri, type LocationSpec } from '../storage/uri.js';
  *   locations:
  *     local: /backups
  *     r2: { uri: "r2://backups/prod?account=ID", access_key_id: …, secret_access_key: … }
+ *     vault: { uri: "s3://vault/prod", object_lock: { mode: compliance, min_days: 30 } }
  *   location_check:
  *     recent_days: 30        # backups newer than this are checked
  *     limit: 100             # at most this many per run, newest first
@@ -33,6 +35,11 @@ const locationEntry = z.union([
       access_key_id: z.string().optional(),
       secret_access_key: z.string().optional(),
       session_token: z.string().optional(),
+      /** every copy here must be under S3 Object Lock: at least min_days more, in compliance mode if given */
+      object_lock: z
+        .object({ mode: z.enum(['compliance', 'governance']).optional(), min_days: z.number().nonnegative('must not be negative') })
+        .strict()
+        .optional(),
     })
     .strict(),
 ]);
@@ -67,6 +74,8 @@ export interface LocationCheckConfig {
   maxEgress?: number;
   manifestLocation?: string;
   rules: LocationRule[];
+  /** location name → the Object Lock its copies must have */
+  objectLock: Record<string, LockPolicy>;
 }
 
 export const DEFAULT_RECENT_DAYS = 30;
@@ -81,12 +90,19 @@ export function locationConfig(file: string | undefined, raw: Record<string, unk
   };
   const entries = parse(z.record(locationEntry), raw.locations ?? {}, 'locations');
   const check = parse(checkSection, raw.location_check ?? {}, 'location_check');
+  const objectLock: Record<string, LockPolicy> = {};
   const locations = Object.entries(entries).map(([name, entry]) => {
+    let spec: LocationSpec;
     try {
-      return typeof entry === 'string' ? parseLocationUri(name, entry, {}, env) : parseLocationUri(name, entry.uri, entry, env);
+      spec = typeof entry === 'string' ? parseLocationUri(name, entry, {}, env) : parseLocationUri(name, entry.uri, withoutPolicy(entry), env);
     } catch (err) {
       throw new ManifestError(file ?? 'config', `locations.${name}`, (err as Error).message.replace(/^location [^:]+: /, ''));
     }
+    if (typeof entry !== 'string' && entry.object_lock) {
+      if (spec.kind !== 's3') throw new ManifestError(file ?? 'config', `locations.${name}.object_lock`, 'applies to buckets only (S3 Object Lock); this location is a folder');
+      objectLock[name] = { mode: entry.object_lock.mode, minDays: entry.object_lock.min_days };
+    }
+    return spec;
   });
   return {
     locations,
@@ -96,6 +112,7 @@ export function locationConfig(file: string | undefined, raw: Record<string, unk
     maxEgress: check.max_egress === undefined ? undefined : sizeIn(file, check.max_egress),
     manifestLocation: check.manifest_location,
     rules: check.rules ?? [],
+    objectLock,
   };
 }
 
@@ -119,4 +136,10 @@ function sizeIn(file: string | undefined, value: number | string): number {
   } catch (err) {
     throw new ManifestError(file ?? 'config', 'location_check.max_egress', (err as Error).message);
   }
+}
+
+/** The entry's storage settings, without the checks' policy. */
+function withoutPolicy<T extends { object_lock?: unknown }>(entry: T): Omit<T, 'object_lock'> {
+  const { object_lock: _policy, ...settings } = entry;
+  return settings;
 }

@@ -52,6 +52,15 @@ export function locationMetrics(ledger: Ledger, results: CheckResult[], duration
   new Gauge({ name: 'restorable_copies_failing', help: 'Copies whose last check found them damaged, missing or tampered with.', registers: [registry] }).set(failing);
   const read = results.reduce((n, r) => n + (r.copy?.bytesRead ?? 0), 0);
   new Gauge({ name: 'restorable_locations_read_bytes', help: 'Bytes of copies the last locations run read (downloads included).', registers: [registry] }).set(read);
+  const locked = new Gauge({ name: 'restorable_copy_lock_ok', help: 'Whether this copy has the Object Lock its location\'s policy asks for (1) or falls short (0): unlocked, governance instead of compliance, or expiring too soon.', labelNames, registers: [registry] });
+  const lockDays = new Gauge({ name: 'restorable_copy_lock_days_left', help: 'Days until this copy\'s Object Lock retention ends.', labelNames, registers: [registry] });
+  for (const r of results) {
+    const lock = r.copy?.lock;
+    if (!lock) continue;
+    const labels = { backup: r.copy!.backup, location: r.copy!.location };
+    locked.set(labels, lock.problem ? 0 : 1);
+    if (lock.daysLeft !== undefined) lockDays.set(labels, lock.daysLeft);
+  }
   new Gauge({ name: 'restorable_locations_deferred_copies', help: 'Copies the last locations run left unread: their reads did not fit in the egress budget.', registers: [registry] }).set(results.filter((r) => r.status === 'deferred').length);
   new Gauge({ name: 'restorable_locations_duration_seconds', help: 'How long the last locations run took.', registers: [registry] }).set(durationSeconds);
   new Gauge({ name: 'restorable_locations_last_run_timestamp_seconds', help: 'When a locations run last ended (Unix time).', registers: [registry] }).set(now / 1000);

@@ -18,6 +18,8 @@ export interface ObjectInfo {
   checksumType?: string;
   /** the size of part 1 of a multipart upload, when the provider tells it */
   partSize?: number;
+  /** S3 Object Lock, as the HEAD told it (absent where the bucket has none, or the caller may not read it) */
+  lock?: { mode?: string; retainUntil?: Date; legalHold?: boolean };
 }
 
 /** The checksums a store may keep per object: x-amz-checksum-*, and B2's large_file_sha1. */

@@ -104,6 +104,9 @@ export class S3Location implements Location {
       etag: h.ETag?.replace(/"/g, ''),
       checksums: storedChecksums(h),
       checksumType: h.ChecksumType,
+      ...(h.ObjectLockMode || h.ObjectLockRetainUntilDate || h.ObjectLockLegalHoldStatus
+        ? { lock: { mode: h.ObjectLockMode, retainUntil: h.ObjectLockRetainUntilDate, legalHold: h.ObjectLockLegalHoldStatus === 'ON' } }
+        : {}),
     };
     if (!this.seen.has(key)) this.seen.set(key, { etag: h.ETag, size: info.size });
     const parts = /-(\d+)$/.exec(info.etag ?? '');
