@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +119,6 @@ describe('the Kubernetes CronJobs', () => {
     const seen: string[] = [];
     for (let index = 0; index < 4; index++) {
       const args = argsHere(container(weekly), { '/backups': backups, '/state': state }, { JOB_COMPLETION_INDEX: String(index) });
-      mkdirSync(join(state, `shard-${index}`), { recursive: true });
       const run = await runCli([...args, '--config', config, '--json'], { env: { JOB_COMPLETION_INDEX: String(index) } });
       // 1 where the shard holds a damaged backup, 2 where it holds the one without a manifest.
       expect([0, 1, 2], run.stderr).toContain(run.code);
@@ -127,6 +126,10 @@ describe('the Kubernetes CronJobs', () => {
       expect(existsSync(join(state, `restorable-weekly-${index}.prom`))).toBe(true);
     }
     expect(seen.sort()).toEqual(readdirSync(backups).filter((n) => /\.(tar\.gz|sql\.gz)$/.test(n)).map((n) => join(backups, n)).sort());
+    // The fourth pod merged the four ledger segments into one ledger that knows every backup.
+    expect(readdirSync(join(state, 'ledger.d')).filter((n) => n.endsWith('.json'))).toEqual([]);
+    const status = JSON.parse((await runCli(['status', '--state-dir', state, '--json'])).stdout) as { backups: { backup: string }[] };
+    expect(status.backups.map((b) => b.backup).sort()).toEqual(seen.sort());
   });
 
   it('--shard N without JOB_COMPLETION_INDEX is a usage error (exit 2), never a silent full scan', async () => {

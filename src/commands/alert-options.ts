@@ -71,6 +71,32 @@ export async function storageObserved(results: CheckResult[]): Promise<Observed[
 }
 
 /**
+ * Every backup and copy the ledger knows, as runs observe them: what a
+ * merge of sharded runs decides alerts from, once for all shards. The keys
+ * are those a single run uses, so a backup alerted by an unsharded run is
+ * not alerted again.
+ */
+export function observedInLedger(ledger: Ledger): Observed[] {
+  const out: Observed[] = [];
+  for (const [file] of ledger.all()) {
+    const state = ledger.state(file);
+    if (state) out.push({ key: file, backup: file, state, details: () => (state.detail ? [state.detail] : []) });
+  }
+  for (const [backup, copies] of ledger.copyRecords()) {
+    for (const [location, last] of Object.entries(copies)) {
+      const where = last.where ?? backup;
+      const state = ledger.copyState(backup, location)!;
+      out.push({ key: `${location}:${where}`, backup: where, state, details: () => (state.detail ? [state.detail] : []) });
+      if (last.lock) {
+        const problem = last.lock === 'ok' ? undefined : last.lock;
+        out.push({ key: `lock:${location}:${where}`, backup: where, state: { status: problem ? 'unlocked' : 'verified', failing: Boolean(problem), check: 'object-lock', at: last.timestamp, detail: problem }, details: () => (problem ? [`object lock: ${problem}`] : []) });
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Each copy's Object Lock where its location's policy asks for one, as a
  * state of its own beside the copy's integrity: a copy that is not locked
  * as it should be is alerted once, and resolved when it is.

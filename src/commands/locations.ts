@@ -9,7 +9,8 @@ import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
 import { alertOptions, deliverAlerts, lockObserved, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
-import { budgetArg, jsonOption, listArg, positiveArg, stateDirOption } from './options.js';
+import { budgetArg, jsonOption, listArg, positiveArg, shardArg, stateDirOption } from './options.js';
+import { finishShard, openRunLedger, type Shard } from './shards.js';
 import { problemUnderTrust, runJobs, untrustedResult, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
 
@@ -29,6 +30,7 @@ export interface LocationsFlags extends LocationFlags, AlertChannels {
   receipt?: string;
   sign?: string;
   pushgateway?: string;
+  shard?: Shard;
 }
 
 export function registerLocations(program: Command): void {
@@ -47,6 +49,7 @@ export function registerLocations(program: Command): void {
     .option('--recent-days <n>', 'check backups newer than N days (default 30; backups named on the command line always)', positiveArg)
     .option('--limit <n>', 'check at most N backups, newest first (default 100)', positiveArg)
     .option('--all', 'no age window and no limit')
+    .option('--shard <i/n>', 'check only the I-th of N parts of the backups, for N runners sharing the state folder: each writes a ledger segment; the last to finish merges them and decides the alerts once', shardArg)
     .addOption(stateDirOption())
     .option('--metrics-file <path>', 'write Prometheus metrics (one series per copy) for node_exporter\'s textfile collector')
     .option('--receipt <file>', 'write a verification receipt: each copy, the evidence it was judged on, coverage, what was found')
@@ -67,16 +70,18 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
   if (specs.length === 0 && paths.length === 0) throw new UsageError('no storage location: add --location NAME=URI (or a `locations` section in --config)');
   const locations = await openLocations(specs);
   const session = openSession({ warm: 0 });
-  const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
+  const { defaultStateDir } = await import('../core/schedule/ledger.js');
   const { inLightOf } = await import('../core/schedule/strength.js');
   const stateDir = flags.stateDir ?? defaultStateDir();
-  const ledger = await Ledger.open(stateDir);
+  const ledger = await openRunLedger(stateDir, flags.shard);
   let refs: References | undefined;
   const started = Date.now();
   const signer = flags.sign ? await (await import('../core/signing/keys.js')).loadSecretKey(resolve(flags.sign)) : undefined;
   try {
     refs = await loadReferences(paths, manifestUri, session.signal);
-    const chosen = choose(refs.backups, { days: flags.all ? Infinity : (flags.recentDays ?? config.recentDays), limit: flags.all ? Infinity : (flags.limit ?? config.limit) });
+    const { shardOf } = await import('../core/schedule/select.js');
+    const mine = flags.shard ? refs.backups.filter((b) => shardOf(b.ref.key, flags.shard!.count) === flags.shard!.index) : refs.backups;
+    const chosen = choose(mine, { days: flags.all ? Infinity : (flags.recentDays ?? config.recentDays), limit: flags.all ? Infinity : (flags.limit ?? config.limit) });
     const { checkCopiesRecorded } = await import('../core/locations/recorded.js');
     const { expectedIn } = await import('../core/locations/config.js');
     const done: CheckResult[] = [];
@@ -107,7 +112,9 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
         done.push(r);
       },
     });
-    await deliverAlerts(stateDir, [...(await observedFrom(done, ledger)), ...(await storageObserved(done)), ...lockObserved(done)], resolveChannels(flags, raw));
+    // A shard leaves the alerts to the merge of every shard's segment.
+    if (flags.shard) await finishShard(ledger, stateDir, flags.shard, resolveChannels(flags, raw));
+    else await deliverAlerts(stateDir, [...(await observedFrom(done, ledger)), ...(await storageObserved(done)), ...lockObserved(done)], resolveChannels(flags, raw));
     if (flags.metricsFile || flags.pushgateway) {
       const { locationMetrics } = await import('../core/report/location-metrics.js');
       const { pushMetrics, writeMetricsFile } = await import('../core/report/metrics.js');

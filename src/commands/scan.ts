@@ -9,6 +9,7 @@ import { alertOptions, deliverAlerts, observedFrom, resolveChannels } from './al
 import { durationArg, jsonOption, shardArg, sizeArg, stateDirOption } from './options.js';
 import { problemResult, runJobs, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
+import { finishShard, openRunLedger } from './shards.js';
 import { unvouched } from '../output/style.js';
 
 /** The alert channels come as options too (--webhook, --pagerduty-key, --smtp…). */
@@ -114,7 +115,7 @@ export function scanOptions(command: Command): Command {
     .option('--create-missing', 'write a manifest for a backup that has none (trust on first use)')
     .option('--max-bytes <size>', 'check at most this many bytes of backups this run', sizeArg)
     .option('--max-duration <time>', 'start no new check after this long (e.g. 15m)', durationArg)
-    .option('--shard <i/n>', 'check only the I-th of N parts, for N runners in parallel', shardArg)
+    .option('--shard <i/n>', 'check only the I-th of N parts, for N runners in parallel sharing the state folder: each writes a ledger segment of its own; the last to finish merges them and decides the alerts once', shardArg)
     .option('--results-file', 'also write .integrity_results.json in each backup folder')
     .option('--metrics-file <path>', 'write Prometheus metrics for node_exporter\'s textfile collector (atomically)')
     .option('--pushgateway <url>', 'push Prometheus metrics to a Pushgateway')
@@ -127,7 +128,7 @@ export function scanOptions(command: Command): Command {
 /** One scan of one tier: the work of `scan`, and of each round of `watch`. Returns the exit code. */
 export async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   const { loadConfig } = await import('../core/schedule/config.js');
-  const { Ledger, acquireScanLock, defaultStateDir } = await import('../core/schedule/ledger.js');
+  const { acquireScanLock, defaultStateDir, shardSegment } = await import('../core/schedule/ledger.js');
   const { inLightOf } = await import('../core/schedule/strength.js');
   const { listCandidates, selectForTier, shardOf } = await import('../core/schedule/select.js');
   const { runTierCheck } = await import('../core/schedule/run-check.js');
@@ -137,8 +138,8 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
   const stateDir = flags.stateDir ?? config.stateDir ?? defaultStateDir();
   // A key that cannot sign is a usage error, found before anything is checked.
   const signer = flags.sign ? await (await import('../core/signing/keys.js')).loadSecretKey(resolve(flags.sign)) : undefined;
-  const ledger = await Ledger.open(stateDir);
-  const release = await acquireScanLock(stateDir);
+  const ledger = await openRunLedger(stateDir, flags.shard);
+  const release = await acquireScanLock(stateDir, flags.shard && shardSegment(flags.shard));
   const session = openSession({ warm: tier.check === 'blocks' ? Infinity : 1 });
   try {
     const listed = await listCandidates(dirs, config.patterns);
@@ -186,7 +187,9 @@ export async function runScan(dirs: string[], flags: ScanFlags): Promise<number>
     // Alerts first: a results or metrics file that cannot be written (a read-only backup
     // folder, a missing textfile folder) is a warning, and never keeps an alert from going out
     // or changes what the exit code says was found.
-    await deliverAlerts(stateDir, await observedFrom(done, ledger), resolveChannels(flags, config.raw));
+    // A shard leaves the alerts to the merge of every shard's segment (finishShard).
+    if (flags.shard) await finishShard(ledger, stateDir, flags.shard, resolveChannels(flags, config.raw));
+    else await deliverAlerts(stateDir, await observedFrom(done, ledger), resolveChannels(flags, config.raw));
     if (flags.resultsFile) await warnIfFails('the results file was not written', () => writeResultsFiles(done));
     if (flags.metricsFile || flags.pushgateway) {
       const { pushMetrics, scanMetrics, writeMetricsFile } = await import('../core/report/metrics.js');

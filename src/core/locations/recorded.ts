@@ -24,7 +24,7 @@ export async function* checkCopiesRecorded(
     // A deferred copy was not judged: its last check stands, and stays the stalest.
     if (!result.copy || result.status === 'deferred') continue;
     const errors = result.findings.filter((f) => f.severity === 'error').map((f) => f.message);
-    ledger.recordCopy(ref.key, result.copy.location, { timestamp: result.checkedAt, status: result.status, errors, evidence: result.copy.evidence, bytes_read: result.copy.bytesRead });
+    ledger.recordCopy(ref.key, result.copy.location, { timestamp: result.checkedAt, status: result.status, errors, evidence: result.copy.evidence, bytes_read: result.copy.bytesRead, where: result.file, ...(result.copy.lock ? { lock: result.copy.lock.problem ?? 'ok' } : {}) });
     const coverage = out.coverage[result.copy.location];
     if (coverage) ledger.recordCoverage(ref.key, result.copy.location, coverage);
   }

@@ -1,6 +1,6 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { z } from 'zod';
 import { ManifestError, fsError } from '../errors.js';
 import { isFailing, isPass, stateOf, strengthOf, type BackupState } from './strength.js';
@@ -15,6 +15,14 @@ import { fieldPath, parseJsonFile, readIfPresent } from '../manifest/safe-json.j
  * budgeted runs cover everything. It lives in a state folder of its own,
  * never inside the (possibly read-only) backup folders.
  */
+
+/** Where the ledger segments of sharded runs are kept, one file per shard, until they are merged. */
+const SEGMENTS = 'ledger.d';
+
+/** A shard's segment name: "shard-2-of-4" (counted from 1). */
+export function shardSegment(shard: { index: number; count: number }): string {
+  return `shard-${shard.index + 1}-of-${shard.count}`;
+}
 
 export function defaultStateDir(): string {
   const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
@@ -38,6 +46,10 @@ const integrityCheck = z.object({
   evidence: z.string().optional(),
   /** bytes of the copy read to judge it (downloaded, for a bucket) */
   bytes_read: z.number().nonnegative().optional(),
+  /** the copy as reports name it ("s3://bucket/prefix/KEY"): alerts decided from the ledger use the same name */
+  where: z.string().optional(),
+  /** its Object Lock against the location's policy, where one is set: what falls short, or "ok" */
+  lock: z.string().optional(),
 });
 /** The blocks of a copy sampled this cycle (see locations/coverage.ts). */
 const copyCoverage = z.object({
@@ -129,6 +141,12 @@ function merge(theirs: LedgerData, ours: LedgerData, ourDigests: Set<string>): L
   return out;
 }
 
+async function segmentFiles(stateDir: string): Promise<string[]> {
+  const dir = join(stateDir, SEGMENTS);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.json')).sort().map((n) => join(dir, n));
+}
+
 /**
  * The ledger file as this process last read or wrote it. Every writer
  * replaces the file (a rename), so the same inode, size and time mean
@@ -149,18 +167,52 @@ export class Ledger {
     private seen: string | undefined,
   ) {}
 
-  /** `create`: make the state folder if it is missing (a scan); readers leave it alone. */
-  static async open(stateDir: string, opts: { create?: boolean } = { create: true }): Promise<Ledger> {
-    const file = join(stateDir, 'ledger.json');
+  /**
+   * The ledger as every writer left it: ledger.json and the segments of
+   * sharded runs not yet merged. `create`: make the state folder if it is
+   * missing (a scan); readers leave it alone. `segment`: this run writes its
+   * own file (a shard), so N runners sharing a folder never wait for each other.
+   */
+  static async open(stateDir: string, opts: { create?: boolean; segment?: string } = { create: true }): Promise<Ledger> {
+    const main = join(stateDir, 'ledger.json');
+    const file = opts.segment ? join(stateDir, SEGMENTS, `${opts.segment}.json`) : main;
     if (opts.create) {
       try {
-        await mkdir(stateDir, { recursive: true });
+        await mkdir(dirname(file), { recursive: true });
       } catch (err) {
-        throw fsError(err, stateDir);
+        throw fsError(err, dirname(file));
       }
     }
     const seen = await identityOf(file);
-    return new Ledger(file, (await readLedger(file)) ?? { version: 1, backups: {} }, seen);
+    let data = (await readLedger(main)) ?? { version: 1 as const, backups: {} };
+    for (const segment of await segmentFiles(stateDir)) {
+      const more = await readLedger(segment);
+      if (more) data = merge(data, more, new Set(Object.keys(more.known_digests ?? {})));
+    }
+    return new Ledger(file, data, file === main ? seen : undefined);
+  }
+
+  /**
+   * Folds the segments of sharded runs into ledger.json and removes them:
+   * one state for all shards. With `shards`, only once every one of the N
+   * has written its segment (the last shard to finish does it); otherwise
+   * says which are missing. Under the ledger's lock, so two shards ending
+   * together merge once.
+   */
+  static async mergeSegments(stateDir: string, shards?: number): Promise<{ merged: string[]; waitingFor: string[] }> {
+    return withLock(join(stateDir, 'ledger.lock'), async () => {
+      const present = await segmentFiles(stateDir);
+      const names = present.map((f) => basename(f, '.json'));
+      const wanted = shards ? Array.from({ length: shards }, (_, i) => shardSegment({ index: i, count: shards })) : names;
+      const waitingFor = wanted.filter((w) => !names.includes(w));
+      if (waitingFor.length || present.length === 0) return { merged: [], waitingFor };
+      const identities = await Promise.all(present.map(identityOf));
+      const all = await Ledger.open(stateDir, { create: false });
+      await atomicWrite(all.file, `${JSON.stringify(all.data, null, 1)}\n`, { overwrite: true });
+      // A segment rewritten since it was read (a shard still saving) stays for the next merge.
+      await Promise.all(present.map(async (f, i) => ((await identityOf(f)) === identities[i] ? rm(f, { force: true }) : undefined)));
+      return { merged: names, waitingFor: [] };
+    });
   }
 
   get(file: string, check: string): LedgerRecord | undefined {
@@ -289,7 +341,7 @@ export class Ledger {
   async save(): Promise<void> {
     this.unsaved = 0;
     this.savedAt = performance.now();
-    await withLock(join(dirname(this.file), 'ledger.lock'), async () => {
+    await withLock(this.file.endsWith(`${sep}ledger.json`) ? join(dirname(this.file), 'ledger.lock') : `${this.file}.lock`, async () => {
       // Read and merged only when another writer saved since: parsing thousands of records
       // blocked the inspector's keys for a quarter of a second every few seconds of a batch.
       if ((await identityOf(this.file)) !== this.seen) {

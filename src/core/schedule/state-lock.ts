@@ -110,10 +110,11 @@ function describe(owner: Owner): string {
 }
 
 /** One scan at a time per state folder: a second one is refused at once, naming the first. */
-export async function acquireScanLock(stateDir: string): Promise<() => Promise<void>> {
-  const path = `${stateDir}/scan.lock`;
+export async function acquireScanLock(stateDir: string, shard?: string): Promise<() => Promise<void>> {
+  // Each shard of a sharded scan has a lock of its own: N runners share the folder, never the same shard.
+  const path = `${stateDir}/${shard ? `scan-${shard}` : 'scan'}.lock`;
   const got = await tryLock(path);
-  if ('heldBy' in got) throw new RestorableError(`${path}: another scan is running (${describe(got.heldBy)}); not starting a second one`);
+  if ('heldBy' in got) throw new RestorableError(`${path}: another scan${shard ? ` of ${shard}` : ''} is running (${describe(got.heldBy)}); not starting a second one`);
   return got.release;
 }
 
