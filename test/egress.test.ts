@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32cReference, crc64nvmeReference } from './helpers/crc-reference.js';
@@ -160,5 +160,39 @@ describe('--max-egress', () => {
     // Nothing was judged, so the ledger holds no check of it.
     const ledger = JSON.parse(readFileSync(join(env.XDG_STATE_HOME!, 'restorable', 'ledger.json'), 'utf8'));
     expect(ledger.locations?.['db-2026-11-20.img']?.plain).toBeUndefined();
+  });
+});
+
+describe('many copies at network latency', () => {
+  it('checks backups at once, at most 16 requests in flight per location, and reports them in order', async () => {
+    const dir = tempDir();
+    const env = { ...S3_ENV, XDG_STATE_HOME: join(dir, 'state') };
+    const names = Array.from({ length: 40 }, (_, i) => `db-${String(i).padStart(2, '0')}.sql.gz`);
+    await moto.bucket('many-far');
+    for (const name of names) {
+      const body = bytes(name, 4096);
+      writeFileSync(join(dir, name), body);
+      await moto.put('many-far', name, body, { checksum: 'CRC64NVME' });
+    }
+    expect((await runCli(['manifest', ...names.map((n) => join(dir, n))], { env })).code).toBe(0);
+    for (const name of names) rmSync(join(dir, name));
+    proxy.clear();
+    proxy.delayMs = 50;
+    try {
+      const run = await runCli(['locations', '--manifest-location', dir, '--location', `far=${viaProxy('many-far').replace('/nightly', '')}`, '--all', '--json'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      const results = parseJsonOutput(run).results;
+      expect(results.map((r) => r.copy.backup).sort()).toEqual(names);
+      expect(results.every((r) => r.status === 'verified' && r.copy.evidence === 'checksum-crc64nvme')).toBe(true);
+      expect(proxy.maxInFlight).toBeGreaterThan(4);
+      expect(proxy.maxInFlight).toBeLessThanOrEqual(16);
+      // One backup at a time: never more than one request in flight, and the same order of results, whatever order the checks ended in above.
+      proxy.clear();
+      const one = await runCli(['locations', '--manifest-location', dir, '--location', `far=${viaProxy('many-far').replace('/nightly', '')}`, '--all', '--json', '--concurrency', '1'], { env });
+      expect(parseJsonOutput(one).results.map((r) => r.copy.backup)).toEqual(results.map((r) => r.copy.backup));
+      expect(proxy.maxInFlight).toBe(1);
+    } finally {
+      proxy.delayMs = 0;
+    }
   });
 });

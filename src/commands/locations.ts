@@ -9,7 +9,7 @@ import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
 import { alertOptions, deliverAlerts, lockObserved, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
-import { budgetArg, jsonOption, listArg, positiveArg, shardArg, stateDirOption } from './options.js';
+import { budgetArg, jsonOption, listArg, positiveArg, shardArg, stateDirOption, threadsArg } from './options.js';
 import { finishShard, openRunLedger, type Shard } from './shards.js';
 import { problemUnderTrust, runJobs, untrustedResult, warnIfFails, writeRunReceipt } from './runner.js';
 import { openSession } from './session.js';
@@ -31,6 +31,7 @@ export interface LocationsFlags extends LocationFlags, AlertChannels {
   sign?: string;
   pushgateway?: string;
   shard?: Shard;
+  concurrency?: number;
 }
 
 export function registerLocations(program: Command): void {
@@ -49,6 +50,7 @@ export function registerLocations(program: Command): void {
     .option('--recent-days <n>', 'check backups newer than N days (default 30; backups named on the command line always)', positiveArg)
     .option('--limit <n>', 'check at most N backups, newest first (default 100)', positiveArg)
     .option('--all', 'no age window and no limit')
+    .option('--concurrency <n>', 'backups checked at once (default 16); each bucket location also takes at most 16 requests at a time', threadsArg)
     .option('--shard <i/n>', 'check only the I-th of N parts of the backups, for N runners sharing the state folder: each writes a ledger segment; the last to finish merges them and decides the alerts once', shardArg)
     .addOption(stateDirOption())
     .option('--metrics-file <path>', 'write Prometheus metrics (one series per copy) for node_exporter\'s textfile collector')
@@ -103,6 +105,8 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
       },
     }));
     const code = await runJobs(jobs, flags, {
+      // Checks of copies wait on the network: many at once, reported in order.
+      concurrency: flags.concurrency ?? 16,
       leading: await Promise.all(refs.problems.map((p) => problemUnderTrust(p, trust))),
       onResult: async (r) => {
         if (r.copy) {

@@ -37,6 +37,11 @@ export class FaultProxy {
   readonly seen: SeenRequest[] = [];
   /** the bytes of every response body it passed on whole: what a run downloaded, as the wire saw it */
   bodyBytes = 0;
+  /** held before each request is passed on: a far store's round trip */
+  delayMs = 0;
+  /** requests being answered at once, now and at most since the last clear() */
+  inFlight = 0;
+  maxInFlight = 0;
   private rules: Rule[] = [];
   private hooks: { match: (req: IncomingMessage) => boolean; fn: () => Promise<void> }[] = [];
   private server?: Server;
@@ -69,6 +74,7 @@ export class FaultProxy {
     this.hooks = [];
     this.seen.length = 0;
     this.bodyBytes = 0;
+    this.maxInFlight = 0;
   }
 
   async stop(): Promise<void> {
@@ -84,7 +90,13 @@ export class FaultProxy {
       void hook.fn().then(() => this.forward(req, res));
       return;
     }
-    this.forward(req, res);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.once('close', () => this.inFlight--);
+    if (this.delayMs > 0) {
+      req.pause();
+      setTimeout(() => this.forward(req, res), this.delayMs);
+    } else this.forward(req, res);
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {

@@ -65,31 +65,37 @@ export async function* readSample(location: Location, key: string, map: BlockMap
   const total = blocks.reduce((sum, i) => sum + map.blocks[i]!.size, 0);
   const meter = new ProgressMeter(total, undefined);
   let bytesRead = 0;
+  // Four ranged reads always in flight: a new one starts as each ends, so latency overlaps.
   const PARALLEL = 4;
-  for (let at = 0; at < ranges.length; at += PARALLEL) {
-    const batch = ranges.slice(at, at + PARALLEL);
-    const buffers = await Promise.all(
-      batch.map((r) => {
-        const start = map.blocks[r.first]!.offset;
-        const end = map.blocks[r.last]!.offset + map.blocks[r.last]!.size;
-        return location.readRange(key, start, end - start, { signal: ctx.signal });
-      }),
-    );
-    batch.forEach((r, k) => {
-      const buf = buffers[k]!;
-      const base = map.blocks[r.first]!.offset;
-      bytesRead += buf.length;
-      for (let i = r.first; i <= r.last; i++) {
-        const b = map.blocks[i]!;
-        const digest = createHash('sha256').update(buf.subarray(b.offset - base, b.offset - base + b.size)).digest('hex');
-        // A short read leaves the block shorter than the map says: corrupt here, told exactly by the size check.
-        if (digest === b.hash) states[i] = OK;
-        else {
-          states[i] = CORRUPT;
-          actual.set(i, digest);
-        }
+  const inFlight = new Map<number, Promise<{ k: number; buf: Buffer }>>();
+  const start = (k: number) => {
+    const r = ranges[k]!;
+    const first = map.blocks[r.first]!.offset;
+    const end = map.blocks[r.last]!.offset + map.blocks[r.last]!.size;
+    const read = location.readRange(key, first, end - first, { signal: ctx.signal }).then((buf) => ({ k, buf }));
+    // The first failure ends the sample; the reads still in flight must not fail unheard.
+    read.catch(() => {});
+    inFlight.set(k, read);
+  };
+  let nextRange = 0;
+  while (nextRange < ranges.length && inFlight.size < PARALLEL) start(nextRange++);
+  while (inFlight.size > 0) {
+    const { k, buf } = await Promise.race(inFlight.values());
+    inFlight.delete(k);
+    if (nextRange < ranges.length) start(nextRange++);
+    const r = ranges[k]!;
+    const base = map.blocks[r.first]!.offset;
+    bytesRead += buf.length;
+    for (let i = r.first; i <= r.last; i++) {
+      const b = map.blocks[i]!;
+      const digest = createHash('sha256').update(buf.subarray(b.offset - base, b.offset - base + b.size)).digest('hex');
+      // A short read leaves the block shorter than the map says: corrupt here, told exactly by the size check.
+      if (digest === b.hash) states[i] = OK;
+      else {
+        states[i] = CORRUPT;
+        actual.set(i, digest);
       }
-    });
+    }
     yield { type: 'progress', file, phase: 'read', ...meter.snapshot(bytesRead) };
   }
   return { states, actual, bytesRead, blocksRead: blocks.length };

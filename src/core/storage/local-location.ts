@@ -1,3 +1,4 @@
+import { Limiter } from './limiter.js';
 import { copyFile, open, opendir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { RestorableError, fsError, isFsError, throwIfAborted } from '../errors.js';
@@ -7,6 +8,7 @@ import type { Location, ObjectInfo, ReadOptions } from './location.js';
 /** A folder on this machine (or a mounted one) as a location. */
 export class LocalLocation implements Location {
   readonly kind = 'local';
+  private readonly wholeReads = new Limiter(1);
   constructor(
     readonly name: string,
     readonly root: string,
@@ -64,6 +66,16 @@ export class LocalLocation implements Location {
 
   async *read(key: string, opts: ReadOptions = {}): AsyncIterable<Buffer> {
     const path = this.pathOf(key);
+    // One whole read of this folder at a time, however many backups are checked at once: readers side by side thrash a disk.
+    const release = await this.wholeReads.acquire();
+    try {
+      yield* this.stream(path, opts);
+    } finally {
+      release();
+    }
+  }
+
+  private async *stream(path: string, opts: ReadOptions): AsyncIterable<Buffer> {
     const handle = await openBackup(path);
     // The stream owns the descriptor from here and closes it.
     const stream = handle.createReadStream({ highWaterMark: 1024 * 1024, signal: opts.signal });

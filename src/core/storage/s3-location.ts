@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { AbortError, RestorableError, onAbort, throwIfAborted } from '../errors.js';
 import { sleep, withRetries, type RetryOptions } from '../retry.js';
 import type { Location, ObjectInfo, ReadOptions, StoredChecksum } from './location.js';
+import { Limiter } from './limiter.js';
 import { describeS3Error, isNotFound, isTransient, retryWaitMs, s3Error } from './s3-errors.js';
 import type { LocationSpec } from './uri.js';
 
@@ -13,6 +14,8 @@ type Sdk = typeof import('@aws-sdk/client-s3');
 /** Tries per request and the first backoff; a dropped download resumes from the byte it reached. */
 const TRIES = 4;
 const BASE_MS = Number(process.env.RESTORABLE_RETRY_BASE_MS) || 250;
+/** Requests in flight to one bucket location at once (HEADs, ranged reads). */
+const REQUESTS_PER_LOCATION = 16;
 
 /** Every request's retries: transient failures only, with backoff, as long as the server asks (Retry-After). */
 function retryOptions(signal: AbortSignal | undefined): RetryOptions {
@@ -34,6 +37,8 @@ export class S3Location implements Location {
   private client?: Promise<{ s3: S3Client; sdk: Sdk }>;
   /** The ETag and size of each object as first seen: every read after that asks for those bytes only (If-Match). */
   private readonly seen = new Map<string, { etag?: string; size: number }>();
+  /** HEADs and ranged reads in flight at once, however many backups are checked together */
+  private readonly requests = new Limiter(REQUESTS_PER_LOCATION);
 
   constructor(readonly spec: S3Spec) {
     this.name = spec.name;
@@ -89,7 +94,7 @@ export class S3Location implements Location {
     const { s3, sdk } = await this.connect();
     const Key = this.objectKey(key);
     const head = (PartNumber?: number) =>
-      withRetries(() => s3.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key, ChecksumMode: 'ENABLED', PartNumber }), { abortSignal: requestSignal(opts.signal) }), retryOptions(opts.signal));
+      withRetries(() => this.requests.run(() => s3.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key, ChecksumMode: 'ENABLED', PartNumber }), { abortSignal: requestSignal(opts.signal) })), retryOptions(opts.signal));
     let h;
     try {
       h = await head();
@@ -140,12 +145,14 @@ export class S3Location implements Location {
         async () => {
           tries++;
           got = 0;
-          const res = await s3.send(new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: `bytes=${offset}-${offset + want - 1}`, IfMatch: etag }), { abortSignal: requestSignal(opts.signal) });
           const chunks: Buffer[] = [];
-          for await (const chunk of res.Body as AsyncIterable<Buffer>) {
-            chunks.push(chunk);
-            got += chunk.length;
-          }
+          await this.requests.run(async () => {
+            const res = await s3.send(new sdk.GetObjectCommand({ Bucket: this.spec.bucket, Key, Range: `bytes=${offset}-${offset + want - 1}`, IfMatch: etag }), { abortSignal: requestSignal(opts.signal) });
+            for await (const chunk of res.Body as AsyncIterable<Buffer>) {
+              chunks.push(chunk);
+              got += chunk.length;
+            }
+          });
           if (got !== want) throw shortBody(got, want);
           opts.onBytes?.(got);
           return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got);
