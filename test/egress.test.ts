@@ -196,3 +196,29 @@ describe('many copies at network latency', () => {
     }
   });
 });
+
+describe('--checksum-report', () => {
+  it('judges copies by the checksums an S3 Batch Operations job recomputed at rest, with nothing downloaded', async () => {
+    const { env, dir } = await manifested('report');
+    const args = ['--manifest-location', moto.uri('report-manifests', 'nightly'), '--location', `kept=${await bucketWith('report-kept', good)}`, '--location', `rotted=${await bucketWith('report-rotted', good)}`, '--location', `other=${await bucketWith('report-other', good)}`];
+    // The report as the job writes it: no header; the key URL-encoded; the result a JSON object, quoted.
+    const result = (crc: string) => `"${JSON.stringify({ checksum_base64: Buffer.from(crc, 'hex').toString('base64'), checksumAlgorithm: 'CRC64NVME', checksumType: 'FULL_OBJECT' }).replace(/"/g, '""')}"`;
+    const report = join(dir, 'report.csv');
+    writeFileSync(report, [
+      `report-kept,nightly%2Fdb-2026-11-20.img,,succeeded,,200,${result(crc64nvmeReference(good))}`,
+      `report-rotted,nightly%2Fdb-2026-11-20.img,,succeeded,,200,${result(crc64nvmeReference(damaged))}`,
+      `report-other,nightly%2Fdb-2026-11-20.img,,failed,AccessDenied,403,"Access Denied"`,
+    ].join('\n'));
+    proxy.clear();
+    const run = await runCli(['locations', ...args, '--all', '--checksum-report', report, '--json'], { env });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('report.csv: s3://report-other/nightly/db-2026-11-20.img: the job failed (AccessDenied): Access Denied');
+    const copies = Object.fromEntries(parseJsonOutput(run).results.map((r) => [r.copy.location, r]));
+    expect(copies.kept).toMatchObject({ status: 'verified', copy: { evidence: 'at-rest', bytesRead: 0 } });
+    expect(copies.rotted).toMatchObject({ status: 'hash_mismatch', copy: { evidence: 'at-rest', bytesRead: 0 } });
+    expect(copies.rotted.findings[0].message).toMatch(/^S3 recomputed its crc64nvme at rest \(report of \d{4}-\d\d-\d\d\): /);
+    // The copy the job failed on is judged as ever: its ETag is that of the copy verified at rest.
+    expect(copies.other).toMatchObject({ status: 'verified', copy: { evidence: 'etag', bytesRead: 0 } });
+    expect(objectGets().filter((r) => r.url.includes('report-kept') || r.url.includes('report-rotted'))).toEqual([]);
+  });
+});

@@ -7,6 +7,8 @@ import type { References, ReferencedBackup } from '../core/locations/references.
 import type { AlertChannels } from '../core/report/alerts.js';
 import { LocalLocation } from '../core/storage/local-location.js';
 import type { Location } from '../core/storage/location.js';
+import type { AtRestChecksum } from '../core/locations/checksum-report.js';
+import { printable } from '../output/format.js';
 import { alertOptions, deliverAlerts, lockObserved, observedFrom, resolveChannels, storageObserved } from './alert-options.js';
 import { fractionArg, locationOptions, openLocations, openManifestLocation, resolveLocationFlags, type LocationFlags } from './location-options.js';
 import { budgetArg, jsonOption, listArg, positiveArg, shardArg, stateDirOption, threadsArg } from './options.js';
@@ -32,6 +34,7 @@ export interface LocationsFlags extends LocationFlags, AlertChannels {
   pushgateway?: string;
   shard?: Shard;
   concurrency?: number;
+  checksumReport?: string[];
 }
 
 export function registerLocations(program: Command): void {
@@ -50,6 +53,7 @@ export function registerLocations(program: Command): void {
     .option('--recent-days <n>', 'check backups newer than N days (default 30; backups named on the command line always)', positiveArg)
     .option('--limit <n>', 'check at most N backups, newest first (default 100)', positiveArg)
     .option('--all', 'no age window and no limit')
+    .option('--checksum-report <file>', 'the completion report (CSV) of an S3 Batch Operations "Compute checksum" job: copies it covers are judged by the checksum S3 recomputed at rest, with nothing downloaded (repeatable)', listArg)
     .option('--concurrency <n>', 'backups checked at once (default 16); each bucket location also takes at most 16 requests at a time', threadsArg)
     .option('--shard <i/n>', 'check only the I-th of N parts of the backups, for N runners sharing the state folder: each writes a ledger segment; the last to finish merges them and decides the alerts once', shardArg)
     .addOption(stateDirOption())
@@ -89,6 +93,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
     const done: CheckResult[] = [];
     const trust = flags.trust ? await (await import('../core/signing/trust.js')).loadTrustedKeys(flags.trust.map((f) => resolve(f))) : undefined;
     const display = refs.display;
+    const atRest = await loadChecksumReports(flags.checksumReport);
     const maxEgress = flags.maxEgress ?? config.maxEgress;
     const egress = maxEgress !== undefined ? new (await import('../core/locations/egress.js')).EgressBudget(maxEgress) : undefined;
     const jobs = chosen.map((b) => ({
@@ -100,7 +105,7 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
           if (untrusted) return void (yield { type: 'result', result: { ...untrusted, checks: ['locations'] } });
         }
         const places: CopyPlace[] = placesFor(b, locations).map((location) => ({ location, expected: expectedIn(config.rules, b.ref.key, location.name), lock: config.objectLock[location.name] }));
-        const out = yield* checkCopiesRecorded(b.ref, places, ledger, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, egress, signal: session.signal, display });
+        const out = yield* checkCopiesRecorded(b.ref, places, ledger, { quick: flags.quick, full: flags.full, sample: flags.sample, defaultSample: config.sample, egress, atRest, signal: session.signal, display });
         for (const result of out.results) yield { type: 'result', result };
       },
     }));
@@ -135,6 +140,24 @@ export async function runLocations(paths: string[], flags: LocationsFlags): Prom
     for (const l of locations) l.close();
     await session.close();
   }
+}
+
+/**
+ * The S3 Batch Operations reports given, as one lookup by "s3://bucket/key".
+ * Rows the job failed or that cannot be read are warned about once, here.
+ */
+async function loadChecksumReports(files: string[] | undefined): Promise<((where: string) => { checksum: AtRestChecksum; at: Date } | undefined) | undefined> {
+  if (!files?.length) return undefined;
+  const { readChecksumReport } = await import('../core/locations/checksum-report.js');
+  const byObject = new Map<string, { checksum: AtRestChecksum; at: Date }>();
+  for (const file of files.map((f) => resolve(f))) {
+    const report = await readChecksumReport(file);
+    for (const [where, checksum] of report.objects) byObject.set(where, { checksum, at: report.at });
+    for (const p of report.problems.slice(0, 20)) process.stderr.write(`restorable: warning: ${printable(file)}: ${printable(p)}\n`);
+    if (report.problems.length > 20) process.stderr.write(`restorable: warning: ${printable(file)}: and ${report.problems.length - 20} more rows not used\n`);
+  }
+  // A copy under a prefix is named s3://bucket/prefix/key, as the report names the object.
+  return (where) => byObject.get(where);
 }
 
 async function loadReferences(paths: string[], manifestUri: string | undefined, signal: AbortSignal): Promise<References> {

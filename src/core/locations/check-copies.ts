@@ -7,7 +7,8 @@ import { MAX_LISTED_BAD_BLOCKS, MISSING, OK, TRANSIENT, regionFinding, regionsOf
 import { sha256Hex } from '../hash/hasher.js';
 import { compareDigests, digestsToCompute, expectedDigests } from '../checks/compare.js';
 import type { CopyDigests } from './copy-digester.js';
-import { evidenceName, partSizeCandidates, providerEvidence, unknownChecksums, type Evidence, type Reference } from './provider-checksum.js';
+import { evidenceName, known, partSizeCandidates, providerEvidence, unknownChecksums, type Evidence, type Reference } from './provider-checksum.js';
+import type { AtRestChecksum } from './checksum-report.js';
 import { applyQuorum } from './quorum.js';
 import { judgeLock, lockText, type LockPolicy } from './object-lock.js';
 import { readSample, readWhole, type ReadContext } from './read-copy.js';
@@ -47,6 +48,8 @@ export interface CopiesOptions extends ReadContext {
   egress?: EgressBudget;
   /** the blocks earlier runs sampled of the copy in this location (the ledger) */
   coverage?: (location: string) => CopyCoverage | undefined;
+  /** checksums the store recomputed at rest (S3 Batch Operations reports), by the copy's "s3://bucket/key" */
+  atRest?: (where: string) => { checksum: AtRestChecksum; at: Date } | undefined;
 }
 
 export interface CopiesOutcome {
@@ -173,6 +176,19 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   // 3. Bucket copies: the provider's checksum, then samples, then a full read.
   const verifiedEtags = () => new Set(states.filter((x) => x.result?.status === 'verified' && x.info?.etag).map((x) => x.info!.etag!));
   for (const s of open()) {
+    const rest = opts.atRest?.(s.place.location.describe(ref.key));
+    const restExpected = rest && rest.checksum.type !== 'COMPOSITE' ? known(reference, rest.checksum.algorithm) : undefined;
+    if (rest && restExpected) {
+      const { algorithm, hex } = rest.checksum;
+      const when = rest.at.toISOString().slice(0, 10);
+      if (hex !== restExpected) {
+        finish(s, 'hash_mismatch', 'at-rest', { findings: [{ severity: 'error', message: `S3 recomputed its ${algorithm} at rest (report of ${when}): ${hex}, the manifest's ${restExpected}: the stored bytes are not the backup's (nothing downloaded)` }] });
+        continue;
+      }
+      if (opts.sample && map) yield* guarded(s, sample(s, opts.sample, 'at-rest'));
+      else finish(s, 'verified', 'at-rest', { findings: [{ severity: 'info', message: `S3 recomputed its ${algorithm} at rest (report of ${when}): that of the good bytes` }] });
+      continue;
+    }
     const evidence = providerEvidence(s.info!, reference);
     if (evidence.verdict === 'match') {
       if (opts.sample && map) yield* guarded(s, sample(s, opts.sample, evidence.via));

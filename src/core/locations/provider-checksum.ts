@@ -23,7 +23,8 @@ export interface Reference {
   checksums?: Partial<Record<StoredChecksum, string>>;
 }
 
-export type Evidence = 'etag' | `checksum-${StoredChecksum}`;
+/** etag and checksum-*: kept by the store since upload; at-rest: recomputed by the store over the stored bytes (S3 Batch Operations). */
+export type Evidence = 'etag' | `checksum-${StoredChecksum}` | 'at-rest';
 
 export type ProviderEvidence =
   | { verdict: 'match' | 'mismatch'; via: Evidence; expected: string; actual: string }
@@ -34,7 +35,7 @@ const STORED_ORDER: StoredChecksum[] = ['sha256', 'sha1', 'crc64nvme', 'crc32c',
 
 /** How a report names a piece of evidence: the header the store sent it in. */
 export function evidenceName(via: Evidence): string {
-  return via === 'etag' ? 'ETag' : `x-amz-${via}`;
+  return via === 'etag' ? 'ETag' : via === 'at-rest' ? 'checksum recomputed at rest' : `x-amz-${via}`;
 }
 
 const MiB = 1024 * 1024;
@@ -54,9 +55,9 @@ export function base64ToHex(b64: string): string {
   return Buffer.from(b64, 'base64').toString('hex');
 }
 
-/** The reference's value for a stored checksum kind (sha256 lives beside the others). */
-function known(ref: Reference, algorithm: StoredChecksum): string | undefined {
-  return algorithm === 'sha256' ? ref.sha256 : ref.checksums?.[algorithm];
+/** The reference's value for a checksum kind (sha256 and md5 live beside the others). */
+export function known(ref: Reference, algorithm: StoredChecksum | 'md5'): string | undefined {
+  return algorithm === 'sha256' ? ref.sha256 : algorithm === 'md5' ? ref.md5 : ref.checksums?.[algorithm];
 }
 
 /** The stored checksum kinds a copy carries that the reference has no value for yet: a verified read can learn them. */

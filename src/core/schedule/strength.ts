@@ -17,6 +17,8 @@ const STRENGTH: Record<string, number> = {
   'checksum-crc32c': 1,
   'checksum-crc32': 1,
   sample: 2,
+  // The store recomputed the whole object's checksum over the stored bytes, on the report's date.
+  'at-rest': 2,
   hash: 3,
   blocks: 3,
   full: 3,
