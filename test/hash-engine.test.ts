@@ -103,22 +103,50 @@ describe('planTasks', () => {
 
 describe('parallelBlockDigests', () => {
   for (const threads of [1, 2]) {
-    it(`digests every block in order with ${threads} thread(s)`, async () => {
-      const local = new WorkerPool(threads);
-      try {
-        const dir = tempDir();
-        const data = bytes('parallel', 20 * 1024 * 1024 + 5);
-        const file = writeFixture(dir, 'f.bin', data);
-        const blockSize = 1024 * 1024;
-        const got: string[] = [];
-        const chunks: BlockChunk[] = [];
-        const run = await parallelBlockDigests(local, file, { blockSize, limit: data.length, onChunk: (c) => chunks.push(c) });
-        for (const c of chunks.sort((a, b) => a.firstBlock - b.firstBlock)) got.push(...c.digests);
-        expect(got).toEqual(blockDigestsOf(data, blockSize));
-        expect(run.actualSize).toBe(data.length);
-      } finally {
-        await local.close();
-      }
-    });
+    for (const oneReader of [false, true]) {
+      it(`digests every block in order with ${threads} thread(s)${oneReader ? ', taking turns to read as on a spinning disk' : ''}`, async () => {
+        const local = new WorkerPool(threads);
+        try {
+          const dir = tempDir();
+          const data = bytes('parallel', 20 * 1024 * 1024 + 5);
+          const file = writeFixture(dir, 'f.bin', data);
+          const blockSize = 1024 * 1024;
+          const got: string[] = [];
+          const chunks: BlockChunk[] = [];
+          const run = await parallelBlockDigests(local, file, { blockSize, limit: data.length, onChunk: (c) => chunks.push(c), oneReader });
+          for (const c of chunks.sort((a, b) => a.firstBlock - b.firstBlock)) got.push(...c.digests);
+          expect(got).toEqual(blockDigestsOf(data, blockSize));
+          expect(run.actualSize).toBe(data.length);
+          // A file shorter than the map says: the blocks it has, and the last one short.
+          const short = await parallelBlockDigests(local, file, { blockSize, limit: data.length + 3 * blockSize, onChunk: () => {}, oneReader });
+          expect(short.actualSize).toBe(data.length);
+        } finally {
+          await local.close();
+        }
+      });
+    }
   }
+});
+
+describe('spinning disks', () => {
+  it('a file is on one when /sys says its disk (or the disk its partition belongs to) is rotational', async () => {
+    const { mkdirSync, symlinkSync, writeFileSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { onRotationalDisk } = await import('../src/core/hash/device.js');
+    const dir = tempDir();
+    const file = writeFixture(dir, 'f.bin', bytes('disk', 10));
+    const dev = statSync(file).dev;
+    const id = `${(dev >> 8) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}`;
+    for (const [flag, want] of [['1', true], ['0', false]] as const) {
+      const sys = join(dir, `sys-${flag}`);
+      mkdirSync(join(sys, 'devices', 'sda', 'sda1'), { recursive: true });
+      mkdirSync(join(sys, 'devices', 'sda', 'queue'));
+      writeFileSync(join(sys, 'devices', 'sda', 'queue', 'rotational'), `${flag}\n`);
+      mkdirSync(join(sys, 'dev', 'block'), { recursive: true });
+      symlinkSync(join(sys, 'devices', 'sda', 'sda1'), join(sys, 'dev', 'block', id));
+      expect(onRotationalDisk(file, sys)).toBe(want);
+    }
+    // No sysfs entry: not rotational (parallel reads).
+    expect(onRotationalDisk(file, join(dir, 'nowhere'))).toBe(false);
+  });
 });

@@ -1,5 +1,6 @@
 import { AbortError, fsError, onAbort, throwIfAborted } from '../errors.js';
 import { changedSince, identityOf, openBackup } from './file-identity.js';
+import { onRotationalDisk } from './device.js';
 import { newJobId, type WorkerPool } from './pool.js';
 import { ProgressMeter, type Progress } from './progress.js';
 import { BLOCKS, type FromWorker } from './protocol.js';
@@ -27,6 +28,8 @@ export interface BlockDigestOptions {
   onProgress?: (p: Progress) => void;
   onChunk: (chunk: BlockChunk) => void;
   progressIntervalMs?: number;
+  /** read with one reader at a time, in file order (default: when the file is on a spinning disk) */
+  oneReader?: boolean;
 }
 
 export interface BlockDigestRun {
@@ -38,6 +41,8 @@ export interface BlockDigestRun {
 /**
  * Digests fixed-size blocks with every leased worker reading its own chunks
  * by position (claimed from a shared counter), so both cores read and hash.
+ * On a spinning disk they take turns to read, in file order, and hash in
+ * parallel behind the reads.
  */
 export async function parallelBlockDigests(pool: WorkerPool, path: string, opts: BlockDigestOptions): Promise<BlockDigestRun> {
   const { blockSize, limit } = opts;
@@ -52,7 +57,8 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
     const covered = Math.min(limit, before.size);
     if (chunks === 0) return { actualSize: before.size };
     const workers = await pool.lease(Math.min(pool.threads, chunks), undefined, opts.signal);
-    const control = new SharedArrayBuffer(8);
+    const control = new SharedArrayBuffer(12);
+    const oneReader = opts.oneReader ?? onRotationalDisk(path);
     const flags = new Int32Array(control);
     const job = newJobId();
     const meter = new ProgressMeter(covered, opts.onProgress, opts.progressIntervalMs);
@@ -84,7 +90,7 @@ export async function parallelBlockDigests(pool: WorkerPool, path: string, opts:
         };
         for (const w of workers) {
           w.listen(job, onMessage);
-          w.send({ type: 'blocks', job, path, blockSize, limit, chunkBytes, control });
+          w.send({ type: 'blocks', job, path, blockSize, limit, chunkBytes, control, oneReader });
         }
       });
       finished = true;

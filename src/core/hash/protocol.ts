@@ -34,6 +34,8 @@ export interface BlocksStart {
   limit: number;
   chunkBytes: number;
   control: SharedArrayBuffer;
+  /** a spinning disk: workers read one at a time, chunks in file order, and hash in parallel after */
+  oneReader?: boolean;
 }
 
 export type ToWorker = StreamStart | BlocksStart;
@@ -85,4 +87,4 @@ export function streamControlInts(slots: number, consumers: number): number {
 }
 
 /** Int32 slots of a blocks job's control array. */
-export const BLOCKS = { NEXT_CHUNK: 0, ABORT: 1 } as const;
+export const BLOCKS = { NEXT_CHUNK: 0, ABORT: 1, READ_TURN: 2 } as const;

@@ -14,9 +14,17 @@ export function runBlocks(msg: BlocksStart, post: (m: FromWorker) => void): void
   const control = new Int32Array(msg.control);
   const buf = new Uint8Array(Math.min(PIECE, msg.blockSize));
   const fd = openReadOnlySync(msg.path);
+  // One reader at a time: a whole chunk is read under the turn, and hashed from memory after it.
+  const whole = msg.oneReader ? new Uint8Array(msg.chunkBytes) : undefined;
   try {
     for (;;) {
       if (Atomics.load(control, BLOCKS.ABORT) !== 0) break;
+      if (whole) {
+        const read = readChunkInTurn(fd, control, whole, msg);
+        if (!read) break;
+        post(hashChunk(msg, read.chunk, whole.subarray(0, read.bytes), read.error));
+        continue;
+      }
       const chunk = Atomics.add(control, BLOCKS.NEXT_CHUNK, 1);
       const start = chunk * msg.chunkBytes;
       if (start >= msg.limit) break;
@@ -50,4 +58,42 @@ export function runBlocks(msg: BlocksStart, post: (m: FromWorker) => void): void
     closeSync(fd);
   }
   post({ type: 'blocks-done', job: msg.job });
+}
+
+/**
+ * Takes the read turn (a lock in shared memory), claims the next chunk and
+ * reads it whole, then passes the turn on: chunks are read one after the
+ * other in file order, as a spinning disk wants, while the worker that read
+ * the last one hashes it. Undefined when every chunk has been claimed.
+ */
+function readChunkInTurn(fd: number, control: Int32Array, into: Uint8Array, msg: BlocksStart): { chunk: number; bytes: number; error?: string } | undefined {
+  while (Atomics.compareExchange(control, BLOCKS.READ_TURN, 0, 1) !== 0) Atomics.wait(control, BLOCKS.READ_TURN, 1, 50);
+  try {
+    const chunk = Atomics.add(control, BLOCKS.NEXT_CHUNK, 1);
+    const start = chunk * msg.chunkBytes;
+    if (start >= msg.limit) return undefined;
+    const want = Math.min(msg.chunkBytes, msg.limit - start);
+    try {
+      return { chunk, bytes: readFull(fd, into, 0, want, start) };
+    } catch (err) {
+      return { chunk, bytes: 0, error: (err as NodeJS.ErrnoException).code ?? String(err) };
+    }
+  } finally {
+    Atomics.store(control, BLOCKS.READ_TURN, 0);
+    Atomics.notify(control, BLOCKS.READ_TURN, 1);
+  }
+}
+
+/** The digests of the blocks of one chunk already in memory. */
+function hashChunk(msg: BlocksStart, chunk: number, data: Uint8Array, readError?: string): FromWorker {
+  if (readError) return { type: 'blocks-chunk', job: msg.job, chunk, digests: [], bytes: 0, readError };
+  const digests: string[] = [];
+  for (let at = 0; at < data.length; at += msg.blockSize) {
+    const block = data.subarray(at, Math.min(at + msg.blockSize, data.length));
+    const hash = createHash('sha256');
+    // In pieces that stay in the core's cache, as the parallel path reads them.
+    for (let p = 0; p < block.length; p += PIECE) hash.update(block.subarray(p, p + PIECE));
+    digests.push(hash.digest('hex'));
+  }
+  return { type: 'blocks-chunk', job: msg.job, chunk, digests, bytes: data.length };
 }
