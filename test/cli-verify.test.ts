@@ -78,7 +78,7 @@ describe('verify options', () => {
     expect(parseJsonOutput(md5).results[0]!.digests.md5.actual).toBe(digest('md5', data));
     const none = await runCli(['verify', file, '--algo', 'blake3']);
     expect(none.code).toBe(2);
-    expect(none.stdout).toContain('no manifest has a digest for the requested algorithms (manifests have: md5, sha256)');
+    expect(none.stdout).toContain('no manifest has a digest for the requested algorithms (manifests have: md5, sha256, crc64nvme, crc32c)');
   });
 });
 
