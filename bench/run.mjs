@@ -19,6 +19,7 @@ import { prepare } from './lib/prepare.mjs';
 import { evaluate, formatReport, headerLines } from './lib/report.mjs';
 import { log } from './lib/text.mjs';
 import { runRounds } from './lib/timing.mjs';
+import { twoCoreLimit } from './lib/limit.mjs';
 import { findTools, machineInfo, memAvailable } from './lib/tools.mjs';
 
 handleInterrupts();
@@ -57,9 +58,15 @@ async function main() {
   let failures = 0;
   if (timed) {
     const expected = await prepare(groups, opts, tools, F, mem, notes);
-    const commands = groups.filter((g) => !g.skipped).flatMap((g) => g.commands).filter((c) => !c.skipped);
+    const all = groups.filter((g) => !g.skipped).flatMap((g) => g.commands).filter((c) => !c.skipped);
+    const commands = all.filter((c) => !c.inProcess);
     log(`timing ${commands.length} commands…`);
     runRounds(commands, opts, opts.dir, expected);
+    // The in-process limits, measured after the commands, with the machine as quiet as it gets.
+    for (const c of all.filter((x) => x.inProcess)) {
+      log(`measuring ${c.label}…`);
+      for (let i = 0; i < opts.runs; i++) c.times.push(await twoCoreLimit(c.inProcess, opts.size));
+    }
     failures += commands.filter((c) => c.error).length;
     evaluate(groups, rows);
   }

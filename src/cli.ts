@@ -1,3 +1,5 @@
+import type { Worker } from 'node:worker_threads';
+import { adoptEarlyWorker } from './core/hash/pool.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT, RestorableError, isAbort } from './core/errors.js';
@@ -67,8 +69,9 @@ Exit codes: 0 intact, 1 integrity problem found, 2 could not check, 130 interrup
  * Runs the command line. `early`: signals that came while the program loaded
  * (bin/restorable.js counts them).
  */
-export async function main(early = 0): Promise<void> {
+export async function main(early = 0, earlyWorker?: Worker): Promise<void> {
   installInterrupts(early);
+  if (earlyWorker) adoptEarlyWorker(earlyWorker);
   quietOnClosedOutput();
   try {
     await program.parseAsync(process.argv);

@@ -13,6 +13,7 @@ export const GROUPS = [
   { id: 'threads', letter: 'd', what: 'blocks FILE vs blocks FILE --threads 1' },
   { id: 'blake3', letter: 'e', what: 'verify FILE.b3 vs b3sum (no target)' },
   { id: 'memory', letter: 'f', what: 'peak RSS of manifest + verify, --memory-size' },
+  { id: 'limit', letter: 'g', what: 'blocks and manifest --blocks vs the two-core limit, in process' },
 ];
 
 export const USAGE = `usage: node bench/run.mjs [options]      (npm run bench -- [options])

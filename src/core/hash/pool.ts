@@ -68,6 +68,19 @@ export class HashWorker {
   }
 }
 
+/** A hash thread started by bin/restorable.js before the program loaded: the first one a pool spawns. */
+let earlyWorker: (Worker & { failedEarly?: boolean }) | undefined;
+export function adoptEarlyWorker(worker: Worker): void {
+  earlyWorker = worker;
+}
+
+function takeEarlyWorker(): Worker | undefined {
+  const w = earlyWorker;
+  earlyWorker = undefined;
+  if (w?.failedEarly) void w.terminate();
+  return w?.failedEarly ? undefined : w;
+}
+
 let nextJob = 1;
 export function newJobId(): number {
   return nextJob++;
@@ -94,7 +107,7 @@ export class WorkerPool {
   }
 
   private spawn(): HashWorker {
-    const w = new HashWorker(new Worker(workerScript()));
+    const w = new HashWorker(takeEarlyWorker() ?? new Worker(workerScript()));
     w.hold(false);
     this.all.add(w);
     return w;

@@ -1,19 +1,20 @@
 import { stat } from 'node:fs/promises';
 import { AbortError, fsError, onAbort } from '../errors.js';
 import { RELATIVE_COST, type Algorithm } from './algorithms.js';
+import { readPieceSize } from './cache-size.js';
 import { newJobId, type HashWorker, type WorkerPool } from './pool.js';
 import { ProgressMeter, PROGRESS_INTERVAL_MS, type Progress } from './progress.js';
 import { STREAM, consumedIndex, streamControlInts, type FromWorker, type StreamTask } from './protocol.js';
 
 /**
- * Read size and ring depth. 256 KiB reads are hashed while still in the
- * reading core's cache (measured fastest here). Alone, the reader cycles
- * through two slots that stay cached; with followers, 64 slots let them lag
- * by 16 MiB without stalling it. Memory stays flat either way.
+ * Read size and ring depth. Each read is hashed while still in the reading
+ * core's cache (cache-size.ts). Alone, the reader cycles through two slots
+ * that stay cached; with followers, 16 MiB of slots let them lag without
+ * stalling it. Memory stays flat either way.
  */
-export const SLOT_SIZE = 256 * 1024;
+export const SLOT_SIZE = readPieceSize();
 const SLOTS_ALONE = 2;
-const SLOTS_SHARED = 64;
+const SLOTS_SHARED = (16 * 1024 * 1024) / SLOT_SIZE;
 
 export interface StreamDigestOptions {
   algorithms: Algorithm[];

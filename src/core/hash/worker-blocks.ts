@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { BLOCKS, type BlocksStart, type FromWorker } from './protocol.js';
 import { closeSync, openReadOnlySync, readFull } from './worker-io.js';
+import { readPieceSize } from './cache-size.js';
 
 /** Reads small enough that each piece is hashed while it is still in the core's cache. */
-const PIECE = 256 * 1024;
+const PIECE = readPieceSize();
 
 /**
  * One worker's part of a parallel block job: claim the next chunk of blocks

@@ -87,6 +87,10 @@ export async function runStream(msg: StreamStart, post: (m: FromWorker) => void)
   const ring = new Uint8Array(msg.ring);
   const slot = (i: number) => ring.subarray((i % msg.slots) * msg.slotSize, (i % msg.slots + 1) * msg.slotSize);
   const stopped = () => Atomics.load(control, STREAM.ABORT) !== 0 || Atomics.load(control, STREAM.FAILED) !== 0;
+  // A waiting thread waits for a quarter of the ring (or more): waking it on
+  // every slot cost a futex wake-up per 128 KiB, 0.4 s of a 1 GiB read here.
+  // So progress is announced once a quarter, and at the end.
+  const quarter = Math.max(1, Math.floor(msg.slots / 4));
 
   if (msg.role === 'follower') {
     const mine = consumedIndex(msg.slots, msg.consumer);
@@ -103,12 +107,12 @@ export async function runStream(msg: StreamStart, post: (m: FromWorker) => void)
         }
         const filled = Atomics.load(control, STREAM.FILLED);
         if (filled >= wantFilled || (total >= 0 && filled > j)) break;
-        wantFilled = j + Math.max(1, Math.floor(msg.slots / 4));
+        wantFilled = j + quarter;
         Atomics.wait(control, STREAM.FILLED, filled, WAIT_MS);
       }
       share.update(slot(j).subarray(0, Atomics.load(control, STREAM.LENGTHS + (j % msg.slots))));
       Atomics.store(control, mine, j + 1);
-      Atomics.notify(control, mine);
+      if ((j + 1) % quarter === 0) Atomics.notify(control, mine);
     }
   }
 
@@ -120,6 +124,10 @@ export async function runStream(msg: StreamStart, post: (m: FromWorker) => void)
     Atomics.notify(control, STREAM.FILLED);
     throw err;
   }
+  // Reads go into memory of this thread's own: the kernel copies into a
+  // SharedArrayBuffer several times slower (0.8 s against 0.25 s of system
+  // time for 1 GiB here). Followers get a copy in the ring; alone, none is made.
+  const scratch = new Uint8Array(msg.slotSize);
   try {
     const before = fdIdentity(fd);
     let position = 0;
@@ -137,20 +145,20 @@ export async function runStream(msg: StreamStart, post: (m: FromWorker) => void)
         }
       }
       if (stopped()) return;
-      const buf = slot(i);
       let n: number;
       try {
-        n = readFull(fd, buf, 0, msg.slotSize, position);
+        n = readFull(fd, scratch, 0, msg.slotSize, position);
       } catch (err) {
         Atomics.store(control, STREAM.FAILED, 1);
         Atomics.notify(control, STREAM.FILLED);
         throw err;
       }
+      if (msg.consumers > 1) slot(i).set(n === msg.slotSize ? scratch : scratch.subarray(0, n));
       Atomics.store(control, STREAM.LENGTHS + (i % msg.slots), n);
       if (n > 0) Atomics.store(control, STREAM.FILLED, i + 1);
       if (n < msg.slotSize) Atomics.store(control, STREAM.TOTAL, n > 0 ? i + 1 : i);
-      Atomics.notify(control, STREAM.FILLED);
-      if (n > 0) share.update(buf.subarray(0, n));
+      if ((i + 1) % quarter === 0 || n < msg.slotSize) Atomics.notify(control, STREAM.FILLED);
+      if (n > 0) share.update(scratch.subarray(0, n));
       position += n;
       Atomics.store(control, STREAM.BYTES_LO, position % 2 ** 31);
       Atomics.store(control, STREAM.BYTES_HI, Math.floor(position / 2 ** 31));
