@@ -16,10 +16,11 @@ import { MotoServer, S3_ENV } from './helpers/s3-server.js';
  */
 
 const MiB = 1024 * 1024;
-const SIZE = 6 * MiB + 999;
+// Small, for moto decodes every upload in Python: 2 MiB and 3 blocks judge as well as more.
+const SIZE = 2 * MiB + 999;
 const good = bytes('egress-good', SIZE);
 const damaged = Buffer.from(good);
-for (let i = 3 * MiB; i < 3 * MiB + 64; i++) damaged[i] = damaged[i]! ^ 0x21;
+for (let i = MiB + 4096; i < MiB + 4096 + 64; i++) damaged[i] = damaged[i]! ^ 0x21;
 const KEY = 'nightly/db-2026-11-20.img';
 
 const moto = new MotoServer();
@@ -153,7 +154,7 @@ describe('--max-egress', () => {
     const full = await runCli([...args, '--full', '--max-egress', '1MiB'], { env });
     expect(full.code).toBe(0);
     expect(full.stdout).toMatch(/· deferred .*plain/);
-    expect(full.stdout).toContain('! the full read (6.00 MiB) left for a later run: the egress budget for plain has 1 MiB left of 1 MiB');
+    expect(full.stdout).toContain('! the full read (2.00 MiB) left for a later run: the egress budget for plain has 1 MiB left of 1 MiB');
     expect(full.stdout).toContain('✓ no damage found (1 deferred: the egress budget left their reads for a later run)');
     expect(full.stdout).not.toContain('all intact');
     expect(proxy.bodyBytes).toBe(0);
