@@ -115,7 +115,8 @@ export class S3Location implements Location {
     };
     if (!this.seen.has(key)) this.seen.set(key, { etag: h.ETag, size: info.size });
     const parts = /-(\d+)$/.exec(info.etag ?? '');
-    if (parts) {
+    // A full-object checksum judges a multipart copy whole: no second request for its part size.
+    if (parts && Object.keys(info.checksums ?? {}).length === 0) {
       // Part 1's length is the part size the multipart ETag was computed with (where the store tells it).
       const p1 = await head(1).catch(() => undefined);
       if (p1 && p1.PartsCount === Number(parts[1]) && (p1.ContentLength ?? 0) < info.size) info.partSize = p1.ContentLength;
