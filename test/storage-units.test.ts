@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { rangesOf } from '../src/core/locations/read-copy.js';
 import { BlockSet, sampleOrder } from '../src/core/locations/coverage.js';
-import { base64ToHex, partSizeCandidates, providerEvidence } from '../src/core/locations/provider-checksum.js';
+import { partSizeCandidates, providerEvidence } from '../src/core/locations/provider-checksum.js';
 import { expectedIn } from '../src/core/locations/config.js';
 import { storedChecksums } from '../src/core/storage/s3-location.js';
 import { parseLocationArg, parseLocationUri, redactUri } from '../src/core/storage/uri.js';
@@ -21,7 +21,7 @@ describe('provider checksums', () => {
   it('a full-object x-amz-checksum-sha256 is compared with the manifest\'s sha256; a composite one is not', () => {
     expect(providerEvidence({ key: 'k', size: ref.size, checksums: { sha256: sha.toString('hex') }, checksumType: 'FULL_OBJECT' }, ref)).toMatchObject({ verdict: 'match', via: 'checksum-sha256' });
     const other = createHash('sha256').update('other').digest('base64');
-    expect(providerEvidence({ key: 'k', size: ref.size, checksums: { sha256: base64ToHex(other) } }, ref)).toMatchObject({ verdict: 'mismatch', via: 'checksum-sha256' });
+    expect(providerEvidence({ key: 'k', size: ref.size, checksums: { sha256: Buffer.from(other, 'base64').toString('hex') } }, ref)).toMatchObject({ verdict: 'mismatch', via: 'checksum-sha256' });
     // What a HEAD returned: a composite checksum (of the parts' checksums) is not the object's, and is left out.
     expect(storedChecksums({ ChecksumSHA256: `${other}-13`, ChecksumType: 'COMPOSITE', $metadata: {} })).toEqual({});
     expect(storedChecksums({ ChecksumCRC32C: 'AAAAAA==-3', $metadata: {} })).toEqual({});

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ManifestError, fsError } from '../errors.js';
 import type { StoredChecksum } from '../storage/location.js';
+import { checksumHex, isChecksumHex } from '../storage/stored-checksum.js';
 
 /**
  * The completion report of an S3 Batch Operations "Compute checksum" job:
@@ -33,7 +34,6 @@ export interface ChecksumReport {
 }
 
 const ALGORITHMS: Record<string, AtRestChecksum['algorithm']> = { crc64nvme: 'crc64nvme', crc32c: 'crc32c', crc32: 'crc32', sha1: 'sha1', sha256: 'sha256', md5: 'md5' };
-const HEX_LENGTH: Record<AtRestChecksum['algorithm'], number> = { crc64nvme: 16, crc32c: 8, crc32: 8, sha1: 40, sha256: 64, md5: 32 };
 
 /** The fields of one CSV line (RFC 4180 quoting). */
 export function csvFields(line: string): string[] {
@@ -73,12 +73,11 @@ function resultChecksum(message: string): AtRestChecksum | string {
   const name = field('checksumalgorithm', 'algorithm');
   const algorithm = name && ALGORITHMS[name.toLowerCase().replace(/[_-]/g, '')];
   if (!algorithm) return `no checksum algorithm restorable knows (${name ?? 'none named'})`;
-  const hex = field('checksumhex', 'hex')?.toLowerCase() ?? b64hex(field('checksumbase64', 'checksum', 'checksumvalue', 'value'));
-  if (!hex || hex.length !== HEX_LENGTH[algorithm] || !/^[0-9a-f]+$/.test(hex)) return `no ${algorithm} value of the right length`;
+  const given = field('checksumhex', 'hex')?.toLowerCase();
+  const hex = given !== undefined ? (isChecksumHex(algorithm, given) ? given : undefined) : checksumHex(algorithm, field('checksumbase64', 'checksum', 'checksumvalue', 'value'));
+  if (!hex) return `no ${algorithm} value of the right length`;
   return { algorithm, hex, type: field('checksumtype', 'type')?.toUpperCase() };
 }
-
-const b64hex = (b64: string | undefined) => (b64 && !b64.includes('-') ? Buffer.from(b64, 'base64').toString('hex') : undefined);
 
 export async function readChecksumReport(file: string): Promise<ChecksumReport> {
   let text: string;

@@ -51,10 +51,6 @@ export function partSizeCandidates(size: number, parts: number, told?: number): 
   return [...new Set(out)].slice(0, 4);
 }
 
-export function base64ToHex(b64: string): string {
-  return Buffer.from(b64, 'base64').toString('hex');
-}
-
 /** The reference's value for a checksum kind (sha256 and md5 live beside the others). */
 export function known(ref: Reference, algorithm: StoredChecksum | 'md5'): string | undefined {
   return algorithm === 'sha256' ? ref.sha256 : algorithm === 'md5' ? ref.md5 : ref.checksums?.[algorithm];

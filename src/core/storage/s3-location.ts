@@ -5,6 +5,7 @@ import { AbortError, RestorableError, onAbort, throwIfAborted } from '../errors.
 import { sleep, withRetries, type RetryOptions } from '../retry.js';
 import type { Location, ObjectInfo, ReadOptions, StoredChecksum } from './location.js';
 import { Limiter } from './limiter.js';
+import { checksumHex, isChecksumHex } from './stored-checksum.js';
 import { describeS3Error, isNotFound, isTransient, retryWaitMs, s3Error } from './s3-errors.js';
 import type { LocationSpec } from './uri.js';
 
@@ -257,8 +258,6 @@ export class S3Location implements Location {
  * object's and is left out. B2 keeps a large file's SHA-1 as
  * large_file_sha1 when its uploader set it.
  */
-const CHECKSUM_HEX_LENGTH: Record<StoredChecksum, number> = { crc64nvme: 16, crc32c: 8, crc32: 8, sha1: 40, sha256: 64 };
-
 export function storedChecksums(h: import('@aws-sdk/client-s3').HeadObjectCommandOutput): Partial<Record<StoredChecksum, string>> {
   const out: Partial<Record<StoredChecksum, string>> = {};
   if (h.ChecksumType === 'COMPOSITE') return out;
@@ -270,12 +269,11 @@ export function storedChecksums(h: import('@aws-sdk/client-s3').HeadObjectComman
     ['sha256', h.ChecksumSHA256],
   ];
   for (const [algorithm, b64] of given) {
-    const hex = b64 && !b64.includes('-') ? Buffer.from(b64, 'base64').toString('hex') : '';
-    // A value of the wrong length is not that checksum (a store that fills in another one): it proves nothing.
-    if (hex.length === CHECKSUM_HEX_LENGTH[algorithm]) out[algorithm] = hex;
+    const hex = checksumHex(algorithm, b64);
+    if (hex) out[algorithm] = hex;
   }
-  const b2 = h.Metadata?.large_file_sha1;
-  if (!out.sha1 && b2 && /^[0-9a-f]{40}$/i.test(b2)) out.sha1 = b2.toLowerCase();
+  const b2 = h.Metadata?.large_file_sha1?.toLowerCase();
+  if (!out.sha1 && b2 && isChecksumHex('sha1', b2)) out.sha1 = b2;
   return out;
 }
 
