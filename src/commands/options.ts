@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseAlgorithmList, type Algorithm } from '../core/hash/algorithms.js';
 import { resolve } from 'node:path';
-import { parseSize } from '../output/format.js';
+import { parseBudget, parseSize } from '../output/format.js';
 import { isObjectUri } from '../core/storage/object-uri.js';
 
 /** Option parsers shared by the subcommands; a bad value is a usage error (exit 2). */
@@ -14,18 +14,19 @@ export function algorithmsArg(value: string): Algorithm[] {
   }
 }
 
-export function sizeArg(value: string): number {
-  try {
-    return parseSize(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
+function parsedArg(parse: (text: string) => number): (value: string) => number {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
 }
 
+export const sizeArg = parsedArg(parseSize);
 /** A byte budget, where 0 (nothing at all) is a budget too. */
-export function budgetArg(value: string): number {
-  return value.trim() === '0' ? 0 : sizeArg(value);
-}
+export const budgetArg = parsedArg(parseBudget);
 
 /** A block map's block size: small enough to locate damage, large enough that the map stays small. */
 export function blockSizeArg(value: string): number {

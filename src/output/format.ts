@@ -45,6 +45,11 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
+/** A byte budget: a size, or 0 (nothing at all), which parseSize refuses as a size. */
+export function parseBudget(text: string): number {
+  return text.trim() === '0' ? 0 : parseSize(text);
+}
+
 /**
  * Text cut to `width` characters in the middle when longer: a name keeps its
  * start and, longer, its end (the date and the extension tell backups apart).

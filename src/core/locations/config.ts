@@ -1,5 +1,5 @@
 import { globMatcher } from '../glob.js';
-import { parseSize } from '../../output/format.js';
+import { parseBudget } from '../../output/format.js';
 import { z } from 'zod';
 import { ManifestError } from '../errors.js';
 import { fieldPath } from '../manifest/safe-json.js';
@@ -130,9 +130,9 @@ export function expectedIn(rules: LocationRule[], backup: string, location: stri
 }
 
 function sizeIn(file: string | undefined, value: number | string): number {
-  if (typeof value === 'number' || value.trim() === '0') return Number(value);
+  if (typeof value === 'number') return value;
   try {
-    return parseSize(value);
+    return parseBudget(value);
   } catch (err) {
     throw new ManifestError(file ?? 'config', 'location_check.max_egress', (err as Error).message);
   }
