@@ -87,10 +87,7 @@ export function observedInLedger(ledger: Ledger): Observed[] {
       const where = last.where ?? backup;
       const state = ledger.copyState(backup, location)!;
       out.push({ key: `${location}:${where}`, backup: where, state, details: () => (state.detail ? [state.detail] : []) });
-      if (last.lock) {
-        const problem = last.lock === 'ok' ? undefined : last.lock;
-        out.push({ key: `lock:${location}:${where}`, backup: where, state: { status: problem ? 'unlocked' : 'verified', failing: Boolean(problem), check: 'object-lock', at: last.timestamp, detail: problem }, details: () => (problem ? [`object lock: ${problem}`] : []) });
-      }
+      if (last.lock) out.push(lockObservation(location, where, last.lock === 'ok' ? undefined : last.lock, last.timestamp));
     }
   }
   return out;
@@ -102,16 +99,17 @@ export function observedInLedger(ledger: Ledger): Observed[] {
  * as it should be is alerted once, and resolved when it is.
  */
 export function lockObserved(results: CheckResult[]): Observed[] {
-  return results.flatMap((r) => {
-    const lock = r.copy?.lock;
-    if (!lock) return [];
-    return [{
-      key: `lock:${r.copy!.location}:${r.file}`,
-      backup: r.file,
-      state: { status: lock.problem ? 'unlocked' : 'verified', failing: Boolean(lock.problem), check: 'object-lock', at: r.checkedAt, detail: lock.problem },
-      details: () => (lock.problem ? [`object lock: ${lock.problem}`] : []),
-    }];
-  });
+  return results.flatMap((r) => (r.copy?.lock ? [lockObservation(r.copy.location, r.file, r.copy.lock.problem, r.checkedAt)] : []));
+}
+
+/** A copy's lock as a state of its own: failing while `problem` says how it falls short of the policy. */
+function lockObservation(location: string, where: string, problem: string | undefined, at: string): Observed {
+  return {
+    key: `lock:${location}:${where}`,
+    backup: where,
+    state: { status: problem ? 'unlocked' : 'verified', failing: Boolean(problem), check: 'object-lock', at, detail: problem },
+    details: () => (problem ? [`object lock: ${problem}`] : []),
+  };
 }
 
 /**
