@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { EXIT } from '../core/errors.js';
 import type { AlertChannels } from '../core/report/alerts.js';
 import { jsonText, printable } from '../output/format.js';
-import { alertOptions, deliverAlerts, observedInLedger, resolveChannels } from './alert-options.js';
+import { alertOptions, resolveChannels } from './alert-options.js';
+import { mergeAndAlert } from './shards.js';
 import { jsonOption, positiveArg, stateDirOption } from './options.js';
 
 interface MergeFlags extends AlertChannels {
@@ -21,10 +22,8 @@ export function registerLedger(program: Command): void {
       .addOption(stateDirOption())
       .addOption(jsonOption()),
   ).action(async (flags: MergeFlags) => {
-    const { Ledger, defaultStateDir } = await import('../core/schedule/ledger.js');
-    const stateDir = flags.stateDir ?? defaultStateDir();
-    const { merged, waitingFor } = await Ledger.mergeSegments(stateDir, flags.shards);
-    if (merged.length) await deliverAlerts(stateDir, observedInLedger(await Ledger.open(stateDir, { create: false })), resolveChannels(flags, {}));
+    const { defaultStateDir } = await import('../core/schedule/ledger.js');
+    const { merged, waitingFor } = await mergeAndAlert(flags.stateDir ?? defaultStateDir(), flags.shards, resolveChannels(flags, {}));
     // Shards still missing: nothing merged, and the caller should know it did not happen.
     process.exitCode = waitingFor.length ? EXIT.cannotCheck : EXIT.ok;
     if (flags.json) return void process.stdout.write(`${jsonText({ ok: waitingFor.length === 0, merged, waitingFor })}\n`);

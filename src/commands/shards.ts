@@ -10,11 +10,22 @@ export type Shard = { index: number; count: number };
  * decision for all of them (the others send nothing, so nothing is alerted
  * twice). Returns which segments were merged, or which shards it waits for.
  */
-export async function finishShard(ledger: Ledger, stateDir: string, shard: Shard, channels: AlertChannels): Promise<{ merged: string[]; waitingFor: string[] }> {
-  const { Ledger } = await import('../core/schedule/ledger.js');
+export async function finishShard(ledger: Ledger, stateDir: string, shard: Shard, channels: AlertChannels): Promise<MergeOutcome> {
   // Written even when the shard checked nothing: the merge waits for every shard's segment.
   await ledger.save();
-  const outcome = await Ledger.mergeSegments(stateDir, shard.count);
+  return mergeAndAlert(stateDir, shard.count, channels);
+}
+
+export type MergeOutcome = { merged: string[]; waitingFor: string[] };
+
+/**
+ * Folds the ledger segments into one ledger (with `shards`, only once all
+ * N are there) and, when it merged any, decides the alerts from the merged
+ * ledger: what the last shard does, and `restorable ledger merge`.
+ */
+export async function mergeAndAlert(stateDir: string, shards: number | undefined, channels: AlertChannels): Promise<MergeOutcome> {
+  const { Ledger } = await import('../core/schedule/ledger.js');
+  const outcome = await Ledger.mergeSegments(stateDir, shards);
   if (outcome.merged.length) await deliverAlerts(stateDir, observedInLedger(await Ledger.open(stateDir, { create: false })), channels);
   return outcome;
 }
