@@ -81,8 +81,9 @@ export async function* checkCopies(ref: BackupRef, places: CopyPlace[], opts: Co
   const expected = expectedDigests(ref.expectations);
   const expectedSize = ref.expectations.find((e) => e.size !== undefined)?.size;
   const sha256 = expected.get('sha256')?.[0]?.value;
-  const stated = (a: 'crc64nvme' | 'crc32c' | 'sha1') => expected.get(a)?.[0]?.value;
-  const reference: Reference = { size: expectedSize, sha256, md5: expected.get('md5')?.[0]?.value, etags: {}, checksums: definedOnly({ crc64nvme: stated('crc64nvme'), crc32c: stated('crc32c'), sha1: stated('sha1') }) };
+  // The manifests' values of the checksums stores keep, as buckets' copies are compared with them.
+  const checksums = Object.fromEntries((['crc64nvme', 'crc32c', 'sha1'] as const).flatMap((a) => (expected.get(a) ? [[a, expected.get(a)![0]!.value]] : [])));
+  const reference: Reference = { size: expectedSize, sha256, md5: expected.get('md5')?.[0]?.value, etags: {}, checksums };
   if (opts.known && opts.known.size === expectedSize && opts.known.sha256 === sha256 && sha256) {
     reference.md5 ??= opts.known.md5;
     Object.assign(reference.etags, opts.known.etags);
@@ -361,8 +362,4 @@ function sizeRegions(map: BlockMap, size: number): Region[] {
 async function nameMembersFrom(file: string, regions: Region[]): Promise<void> {
   const { nameMembers } = await import('../checks/verify.js');
   await nameMembers(file, regions).catch(() => {});
-}
-
-function definedOnly<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
