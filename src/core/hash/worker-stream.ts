@@ -1,5 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
 import { describeChange } from './file-identity.js';
+import { PieceDigests } from './piece-digests.js';
 import { createHasher, type Hasher } from './hasher.js';
 import { STREAM, consumedIndex, type FromWorker, type StreamStart } from './protocol.js';
 import { closeSync, fdIdentity, openReadOnlySync, pathIdentity, readFull } from './worker-io.js';
@@ -8,67 +8,52 @@ import type { Algorithm } from './algorithms.js';
 /** How long a blocked wait lasts before re-checking the abort flag. */
 const WAIT_MS = 50;
 
-/** Splits a byte stream into fixed-size blocks and digests each with sha256. */
-class BlockDigester {
-  private hash: Hash | undefined;
-  private filled = 0;
-  next = 0;
-  constructor(private readonly blockSize: number) {}
-
-  feed(data: Uint8Array, out: string[]): void {
-    for (let at = 0; at < data.length; ) {
-      this.hash ??= createHash('sha256');
-      const take = Math.min(this.blockSize - this.filled, data.length - at);
-      this.hash.update(data.subarray(at, at + take));
-      this.filled += take;
-      at += take;
-      if (this.filled === this.blockSize) {
-        out.push(this.hash.digest('hex'));
-        this.hash = undefined;
-        this.filled = 0;
-      }
-    }
-  }
-
-  finish(out: string[]): void {
-    if (this.hash && this.filled > 0) out.push(this.hash.digest('hex'));
-    this.hash = undefined;
-  }
-}
-
 class Share {
+  /** block digests completed since the last message, and the index of the first of them */
+  private done: string[] = [];
+  private first = 0;
+  private readonly blocks: PieceDigests | undefined;
+
   constructor(
     private readonly hashers: { algorithm: Algorithm; hasher: Hasher }[],
-    private readonly blocks: BlockDigester | undefined,
+    blockSize: number | undefined,
     private readonly post: (msg: FromWorker) => void,
     private readonly job: number,
-  ) {}
+  ) {
+    this.blocks = blockSize ? new PieceDigests('sha256', blockSize, (d) => this.done.push(d.toString('hex'))) : undefined;
+  }
 
   static async create(msg: StreamStart, post: (m: FromWorker) => void): Promise<Share> {
     const hashers = [];
-    let blocks: BlockDigester | undefined;
+    let blockSize: number | undefined;
     for (const t of msg.tasks) {
       if (t.kind === 'digest') hashers.push({ algorithm: t.algorithm, hasher: await createHasher(t.algorithm) });
-      else blocks = new BlockDigester(t.blockSize);
+      else blockSize = t.blockSize;
     }
-    return new Share(hashers, blocks, post, msg.job);
+    return new Share(hashers, blockSize, post, msg.job);
   }
 
   update(data: Uint8Array): void {
     for (const h of this.hashers) h.hasher.update(data);
-    if (this.blocks) this.flushBlocks((out) => this.blocks!.feed(data, out));
+    if (this.blocks) {
+      this.blocks.update(data);
+      this.postBlocks();
+    }
   }
 
-  private flushBlocks(fill: (out: string[]) => void): void {
-    const out: string[] = [];
-    fill(out);
-    if (out.length === 0) return;
-    this.post({ type: 'stream-blocks', job: this.job, first: this.blocks!.next, digests: out });
-    this.blocks!.next += out.length;
+  /** The block digests completed since the last message, in order, in one message. */
+  private postBlocks(): void {
+    if (this.done.length === 0) return;
+    this.post({ type: 'stream-blocks', job: this.job, first: this.first, digests: this.done });
+    this.first += this.done.length;
+    this.done = [];
   }
 
   finish(): Partial<Record<Algorithm, string>> {
-    if (this.blocks) this.flushBlocks((out) => this.blocks!.finish(out));
+    if (this.blocks) {
+      this.blocks.finish();
+      this.postBlocks();
+    }
     const digests: Partial<Record<Algorithm, string>> = {};
     for (const h of this.hashers) digests[h.algorithm] = h.hasher.digestHex();
     return digests;

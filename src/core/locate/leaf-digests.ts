@@ -1,4 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { PieceDigests } from '../hash/piece-digests.js';
 import type { Algorithm } from '../hash/algorithms.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
 
@@ -31,9 +32,7 @@ export interface ScanSummary {
 
 export class LeafDigests {
   private store: Buffer;
-  private leaf: Hash = createHash('sha256');
-  private inLeaf = 0;
-  private count = 0;
+  private readonly leaves: PieceDigests;
   private bytes = 0;
   private hashers: [Algorithm, Hasher][] = [];
 
@@ -43,6 +42,11 @@ export class LeafDigests {
   ) {
     // Room for the size the copy had when it was looked at; a copy that grows meanwhile extends it.
     this.store = Buffer.alloc(Math.max(1, Math.ceil(expectedSize / leafSize)) * 32);
+    this.leaves = new PieceDigests('sha256', leafSize, (digest) => this.keep(digest));
+  }
+
+  private get count(): number {
+    return this.leaves.count;
   }
 
   static async create(leafSize: number, expectedSize: number, algorithms: Algorithm[]): Promise<LeafDigests> {
@@ -54,30 +58,22 @@ export class LeafDigests {
 
   update(chunk: Buffer): void {
     for (const [, h] of this.hashers) h.update(chunk);
-    for (let at = 0; at < chunk.length; ) {
-      const take = Math.min(chunk.length - at, this.leafSize - this.inLeaf);
-      this.leaf.update(chunk.subarray(at, at + take));
-      this.inLeaf += take;
-      at += take;
-      if (this.inLeaf === this.leafSize) this.closeLeaf();
-    }
+    this.leaves.update(chunk);
     this.bytes += chunk.length;
   }
 
-  private closeLeaf(): void {
+  /** A leaf's digest, after those before it (called before the leaf is counted). */
+  private keep(digest: Buffer): void {
     if ((this.count + 1) * 32 > this.store.length) {
       const grown = Buffer.alloc(this.store.length * 2);
       this.store.copy(grown);
       this.store = grown;
     }
-    this.leaf.digest().copy(this.store, this.count * 32);
-    this.count++;
-    this.leaf = createHash('sha256');
-    this.inLeaf = 0;
+    digest.copy(this.store, this.count * 32);
   }
 
   finish(): ScanSummary {
-    if (this.inLeaf > 0) this.closeLeaf();
+    this.leaves.finish();
     const digests: Partial<Record<Algorithm, string>> = {};
     for (const [a, h] of this.hashers) digests[a] = h.digestHex();
     return { size: this.bytes, leafSize: this.leafSize, leaves: this.count, digests };

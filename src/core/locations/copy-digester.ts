@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Algorithm } from '../hash/algorithms.js';
 import { createHasher, type Hasher } from '../hash/hasher.js';
+import { PieceDigests } from '../hash/piece-digests.js';
 import type { BlockMap } from '../manifest/model.js';
 import { CORRUPT, MISSING, OK } from '../checks/blocks.js';
 
@@ -28,30 +29,21 @@ export interface CopyDigests {
   actualBlockDigests: Map<number, string>;
 }
 
+/** The ETag S3 gives a multipart upload in parts of `partSize`: the MD5 of the parts' MD5s, "-N". */
 class PartMd5 {
-  private current = createHash('md5');
-  private inPart = 0;
   private readonly parts: Buffer[] = [];
-  constructor(readonly partSize: number) {}
-
-  update(chunk: Buffer): void {
-    for (let at = 0; at < chunk.length; ) {
-      const take = Math.min(chunk.length - at, this.partSize - this.inPart);
-      this.current.update(chunk.subarray(at, at + take));
-      this.inPart += take;
-      at += take;
-      if (this.inPart === this.partSize) this.closePart();
-    }
+  private readonly pieces: PieceDigests;
+  constructor(readonly partSize: number) {
+    this.pieces = new PieceDigests('md5', partSize, (d) => this.parts.push(d));
   }
 
-  private closePart(): void {
-    this.parts.push(this.current.digest());
-    this.current = createHash('md5');
-    this.inPart = 0;
+  update(chunk: Buffer): void {
+    this.pieces.update(chunk);
   }
 
   etag(): string {
-    if (this.inPart > 0 || this.parts.length === 0) this.closePart();
+    // An empty upload is one empty part.
+    this.pieces.finish(true);
     return `${createHash('md5').update(Buffer.concat(this.parts)).digest('hex')}-${this.parts.length}`;
   }
 }
