@@ -25,9 +25,9 @@ export type MergeOutcome = { merged: string[]; waitingFor: string[] };
  */
 export async function mergeAndAlert(stateDir: string, shards: number | undefined, channels: AlertChannels): Promise<MergeOutcome> {
   const { Ledger } = await import('../core/schedule/ledger.js');
-  const outcome = await Ledger.mergeSegments(stateDir, shards);
-  if (outcome.merged.length) await deliverAlerts(stateDir, observedInLedger(await Ledger.open(stateDir, { create: false })), channels);
-  return outcome;
+  const { merged, waitingFor, ledger } = await Ledger.mergeSegments(stateDir, shards);
+  if (ledger) await deliverAlerts(stateDir, observedInLedger(ledger), channels);
+  return { merged, waitingFor };
 }
 
 /** The ledger a run writes: its shard's own segment, or the shared ledger. */

@@ -197,9 +197,9 @@ export class Ledger {
    * one state for all shards. With `shards`, only once every one of the N
    * has written its segment (the last shard to finish does it); otherwise
    * says which are missing. Under the ledger's lock, so two shards ending
-   * together merge once.
+   * together merge once. Gives the merged ledger, as it was written.
    */
-  static async mergeSegments(stateDir: string, shards?: number): Promise<{ merged: string[]; waitingFor: string[] }> {
+  static async mergeSegments(stateDir: string, shards?: number): Promise<{ merged: string[]; waitingFor: string[]; ledger?: Ledger }> {
     return withLock(join(stateDir, 'ledger.lock'), async () => {
       const present = await segmentFiles(stateDir);
       const names = present.map((f) => basename(f, '.json'));
@@ -211,7 +211,7 @@ export class Ledger {
       await atomicWrite(all.file, `${JSON.stringify(all.data, null, 1)}\n`, { overwrite: true });
       // A segment rewritten since it was read (a shard still saving) stays for the next merge.
       await Promise.all(present.map(async (f, i) => ((await identityOf(f)) === identities[i] ? rm(f, { force: true }) : undefined)));
-      return { merged: names, waitingFor: [] };
+      return { merged: names, waitingFor: [], ledger: all };
     });
   }
 
